@@ -1,0 +1,65 @@
+//! POST /api/v1/incidents and GET /api/v1/incidents/{id}.
+
+use super::auth::ApiUser;
+use super::body::Fields;
+use crate::error::{ApiResult, AppError};
+use crate::service::{self, incidents::RawIncident};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/incidents", web::post().to(file))
+        .route("/incidents/{id}", web::get().to(get));
+}
+
+fn parse(body: Value) -> Result<RawIncident, AppError> {
+    let mut f = Fields::new(body)?;
+    let raw = RawIncident {
+        title: f.string("title", true),
+        body: f.string("body", false),
+        category: f.string("category", true),
+        occurred_at: f.string("occurred_at", false),
+        department: f.string("department", false),
+        counterpart: f.string("counterpart", false),
+        tags: f.string_list("tags"),
+        external_ref: f.string("external_ref", false),
+    };
+    f.finish()?;
+    Ok(raw)
+}
+
+async fn file(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let raw = parse(body.into_inner())?;
+    let actor = user.0;
+    let filed = service::run(&state.pool, move |conn| {
+        service::incidents::file(conn, &actor, &raw, chrono::Utc::now())
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/incidents/{}", filed.id),
+        ))
+        .json(json!({
+            "id": filed.id,
+            "cluster_id": Value::Null,
+            "week": filed.week,
+            "local_hour": filed.local_hour,
+            "suggestions": [],
+        })))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    _user: ApiUser,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
+    let view = service::run(&state.pool, move |conn| service::incidents::view(conn, id)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,173 @@
+//! The command line: serve, user, token, backup.
+
+use crate::config::Config;
+use crate::db::{self, DatabaseUrl, PooledConn};
+use crate::domain::week::parse_timezone;
+use crate::service::{self, accounts::NewUserInput};
+use crate::startup::Application;
+use clap::{Args, Parser, Subcommand};
+use std::io::Read;
+
+#[derive(Debug, Parser)]
+#[command(name = "rungs", version, about = "An incident-to-mechanism tracker")]
+pub struct Cli {
+    /// The database: a postgres:// or postgresql:// URL, or an SQLite file path.
+    #[arg(long, env = "DATABASE_URL", default_value = "rungs.db", global = true)]
+    pub database_url: String,
+
+    /// Write logs as JSON lines.
+    #[arg(long, env = "RUNGS_LOG_JSON", global = true)]
+    pub log_json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve the web pages and the API.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Copy the whole SQLite database, online, to FILE.
+    Backup { file: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "RUNGS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Set the organisation's time zone (an IANA name such as Asia/Shanghai).
+    #[arg(long, env = "RUNGS_TIMEZONE")]
+    pub timezone: Option<String>,
+    /// Mark the session cookie Secure (set when rungs is served over TLS).
+    #[arg(long, env = "RUNGS_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "RUNGS_WORKERS")]
+    pub workers: Option<usize>,
+    /// Database connections in the pool.
+    #[arg(long, env = "RUNGS_POOL_SIZE", default_value_t = 16)]
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["member", "lead", "admin"])]
+        role: String,
+        #[arg(long)]
+        department: Option<String>,
+        /// Preferred language: en or zh-CN.
+        #[arg(long)]
+        language: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a new API token for LOGIN.
+    Create {
+        login: String,
+        #[arg(long, default_value = "command line")]
+        label: String,
+    },
+}
+
+fn open(url: &str) -> Result<PooledConn, String> {
+    let url = DatabaseUrl::parse(url)?;
+    let pool = db::connect(&url, 1)?;
+    pool.get().map_err(|e| e.to_string())
+}
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => {
+            let timezone = match args.timezone.as_deref() {
+                Some(name) => Some(
+                    parse_timezone(name).ok_or_else(|| format!("unknown time zone {name:?}"))?,
+                ),
+                None => None,
+            };
+            let config = Config {
+                bind: args.bind,
+                database_url: DatabaseUrl::parse(&cli.database_url)?,
+                timezone,
+                secure_cookies: args.secure_cookies,
+                workers: args.workers,
+                pool_size: args.pool_size,
+            };
+            let app = Application::build(config.clone()).await?;
+            tracing::info!(port = app.port(), bind = %config.bind, "rungs is serving");
+            eprintln!(
+                "rungs is serving on http://{}",
+                config.bind.replace(":0", &format!(":{}", app.port()))
+            );
+            app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
+        Command::User(UserCommand::Add {
+            login,
+            name,
+            role,
+            department,
+            language,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| e.to_string())?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let mut conn = open(&cli.database_url)?;
+            let input = NewUserInput {
+                login,
+                display_name: name,
+                role,
+                department: department.unwrap_or_default(),
+                password,
+                language: language.unwrap_or_default(),
+            };
+            let user =
+                service::accounts::create_user(&mut conn, None, &input).map_err(describe)?;
+            println!("added {} ({})", user.login, user.role);
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { login, label }) => {
+            let mut conn = open(&cli.database_url)?;
+            let user = db::users::find_by_login(&mut conn, &login.to_lowercase())
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user {login:?}"))?;
+            let token =
+                service::tokens::create(&mut conn, None, user.id, &label).map_err(describe)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let mut conn = open(&cli.database_url)?;
+            db::backup::to_file(&mut conn, &file)?;
+            println!("backed up to {file}");
+            Ok(())
+        }
+    }
+}
+
+/// An error as a person at a terminal wants it: each bad field named.
+fn describe(e: crate::error::AppError) -> String {
+    match &e {
+        crate::error::AppError::Invalid(_) => e
+            .fields_in(crate::i18n::Lang::En)
+            .into_iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => e.to_string(),
+    }
+}

@@ -1,0 +1,31 @@
+//! Flags and environment in one struct.
+
+use crate::db::DatabaseUrl;
+use chrono_tz::Tz;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: String,
+    pub database_url: DatabaseUrl,
+    /// Set the organisation's time zone at start (else the stored one is kept).
+    pub timezone: Option<Tz>,
+    /// Mark the session cookie Secure: set when rungs is served over TLS.
+    pub secure_cookies: bool,
+    /// HTTP worker threads; default: one per core.
+    pub workers: Option<usize>,
+    pub pool_size: u32,
+}
+
+impl Config {
+    /// A configuration for tests and tools: SQLite or PostgreSQL at `url`, on a free port.
+    pub fn for_url(url: &str) -> Result<Self, String> {
+        Ok(Self {
+            bind: "127.0.0.1:0".into(),
+            database_url: DatabaseUrl::parse(url)?,
+            timezone: None,
+            secure_cookies: false,
+            workers: Some(2),
+            pool_size: 8,
+        })
+    }
+}

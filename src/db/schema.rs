@@ -1,0 +1,117 @@
+// Written by hand to match both migration folders; keep it portable (see migrations/README.md).
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    departments (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        slug -> Text,
+        name_en -> Text,
+        name_zh -> Text,
+        description -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        login -> Text,
+        display_name -> Text,
+        role -> Text,
+        department_id -> Nullable<BigInt>,
+        password_hash -> Text,
+        language -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        title -> Text,
+        body -> Text,
+        category_id -> BigInt,
+        reporter_id -> BigInt,
+        department_id -> Nullable<BigInt>,
+        counterpart_id -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+        local_date -> Date,
+        week_key -> Text,
+        iso_weekday -> Integer,
+        local_hour -> Integer,
+        tags -> Text,
+        external_ref -> Nullable<Text>,
+        status -> Text,
+        handled_note -> Nullable<Text>,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_tags (incident_id, tag) {
+        incident_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        entity -> Text,
+        entity_id -> BigInt,
+        action -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> departments (department_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(incidents -> categories (category_id));
+diesel::joinable!(incidents -> users (reporter_id));
+diesel::joinable!(incident_tags -> incidents (incident_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    departments,
+    categories,
+    users,
+    api_tokens,
+    incidents,
+    incident_tags,
+    audit_events,
+);

@@ -1,0 +1,5 @@
+//! Pure logic: no actix, no diesel. Plain values in, plain values out.
+
+pub mod input;
+pub mod role;
+pub mod week;

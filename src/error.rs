@@ -1,0 +1,189 @@
+//! One error type, and the one place errors become HTTP: an HTML page for the
+//! web pages, `{"error", "fields"}` for the API (through `ApiError`).
+
+use crate::domain::input::FieldErrors;
+use crate::i18n::Lang;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("you may not do this")]
+    Forbidden,
+    #[error("sign in first")]
+    LoginRequired { next: String },
+    #[error("rungs has no users yet")]
+    SetupRequired,
+    #[error("missing or invalid API token")]
+    Unauthorized,
+    #[error("the form expired or did not come from rungs; reload the page and try again")]
+    Csrf,
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error("database connection error: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::Internal(e.to_string())
+    }
+
+    pub fn field(field: &str, message_key: &'static str) -> Self {
+        Self::Invalid(FieldErrors::single(field, message_key))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::LoginRequired { .. } | Self::SetupRequired => StatusCode::SEE_OTHER,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Database(_) | Self::Pool(_) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// What the user is told: server faults stay in the log, not on the page.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Database(_) | Self::Pool(_) | Self::Internal(_) => {
+                "something went wrong on our side; it has been logged".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn log(&self) {
+        if self.status().is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+    }
+
+    pub fn fields_in(&self, lang: Lang) -> BTreeMap<String, String> {
+        match self {
+            Self::Invalid(fields) => fields
+                .iter()
+                .map(|(f, key)| (f.to_string(), lang.t(key)))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    message_en: &'a str,
+    message_zh: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log();
+        match self {
+            Self::LoginRequired { next } => {
+                let to = format!("/login?next={}", urlencoding::encode(next));
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, to))
+                    .finish()
+            }
+            Self::SetupRequired => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/setup"))
+                .finish(),
+            _ => {
+                let (en, zh) = match self {
+                    Self::NotFound => ("Not found.".to_string(), "找不到该页面。".to_string()),
+                    Self::Forbidden => (
+                        "Your role may not open this page.".into(),
+                        "你的角色无权访问此页面。".into(),
+                    ),
+                    Self::Csrf => (
+                        self.public_message(),
+                        "表单已过期或来源不明，请刷新页面后重试。".into(),
+                    ),
+                    Self::PayloadTooLarge => (self.public_message(), "提交的内容太大。".into()),
+                    Self::Invalid(_) => (self.public_message(), "输入有误。".into()),
+                    other if other.status().is_server_error() => {
+                        (other.public_message(), "服务器出错，已记录。".into())
+                    }
+                    other => (other.public_message(), other.public_message()),
+                };
+                let page = ErrorPage {
+                    status: self.status().as_u16(),
+                    message_en: &en,
+                    message_zh: &zh,
+                };
+                let body = page.render().unwrap_or_else(|_| en.clone());
+                HttpResponse::build(self.status())
+                    .content_type("text/html; charset=utf-8")
+                    .body(body)
+            }
+        }
+    }
+}
+
+/// The API's face of `AppError`: always JSON, `{"error": "...", "fields": {...}}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self.0 {
+            AppError::LoginRequired { .. } | AppError::SetupRequired => StatusCode::UNAUTHORIZED,
+            ref other => other.status(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log();
+        let body = serde_json::json!({
+            "error": self.0.public_message(),
+            "fields": self.0.fields_in(Lang::En),
+        });
+        let mut res = HttpResponse::build(self.status_code());
+        if self.status_code() == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        res.json(body)
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+pub type ApiResult<T> = Result<T, ApiError>;

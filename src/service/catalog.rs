@@ -1,0 +1,187 @@
+//! Departments and categories, edited by admins.
+
+use super::accounts::Actor;
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::catalog::{self, CategoryFields, CategoryRow, DepartmentRow};
+use crate::db::{self, DbConn};
+use crate::domain::input::{self, FieldErrors, NAME_MAX, Slug};
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use diesel::Connection;
+
+/// Both lists, for pages that name things.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub departments: Vec<DepartmentRow>,
+    pub categories: Vec<CategoryRow>,
+}
+
+impl Catalog {
+    pub fn load(conn: &mut DbConn) -> AppResult<Self> {
+        Ok(Self {
+            departments: catalog::departments(conn)?,
+            categories: catalog::categories(conn)?,
+        })
+    }
+
+    pub fn department_slug(&self, id: Option<i64>) -> Option<&str> {
+        id.and_then(|id| self.departments.iter().find(|d| d.id == id))
+            .map(|d| d.slug.as_str())
+    }
+
+    pub fn category(&self, id: i64) -> Option<&CategoryRow> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+}
+
+fn audit_change(
+    conn: &mut DbConn,
+    actor: &Actor,
+    entity: &str,
+    id: i64,
+    action: &str,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        &NewAuditEvent {
+            actor_id: Some(actor.id),
+            entity,
+            entity_id: id,
+            action,
+            before_json: None,
+            after_json: Some(after.to_string()),
+            at: db::now(),
+        },
+    )?;
+    Ok(())
+}
+
+pub fn add_department(conn: &mut DbConn, actor: &Actor, slug: &str, name: &str) -> AppResult<i64> {
+    actor.require(Role::Admin)?;
+    let mut errors = FieldErrors::new();
+    let slug = errors.check("slug", Slug::parse(slug));
+    let name = errors.check("name", input::required_text(name, NAME_MAX));
+    let (Some(slug), Some(name)) = (slug, name) else {
+        return Err(AppError::Invalid(errors));
+    };
+    conn.transaction(|conn| {
+        let id =
+            catalog::insert_department(conn, slug.as_ref(), &name, db::now()).map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    AppError::field("slug", "error.slug_taken")
+                } else {
+                    e.into()
+                }
+            })?;
+        audit_change(
+            conn,
+            actor,
+            "department",
+            id,
+            "created",
+            serde_json::json!({"slug": slug.as_ref(), "name": name}),
+        )?;
+        Ok(id)
+    })
+}
+
+pub fn rename_department(conn: &mut DbConn, actor: &Actor, id: i64, name: &str) -> AppResult<()> {
+    actor.require(Role::Admin)?;
+    let name = input::required_text(name, NAME_MAX).map_err(|k| AppError::field("name", k))?;
+    conn.transaction(|conn| {
+        if catalog::rename_department(conn, id, &name)? == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit_change(
+            conn,
+            actor,
+            "department",
+            id,
+            "renamed",
+            serde_json::json!({"name": name}),
+        )
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CategoryInput {
+    pub slug: String,
+    pub name_en: String,
+    pub name_zh: String,
+    pub description: String,
+    pub active: bool,
+}
+
+fn parse_category(raw: &CategoryInput) -> AppResult<(String, String, String)> {
+    let mut errors = FieldErrors::new();
+    let en = errors.check("name_en", input::required_text(&raw.name_en, NAME_MAX));
+    let zh = errors.check("name_zh", input::required_text(&raw.name_zh, NAME_MAX));
+    let desc = errors.check("description", input::optional_text(&raw.description, 200));
+    match (en, zh, desc) {
+        (Some(en), Some(zh), Some(desc)) if errors.is_empty() => {
+            Ok((en, zh, desc.unwrap_or_default()))
+        }
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+pub fn add_category(conn: &mut DbConn, actor: &Actor, raw: &CategoryInput) -> AppResult<i64> {
+    actor.require(Role::Admin)?;
+    let slug = Slug::parse(&raw.slug).map_err(|k| AppError::field("slug", k))?;
+    let (en, zh, desc) = parse_category(raw)?;
+    let fields = CategoryFields {
+        name_en: &en,
+        name_zh: &zh,
+        description: &desc,
+        active: true,
+    };
+    conn.transaction(|conn| {
+        let id =
+            catalog::insert_category(conn, slug.as_ref(), &fields, db::now()).map_err(|e| {
+                if db::is_unique_violation(&e) {
+                    AppError::field("slug", "error.slug_taken")
+                } else {
+                    e.into()
+                }
+            })?;
+        audit_change(
+            conn,
+            actor,
+            "category",
+            id,
+            "created",
+            serde_json::json!({"slug": slug.as_ref(), "name_en": en, "name_zh": zh}),
+        )?;
+        Ok(id)
+    })
+}
+
+pub fn update_category(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    raw: &CategoryInput,
+) -> AppResult<()> {
+    actor.require(Role::Admin)?;
+    let (en, zh, desc) = parse_category(raw)?;
+    let fields = CategoryFields {
+        name_en: &en,
+        name_zh: &zh,
+        description: &desc,
+        active: raw.active,
+    };
+    conn.transaction(|conn| {
+        if catalog::update_category(conn, id, &fields)? == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit_change(
+            conn,
+            actor,
+            "category",
+            id,
+            "updated",
+            serde_json::json!({"name_en": en, "name_zh": zh, "active": raw.active}),
+        )
+    })
+}

@@ -1,0 +1,31 @@
+//! The use cases, one path for each thing a user can do, used alike by the web
+//! pages, the API, the command line and the demo. Each owns its transaction.
+
+pub mod accounts;
+pub mod catalog;
+pub mod incidents;
+pub mod organisation;
+pub mod tokens;
+
+use crate::db::{DbConn, Pool};
+use crate::error::{AppError, AppResult};
+
+/// Run blocking database work on the blocking pool, never on the async executor.
+pub async fn run<T, F>(pool: &Pool, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+/// A JSON snapshot for the audit trail.
+pub(crate) fn snapshot<T: serde::Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
+}

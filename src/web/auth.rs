@@ -1,0 +1,203 @@
+//! First-run setup, signing in and out.
+
+use super::session::{CsrfForm, PageCtx, Signed, Visitor, sign_in, sign_out};
+use super::{ok, render, safe_next, see_other};
+use crate::csrf_form;
+use crate::domain::input::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::service::{self, accounts::NewUserInput};
+use crate::startup::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/setup", web::get().to(setup_page))
+        .route("/setup", web::post().to(setup_submit))
+        .route("/login", web::get().to(login_page))
+        .route("/login", web::post().to(login_submit))
+        .route("/logout", web::post().to(logout));
+}
+
+#[derive(Template)]
+#[template(path = "auth/setup.html")]
+struct SetupPage {
+    page: PageCtx,
+    form: SetupForm,
+    errors: FieldErrors,
+    departments: Vec<(String, String)>,
+}
+
+impl SetupPage {
+    fn err(&self, field: &str) -> String {
+        self.errors
+            .get(field)
+            .map(|k| self.page.t(k))
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+csrf_form!(SetupForm, LoginForm, LogoutForm);
+
+async fn departments(state: &AppState) -> AppResult<Vec<(String, String)>> {
+    service::run(&state.pool, |conn| {
+        Ok(crate::db::catalog::departments(conn)?
+            .into_iter()
+            .map(|d| (d.slug, d.name))
+            .collect())
+    })
+    .await
+}
+
+async fn setup_page(state: web::Data<AppState>, visitor: Visitor) -> AppResult<HttpResponse> {
+    if state.has_users().await? {
+        return Ok(see_other("/login"));
+    }
+    ok(&SetupPage {
+        page: visitor.page,
+        form: SetupForm {
+            department: "operations".into(),
+            ..Default::default()
+        },
+        errors: FieldErrors::new(),
+        departments: departments(&state).await?,
+    })
+}
+
+async fn setup_submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<SetupForm>,
+) -> AppResult<HttpResponse> {
+    let input = NewUserInput {
+        login: form.login.clone(),
+        display_name: form.display_name.clone(),
+        role: String::new(),
+        department: form.department.clone(),
+        password: form.password.clone(),
+        language: visitor.page.lang.code().into(),
+    };
+    let created = service::run(&state.pool, move |conn| {
+        service::accounts::create_first_admin(conn, &input)
+    })
+    .await;
+    match created {
+        Ok(actor) => {
+            state.mark_has_users();
+            sign_in(&visitor.session, &actor)?;
+            Ok(see_other("/admin"))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let form = SetupForm {
+                password: String::new(),
+                ..form
+            };
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetupPage {
+                    page: visitor.page,
+                    form,
+                    errors,
+                    departments: departments(&state).await?,
+                },
+            )
+        }
+        Err(AppError::Forbidden) => Ok(see_other("/login")),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    page: PageCtx,
+    login: String,
+    next: String,
+    failed: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
+    if !state.has_users().await? {
+        return Ok(see_other("/setup"));
+    }
+    ok(&LoginPage {
+        page: visitor.page,
+        login: String::new(),
+        next: safe_next(query.next.as_deref()).to_string(),
+        failed: false,
+    })
+}
+
+async fn login_submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let (login, password) = (form.login.clone(), form.password.clone());
+    let actor = service::run(&state.pool, move |conn| {
+        service::accounts::sign_in(conn, &login, &password)
+    })
+    .await?;
+    match actor {
+        Some(actor) => {
+            sign_in(&visitor.session, &actor)?;
+            Ok(see_other(safe_next(Some(&form.next))))
+        }
+        None => render(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                page: visitor.page,
+                login: form.login,
+                next: safe_next(Some(&form.next)).to_string(),
+                failed: true,
+            },
+        ),
+    }
+}
+
+async fn logout(user: Signed, CsrfForm(_form): CsrfForm<LogoutForm>) -> HttpResponse {
+    sign_out(&user.session);
+    see_other("/login")
+}

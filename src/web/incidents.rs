@@ -1,0 +1,318 @@
+//! Filing, listing and reading incidents; the one-off fix.
+
+use super::session::{CsrfForm, PageCtx, Signed};
+use super::{ok, render, see_other};
+use crate::csrf_form;
+use crate::db::incidents::{IncidentFilter, IncidentListRow};
+use crate::domain::input::{FieldErrors, search_fold};
+use crate::error::{AppError, AppResult};
+use crate::service::catalog::Catalog;
+use crate::service::incidents::{IncidentView, RawIncident, TimelineEntry};
+use crate::service::{self, organisation};
+use crate::startup::AppState;
+use crate::web::format::{local_datetime, local_input_value};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/incidents", web::get().to(list))
+        .route("/incidents", web::post().to(file))
+        .route("/incidents/new", web::get().to(new_form))
+        .route("/incidents/{id}", web::get().to(show))
+        .route("/incidents/{id}/status", web::post().to(set_status));
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct IncidentForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(flatten)]
+    raw: RawIncident,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    note: String,
+}
+
+csrf_form!(IncidentForm, StatusForm);
+
+#[derive(Template)]
+#[template(path = "incidents/new.html")]
+struct NewPage {
+    page: PageCtx,
+    form: RawIncident,
+    errors: FieldErrors,
+    catalog: Catalog,
+}
+
+impl NewPage {
+    fn err(&self, field: &str) -> String {
+        self.errors
+            .get(field)
+            .map(|k| self.page.t(k))
+            .unwrap_or_default()
+    }
+
+    fn category_name(&self, en: &str, zh: &str) -> String {
+        match self.page.lang {
+            crate::i18n::Lang::Zh => zh.to_string(),
+            crate::i18n::Lang::En => en.to_string(),
+        }
+    }
+}
+
+async fn new_form(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
+    let (catalog, tz) = service::run(&state.pool, |conn| {
+        Ok((Catalog::load(conn)?, organisation::timezone(conn)?))
+    })
+    .await?;
+    let form = RawIncident {
+        category: catalog
+            .categories
+            .first()
+            .map(|c| c.slug.clone())
+            .unwrap_or_default(),
+        department: catalog
+            .department_slug(user.actor.department_id)
+            .unwrap_or_default()
+            .to_string(),
+        occurred_at: local_input_value(chrono::Utc::now(), tz),
+        ..Default::default()
+    };
+    ok(&NewPage {
+        page: user.page,
+        form,
+        errors: FieldErrors::new(),
+        catalog,
+    })
+}
+
+async fn file(
+    state: web::Data<AppState>,
+    user: Signed,
+    CsrfForm(form): CsrfForm<IncidentForm>,
+) -> AppResult<HttpResponse> {
+    let actor = user.actor.clone();
+    let raw = form.raw.clone();
+    let filed = service::run(&state.pool, move |conn| {
+        service::incidents::file(conn, &actor, &raw, chrono::Utc::now())
+    })
+    .await;
+    match filed {
+        Ok(f) => Ok(see_other(&format!("/incidents/{}?filed=1", f.id))),
+        Err(AppError::Invalid(errors)) => {
+            let catalog = service::run(&state.pool, Catalog::load).await?;
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NewPage {
+                    page: user.page,
+                    form: form.raw,
+                    errors,
+                    catalog,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incidents/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    incident: IncidentView,
+    timeline: Vec<TimelineEntry>,
+    tz: Tz,
+    filed: bool,
+    can_change: bool,
+}
+
+impl ShowPage {
+    fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        local_datetime(*at, self.tz)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    filed: Option<String>,
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    query: web::Query<ShowQuery>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (incident, timeline, tz) = service::run(&state.pool, move |conn| {
+        Ok((
+            service::incidents::view(conn, id)?,
+            service::incidents::timeline(conn, "incident", id)?,
+            organisation::timezone(conn)?,
+        ))
+    })
+    .await?;
+    let can_change = incident.reporter_id == user.actor.id || user.actor.is_lead();
+    ok(&ShowPage {
+        page: user.page,
+        incident,
+        timeline,
+        tz,
+        filed: query.filed.is_some(),
+        can_change,
+    })
+}
+
+async fn set_status(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<StatusForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let actor = user.actor.clone();
+    service::run(&state.pool, move |conn| {
+        service::incidents::set_status(conn, &actor, id, &form.status, &form.note)
+    })
+    .await?;
+    Ok(see_other(&format!("/incidents/{id}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    week: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    mine: String,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/list.html")]
+struct ListPage {
+    page: PageCtx,
+    query: ListQuery,
+    rows: Vec<IncidentListRow>,
+    total: i64,
+    page_no: i64,
+    pages: i64,
+    catalog: Catalog,
+    tz: Tz,
+    query_string: String,
+}
+
+impl ListPage {
+    fn when(&self, at: &chrono::NaiveDateTime) -> String {
+        local_datetime(at.and_utc(), self.tz)
+    }
+
+    fn category(&self, id: &i64) -> String {
+        self.catalog
+            .category(*id)
+            .map(|c| {
+                if self.page.lang == crate::i18n::Lang::Zh {
+                    c.name_zh.clone()
+                } else {
+                    c.name_en.clone()
+                }
+            })
+            .unwrap_or_default()
+    }
+
+    fn department(&self, id: &Option<i64>) -> String {
+        self.catalog.department_slug(*id).unwrap_or("").to_string()
+    }
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    user: Signed,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let mine = if query.mine.is_empty() {
+        None
+    } else {
+        Some(user.actor.id)
+    };
+    let q = (
+        query.week.clone(),
+        query.category.clone(),
+        query.department.clone(),
+        query.status.clone(),
+        query.q.clone(),
+    );
+    let page_no = query.page.unwrap_or(1);
+    let (result, catalog, tz) = service::run(&state.pool, move |conn| {
+        let catalog = Catalog::load(conn)?;
+        let (week, category, department, status, text) = q;
+        let filter = IncidentFilter {
+            week: Some(week.trim().to_uppercase()).filter(|w| !w.is_empty()),
+            category_id: catalog
+                .categories
+                .iter()
+                .find(|c| c.slug == category)
+                .map(|c| c.id),
+            department_id: catalog
+                .departments
+                .iter()
+                .find(|d| d.slug == department)
+                .map(|d| d.id),
+            status: Some(status).filter(|s| !s.is_empty()),
+            reporter_id: mine,
+            text: Some(search_fold(&[text.trim()])).filter(|t| !t.is_empty()),
+        };
+        Ok((
+            service::incidents::list(conn, &filter, page_no)?,
+            catalog,
+            organisation::timezone(conn)?,
+        ))
+    })
+    .await?;
+    let query_string = serde_urlencoded_pairs(&query);
+    ok(&ListPage {
+        page: user.page,
+        rows: result.rows,
+        total: result.total,
+        page_no: result.page,
+        pages: result.pages,
+        catalog,
+        tz,
+        query,
+        query_string,
+    })
+}
+
+/// The list's filters as a query string, for the paging links.
+fn serde_urlencoded_pairs(q: &ListQuery) -> String {
+    [
+        ("week", &q.week),
+        ("category", &q.category),
+        ("department", &q.department),
+        ("status", &q.status),
+        ("q", &q.q),
+        ("mine", &q.mine),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k}={}&", urlencoding::encode(v)))
+    .collect()
+}

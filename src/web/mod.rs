@@ -1,0 +1,54 @@
+//! Server-rendered pages, one module per feature, each with its template structs.
+
+pub mod account;
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod format;
+pub mod incidents;
+pub mod session;
+
+use crate::error::{AppError, AppResult};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/static/rungs.css", web::get().to(assets::stylesheet))
+        .configure(auth::routes)
+        .configure(incidents::routes)
+        .configure(account::routes)
+        .configure(admin::routes);
+}
+
+async fn home(_user: session::Signed) -> HttpResponse {
+    see_other("/incidents")
+}
+
+/// Render a page with a status; a template error is logged and becomes a 500.
+pub fn render(status: StatusCode, page: &impl Template) -> AppResult<HttpResponse> {
+    let body = page.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+pub fn ok(page: &impl Template) -> AppResult<HttpResponse> {
+    render(StatusCode::OK, page)
+}
+
+/// After a successful form post: 303 to where the result is.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Only local paths may be redirect targets (no open redirects through `?next=`).
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/",
+    }
+}

@@ -1,0 +1,224 @@
+//! Who is asking: the signed-in person from the session cookie, the language to
+//! answer in, and the CSRF token every form must carry back.
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::service::{self, accounts::Actor};
+use crate::startup::AppState;
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use rand::RngCore;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+
+const USER_ID: &str = "uid";
+const CSRF: &str = "csrf";
+
+/// What every page's frame needs: the language, the CSRF token, who is signed in.
+#[derive(Debug, Clone)]
+pub struct PageCtx {
+    pub lang: Lang,
+    pub csrf: String,
+    pub user: Option<Actor>,
+    pub path: String,
+}
+
+impl PageCtx {
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// The message `group.key`, for keys that come from data (a status, a role).
+    pub fn t_in(&self, group: &str, key: &str) -> String {
+        self.lang.t(&format!("{group}.{key}"))
+    }
+
+    pub fn t_with(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.lang.t_with(key, args)
+    }
+
+    pub fn is_lead(&self) -> bool {
+        self.user.as_ref().is_some_and(Actor::is_lead)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(Actor::is_admin)
+    }
+
+    /// `class="active"` for the navigation link of the current section.
+    pub fn nav(&self, prefix: &str) -> &'static str {
+        if self.path == prefix || (prefix != "/" && self.path.starts_with(prefix)) {
+            "active"
+        } else {
+            ""
+        }
+    }
+}
+
+fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(CSRF) {
+        return t;
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let _ = session.insert(CSRF, &token);
+    token
+}
+
+fn request_lang(req: &HttpRequest, actor: Option<&Actor>) -> Lang {
+    if let Some(lang) = actor.and_then(|a| a.language) {
+        return lang;
+    }
+    req.headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("application state missing"))
+}
+
+pub fn sign_in(session: &Session, actor: &Actor) -> Result<(), AppError> {
+    session.renew();
+    session
+        .insert(USER_ID, actor.id)
+        .map_err(AppError::internal)?;
+    // A fresh CSRF token for the new session.
+    session.remove(CSRF);
+    Ok(())
+}
+
+pub fn sign_out(session: &Session) {
+    session.purge();
+}
+
+/// A page for anybody: login and setup.
+pub struct Visitor {
+    pub page: PageCtx,
+    pub session: Session,
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let page = PageCtx {
+            lang: request_lang(req, None),
+            csrf: csrf_token(&session),
+            user: None,
+            path: req.path().to_string(),
+        };
+        std::future::ready(Ok(Visitor { page, session }))
+    }
+}
+
+/// A signed-in person; anyone else is sent to /login (or /setup while nobody exists).
+pub struct Signed {
+    pub actor: Actor,
+    pub page: PageCtx,
+    pub session: Session,
+}
+
+impl FromRequest for Signed {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state(&req)?;
+            let session = req.get_session();
+            let next = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "/".into());
+            let user_id = session.get::<i64>(USER_ID).ok().flatten();
+            let Some(user_id) = user_id else {
+                return Err(if state.has_users().await? {
+                    AppError::LoginRequired { next }
+                } else {
+                    AppError::SetupRequired
+                });
+            };
+            let actor = service::run(&state.pool, move |conn| {
+                service::accounts::actor(conn, user_id)
+            })
+            .await?;
+            let Some(actor) = actor else {
+                session.purge();
+                return Err(AppError::LoginRequired { next });
+            };
+            let page = PageCtx {
+                lang: request_lang(&req, Some(&actor)),
+                csrf: csrf_token(&session),
+                user: Some(actor.clone()),
+                path: req.path().to_string(),
+            };
+            Ok(Signed {
+                actor,
+                page,
+                session,
+            })
+        })
+    }
+}
+
+/// A form that carries a CSRF token.
+pub trait CsrfProtected {
+    fn csrf_token(&self) -> &str;
+}
+
+/// A form body whose CSRF token matched the session's; anything else is refused with 403.
+pub struct CsrfForm<T>(pub T);
+
+impl<T> FromRequest for CsrfForm<T>
+where
+    T: DeserializeOwned + CsrfProtected + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = web::Form::<T>::from_request(req, payload);
+        let session = req.get_session();
+        Box::pin(async move {
+            let form = form.await?.into_inner();
+            let expected = session.get::<String>(CSRF).ok().flatten();
+            match expected {
+                Some(e)
+                    if !e.is_empty()
+                        && constant_time_eq(e.as_bytes(), form.csrf_token().as_bytes()) =>
+                {
+                    Ok(CsrfForm(form))
+                }
+                _ => Err(AppError::Csrf.into()),
+            }
+        })
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Implements `CsrfProtected` for form structs with a `csrf_token: String` field.
+#[macro_export]
+macro_rules! csrf_form {
+    ($($t:ty),* $(,)?) => {
+        $(impl $crate::web::session::CsrfProtected for $t {
+            fn csrf_token(&self) -> &str {
+                &self.csrf_token
+            }
+        })*
+    };
+}

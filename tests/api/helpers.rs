@@ -1,0 +1,305 @@
+//! Start the real server on a free port over a fresh database, and talk HTTP to it.
+
+use diesel::Connection;
+use diesel::RunQueryDsl;
+use diesel::pg::PgConnection;
+use reqwest::StatusCode;
+use rungs::config::Config;
+use rungs::db::{self, Pool, PooledConn};
+use rungs::service;
+use rungs::service::accounts::{Actor, NewUserInput};
+use rungs::startup::Application;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The backends every integration test runs on: SQLite always, PostgreSQL when
+/// RUNGS_TEST_POSTGRES_URL is set. Under CI a missing PostgreSQL is an error, not a skip.
+pub fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Sqlite];
+    match std::env::var("RUNGS_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => out.push(Backend::Postgres(url)),
+        _ if std::env::var("CI").is_ok() => {
+            panic!("CI must run the suite on PostgreSQL too: set RUNGS_TEST_POSTGRES_URL")
+        }
+        _ => {}
+    }
+    out
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub backend: &'static str,
+    pub pool: Pool,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.pg
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+fn fresh_pg_database(admin_url: &str) -> (String, String) {
+    let name = format!("rungs_test_{}", uuid_like());
+    let mut conn = PgConnection::establish(admin_url).expect("connect to RUNGS_TEST_POSTGRES_URL");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(admin_url);
+    (format!("{base}/{name}"), name)
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl TestApp {
+    pub async fn spawn(backend: &Backend) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, pg, name) = match backend {
+            Backend::Sqlite => (
+                dir.path().join("rungs.db").to_string_lossy().to_string(),
+                None,
+                "sqlite",
+            ),
+            Backend::Postgres(admin) => {
+                let (url, db_name) = fresh_pg_database(admin);
+                (url, Some((admin.clone(), db_name)), "postgres")
+            }
+        };
+        let app = Self::start(&database_url).await;
+        let pool =
+            db::connect(&db::DatabaseUrl::parse(&database_url).unwrap(), 4).expect("test pool");
+        TestApp {
+            address: app,
+            backend: name,
+            pool,
+            database_url,
+            _dir: dir,
+            pg,
+        }
+    }
+
+    /// Start one more server over the same database (a restart, or a second copy).
+    pub async fn start(database_url: &str) -> String {
+        let config = Config::for_url(database_url).expect("config");
+        let app = Application::build(config)
+            .await
+            .expect("application builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
+    pub fn conn(&self) -> PooledConn {
+        self.pool.get().expect("test connection")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A user made directly through the service layer.
+    pub fn user(&self, login: &str, role: &str, department: &str) -> Actor {
+        let mut conn = self.conn();
+        service::accounts::create_user(
+            &mut conn,
+            None,
+            &NewUserInput {
+                login: login.into(),
+                display_name: format!("{login} name"),
+                role: role.into(),
+                department: department.into(),
+                password: PASSWORD.into(),
+                language: "en".into(),
+            },
+        )
+        .expect("create user")
+    }
+
+    pub fn token(&self, actor: &Actor) -> String {
+        service::tokens::create(&mut self.conn(), None, actor.id, "test").expect("token")
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.address.clone(),
+        }
+    }
+
+    /// A browser signed in as a new user of `role`.
+    pub async fn signed_in(&self, login: &str, role: &str) -> (Browser, Actor) {
+        let actor = self.user(login, role, "sales");
+        let b = self.browser();
+        b.login(login, PASSWORD).await;
+        (b, actor)
+    }
+
+    pub fn api(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    pub async fn post_incident(
+        &self,
+        token: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let res = self
+            .api()
+            .post(self.url("/api/v1/incidents"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let rows: Vec<N> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .load(&mut self.conn())
+            .expect("count");
+        rows[0].n
+    }
+}
+
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = self.body.find(marker).expect("page has a CSRF token") + marker.len();
+        self.body[start..].split('"').next().unwrap().to_string()
+    }
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> Page {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+
+    pub async fn get_with(&self, path: &str, header: (&str, &str)) -> Page {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .header(header.0, header.1)
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+
+    async fn page(res: reqwest::Response) -> Page {
+        let status = res.status();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        Page {
+            status,
+            location,
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    /// Post a form as the page at `form_page` would, with its CSRF token.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.get(form_page).await.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    pub async fn post_raw(&self, action: &str, fields: &[(&str, &str)]) -> Page {
+        let res = self
+            .client
+            .post(format!("{}{}", self.base, action))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) {
+        let page = self
+            .submit(
+                "/login",
+                "/login",
+                &[("login", login), ("password", password), ("next", "/")],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "login of {login} should succeed"
+        );
+    }
+}
+
+pub fn assert_redirect_to(page: &Page, prefix: &str) {
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "expected a redirect to {prefix}"
+    );
+    let loc = page.location.as_deref().unwrap_or("");
+    assert!(
+        loc.starts_with(prefix),
+        "redirect to {loc:?}, expected {prefix:?}"
+    );
+}

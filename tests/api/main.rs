@@ -1,0 +1,8 @@
+//! The integration suite: the real server on a free port, over HTTP, on every backend.
+
+mod access;
+mod api_incidents;
+mod helpers;
+mod incidents;
+mod setup;
+mod time;

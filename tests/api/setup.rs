@@ -1,0 +1,172 @@
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn first_run_leads_to_setup_and_creates_the_first_admin_once() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let b = app.browser();
+        assert_redirect_to(&b.get("/incidents").await, "/setup");
+        assert_redirect_to(&b.get("/login").await, "/setup");
+
+        // A bad setup form keeps what was typed.
+        let page = b
+            .submit(
+                "/setup",
+                "/setup",
+                &[
+                    ("login", "Bad Login!"),
+                    ("display_name", "Wang Fang"),
+                    ("department", "operations"),
+                    ("password", "short"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            app.backend
+        );
+        assert!(page.body.contains("value=\"Wang Fang\""), "typed name kept");
+        assert!(page.body.contains("At least 8 characters"));
+        assert_eq!(app.count("users"), 0);
+
+        let page = b
+            .submit(
+                "/setup",
+                "/setup",
+                &[
+                    ("login", "wang"),
+                    ("display_name", "Wang Fang"),
+                    ("department", "operations"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_redirect_to(&page, "/admin");
+        assert_eq!(
+            b.get("/admin").await.status,
+            StatusCode::OK,
+            "{}: the new admin is signed in",
+            app.backend
+        );
+
+        // Only once: setup now sends people to login and refuses a second admin.
+        let other = app.browser();
+        assert_redirect_to(&other.get("/setup").await, "/login");
+        let token = other.get("/login").await.csrf();
+        let page = other
+            .post_raw(
+                "/setup",
+                &[
+                    ("csrf_token", &token),
+                    ("login", "intruder"),
+                    ("display_name", "X"),
+                    ("department", ""),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_redirect_to(&page, "/login");
+        assert_eq!(app.count("users"), 1, "{}", app.backend);
+    }
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart_and_logout_ends_them() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (b, _) = app.signed_in("li", "member").await;
+        assert_eq!(b.get("/incidents").await.status, StatusCode::OK);
+
+        // A second server over the same database honours the same cookie.
+        let second = TestApp::start(&app.database_url).await;
+        let b2 = crate::helpers::Browser {
+            client: b.client.clone(),
+            base: second,
+        };
+        assert_eq!(
+            b2.get("/incidents").await.status,
+            StatusCode::OK,
+            "{}: the session key is kept",
+            app.backend
+        );
+
+        let page = b.submit("/incidents", "/logout", &[]).await;
+        assert_redirect_to(&page, "/login");
+        assert_redirect_to(&b.get("/incidents").await, "/login");
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_without_saying_which_part_was_wrong() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        app.user("li", "member", "sales");
+        let b = app.browser();
+        let page = b
+            .submit(
+                "/login",
+                "/login",
+                &[("login", "li"), ("password", "wrong password")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        assert!(page.body.contains("do not match"));
+        assert!(page.body.contains("value=\"li\""), "the login is kept");
+        let page = b
+            .submit(
+                "/login",
+                "/login",
+                &[("login", "nobody"), ("password", "wrong password")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn login_redirects_only_to_local_pages() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        app.user("li", "member", "sales");
+        let b = app.browser();
+        let page = b
+            .submit(
+                "/login",
+                "/login",
+                &[
+                    ("login", "li"),
+                    ("password", PASSWORD),
+                    ("next", "//evil.example/"),
+                ],
+            )
+            .await;
+        assert_eq!(page.location.as_deref(), Some("/"));
+        let b = app.browser();
+        let page = b
+            .submit(
+                "/login",
+                "/login",
+                &[
+                    ("login", "li"),
+                    ("password", PASSWORD),
+                    ("next", "/incidents?week=2026-W48"),
+                ],
+            )
+            .await;
+        assert_eq!(page.location.as_deref(), Some("/incidents?week=2026-W48"));
+    }
+}
+
+#[tokio::test]
+async fn healthz_answers_without_login() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let res = reqwest::get(app.url("/healthz")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+    }
+}
