@@ -135,8 +135,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 password,
                 language: language.unwrap_or_default(),
             };
-            let user =
-                service::accounts::create_user(&mut conn, None, &input).map_err(describe)?;
+            let user = service::accounts::create_user(&mut conn, None, &input).map_err(describe)?;
             println!("added {} ({})", user.login, user.role);
             Ok(())
         }

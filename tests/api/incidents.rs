@@ -100,7 +100,10 @@ async fn filing_from_the_form_records_the_incident_with_its_trail() {
         assert_eq!(row.reporter_id, me.id);
         assert_eq!(row.status, "open");
         assert_eq!(app.count("incident_tags"), 1);
-        assert!(app.count("audit_events") >= 2, "the user and the incident are on the trail");
+        assert!(
+            app.count("audit_events") >= 2,
+            "the user and the incident are on the trail"
+        );
     }
 }
 
