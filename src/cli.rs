@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// Database connections in the pool.
     #[arg(long, env = "RUNGS_POOL_SIZE", default_value_t = 16)]
     pub pool_size: u32,
+    /// Similarity (0 to 1) at or above which a new incident joins the best cluster.
+    #[arg(long, env = "RUNGS_JOIN_THRESHOLD", default_value_t = crate::domain::grouping::DEFAULT_JOIN_THRESHOLD)]
+    pub join_threshold: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +108,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 secure_cookies: args.secure_cookies,
                 workers: args.workers,
                 pool_size: args.pool_size,
+                join_threshold: args.join_threshold,
             };
             let app = Application::build(config.clone()).await?;
             tracing::info!(port = app.port(), bind = %config.bind, "rungs is serving");

@@ -14,6 +14,8 @@ pub struct Config {
     /// HTTP worker threads; default: one per core.
     pub workers: Option<usize>,
     pub pool_size: u32,
+    /// Similarity at or above which a new incident joins the best cluster.
+    pub join_threshold: f64,
 }
 
 impl Config {
@@ -26,6 +28,7 @@ impl Config {
             secure_cookies: false,
             workers: Some(2),
             pool_size: 8,
+            join_threshold: crate::domain::grouping::DEFAULT_JOIN_THRESHOLD,
         })
     }
 }

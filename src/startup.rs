@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::error::{AppError, AppResult};
+use crate::service::grouping::GroupingCache;
 use crate::service::{self, organisation};
 use crate::{api, web as pages};
 use actix_session::SessionMiddleware;
@@ -13,6 +14,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tracing_actix_web::TracingLogger;
 
@@ -23,13 +25,16 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 /// rungs processes may serve one PostgreSQL database.
 pub struct AppState {
     pub pool: Pool,
+    /// The matcher's index: a cache of the database, refreshed from it.
+    pub grouping: Arc<GroupingCache>,
     users_exist: AtomicBool,
 }
 
 impl AppState {
-    pub fn new(pool: Pool) -> Self {
+    pub fn new(pool: Pool, grouping: Arc<GroupingCache>) -> Self {
         Self {
             pool,
+            grouping,
             users_exist: AtomicBool::new(false),
         }
     }
@@ -68,10 +73,17 @@ impl Application {
             }
             organisation::session_key(&mut conn).map_err(|e| e.to_string())?
         };
+        let grouping = Arc::new(GroupingCache::new(config.join_threshold));
+        {
+            let mut conn = pool
+                .get()
+                .map_err(|e| format!("cannot open the database: {e}"))?;
+            grouping.refresh(&mut conn).map_err(|e| e.to_string())?;
+        }
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let state = web::Data::new(AppState::new(pool));
+        let state = web::Data::new(AppState::new(pool, grouping));
         let key = Key::from(&key);
         let secure = config.secure_cookies;
         let mut server = HttpServer::new(move || {

@@ -36,8 +36,9 @@ async fn file(
 ) -> ApiResult<HttpResponse> {
     let raw = parse(body.into_inner())?;
     let actor = user.0;
+    let grouping = state.grouping.clone();
     let filed = service::run(&state.pool, move |conn| {
-        service::incidents::file(conn, &actor, &raw, chrono::Utc::now())
+        service::incidents::file(conn, &grouping, &actor, &raw, chrono::Utc::now())
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -47,10 +48,11 @@ async fn file(
         ))
         .json(json!({
             "id": filed.id,
-            "cluster_id": Value::Null,
+            "cluster_id": filed.cluster_id,
+            "joined": filed.joined,
             "week": filed.week,
             "local_hour": filed.local_hour,
-            "suggestions": [],
+            "suggestions": filed.suggestions,
         })))
 }
 

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod clusters;
 pub mod incidents;
 
 use crate::error::{ApiError, AppError};
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .error_handler(json_error),
             )
             .configure(incidents::routes)
+            .configure(clusters::routes)
             .default_service(web::to(not_found)),
     );
 }

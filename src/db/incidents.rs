@@ -1,7 +1,8 @@
 //! Incidents and their tags.
 
 use super::DbConn;
-use super::schema::{incident_tags, incidents, users};
+use super::rollups::Facts;
+use super::schema::{departments, incident_tags, incidents, users};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -26,6 +27,10 @@ pub struct IncidentRow {
     pub handled_note: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub cluster_id: Option<i64>,
+    pub join_reason: Option<String>,
+    pub join_score: Option<f64>,
+    pub join_terms: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -48,6 +53,10 @@ pub struct NewIncident<'a> {
     pub search_text: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub cluster_id: Option<i64>,
+    pub join_reason: Option<&'a str>,
+    pub join_score: Option<f64>,
+    pub join_terms: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewIncident<'_>, tags: &[String]) -> QueryResult<i64> {
@@ -219,4 +228,89 @@ pub fn set_stamp(
 
 pub fn total(conn: &mut DbConn) -> QueryResult<i64> {
     incidents::table.count().get_result(conn)
+}
+
+/// What an incident contributes to the weekly rollups.
+pub fn facts(conn: &mut DbConn, id: i64) -> QueryResult<Option<Facts>> {
+    let Some(row) = find(conn, id)? else {
+        return Ok(None);
+    };
+    let slug = |conn: &mut DbConn, d: Option<i64>| -> QueryResult<Option<String>> {
+        match d {
+            Some(d) => departments::table
+                .find(d)
+                .select(departments::slug)
+                .first(conn)
+                .optional(),
+            None => Ok(None),
+        }
+    };
+    let department = slug(conn, row.department_id)?;
+    let counterpart = slug(conn, row.counterpart_id)?;
+    let reporter = users::table
+        .find(row.reporter_id)
+        .select(users::login)
+        .first(conn)?;
+    let tags = incident_tags::table
+        .filter(incident_tags::incident_id.eq(id))
+        .order(incident_tags::tag.asc())
+        .select(incident_tags::tag)
+        .load(conn)?;
+    Ok(Some(Facts {
+        cluster_id: row.cluster_id,
+        category_id: row.category_id,
+        week: row.week_key,
+        hour: row.local_hour,
+        weekday: row.iso_weekday,
+        department,
+        counterpart,
+        reporter,
+        tags,
+        external_ref: row.external_ref,
+    }))
+}
+
+/// Move incidents to another cluster (the rollups are the caller's to move).
+pub fn set_cluster(
+    conn: &mut DbConn,
+    ids: &[i64],
+    cluster_id: i64,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(incidents::table.filter(incidents::id.eq_any(ids)))
+        .set((
+            incidents::cluster_id.eq(cluster_id),
+            incidents::join_reason.eq(reason),
+            incidents::join_score.eq(None::<f64>),
+            incidents::join_terms.eq(None::<String>),
+            incidents::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Every incident of a cluster moves to another (a merge keeps each incident's own reason).
+pub fn move_all(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<usize> {
+    diesel::update(incidents::table.filter(incidents::cluster_id.eq(from)))
+        .set(incidents::cluster_id.eq(into))
+        .execute(conn)
+}
+
+/// The incidents of a cluster, newest first.
+pub fn of_cluster(conn: &mut DbConn, cluster_id: i64, limit: i64) -> QueryResult<Vec<IncidentRow>> {
+    incidents::table
+        .filter(incidents::cluster_id.eq(cluster_id))
+        .order((incidents::occurred_at.desc(), incidents::id.desc()))
+        .limit(limit)
+        .select(IncidentRow::as_select())
+        .load(conn)
+}
+
+/// Live (not withdrawn) incidents of a cluster.
+pub fn live_count(conn: &mut DbConn, cluster_id: i64) -> QueryResult<i64> {
+    incidents::table
+        .filter(incidents::cluster_id.eq(cluster_id))
+        .filter(incidents::status.ne("withdrawn"))
+        .count()
+        .get_result(conn)
 }

@@ -4,7 +4,9 @@
 pub mod audit;
 pub mod backup;
 pub mod catalog;
+pub mod clusters;
 pub mod incidents;
+pub mod rollups;
 pub mod schema;
 pub mod settings;
 pub mod tokens;

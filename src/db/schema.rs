@@ -76,6 +76,68 @@ diesel::table! {
         search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        cluster_id -> Nullable<BigInt>,
+        join_reason -> Nullable<Text>,
+        join_score -> Nullable<Double>,
+        join_terms -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    clusters (id) {
+        id -> BigInt,
+        category_id -> BigInt,
+        title -> Text,
+        summary -> Text,
+        owner_id -> Nullable<BigInt>,
+        state -> Text,
+        rung -> Integer,
+        confirmed -> Bool,
+        dismissed -> Bool,
+        merged_into -> Nullable<BigInt>,
+        incident_count -> Integer,
+        last_incident_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cluster_rules (id) {
+        id -> BigInt,
+        category_id -> BigInt,
+        pattern -> Text,
+        cluster_id -> BigInt,
+        active -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cluster_weeks (cluster_id, week_key) {
+        cluster_id -> BigInt,
+        week_key -> Text,
+        incidents -> Integer,
+    }
+}
+
+diesel::table! {
+    cluster_week_values (cluster_id, week_key, dimension, value) {
+        cluster_id -> BigInt,
+        week_key -> Text,
+        dimension -> Text,
+        value -> Text,
+        incidents -> Integer,
+    }
+}
+
+diesel::table! {
+    category_weeks (category_id, week_key) {
+        category_id -> BigInt,
+        week_key -> Text,
+        incidents -> Integer,
     }
 }
 
@@ -104,6 +166,10 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(incidents -> categories (category_id));
 diesel::joinable!(incidents -> users (reporter_id));
 diesel::joinable!(incident_tags -> incidents (incident_id));
+diesel::joinable!(clusters -> categories (category_id));
+diesel::joinable!(cluster_weeks -> clusters (cluster_id));
+diesel::joinable!(cluster_week_values -> clusters (cluster_id));
+diesel::joinable!(cluster_rules -> clusters (cluster_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -114,4 +180,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     incident_tags,
     audit_events,
+    clusters,
+    cluster_rules,
+    cluster_weeks,
+    cluster_week_values,
+    category_weeks,
 );

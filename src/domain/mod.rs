@@ -1,5 +1,6 @@
 //! Pure logic: no actix, no diesel. Plain values in, plain values out.
 
+pub mod grouping;
 pub mod input;
 pub mod role;
 pub mod week;

@@ -2,10 +2,13 @@
 
 use super::accounts::Actor;
 use super::catalog::Catalog;
+use super::clusters::{self, Suggestion};
+use super::grouping::GroupingCache;
 use super::{organisation, snapshot};
 use crate::db::audit::{self, NewAuditEvent};
+use crate::db::clusters as db_clusters;
 use crate::db::incidents::{self, IncidentFilter, IncidentRow, NewIncident};
-use crate::db::{self, DbConn, catalog, users};
+use crate::db::{self, DbConn, catalog, rollups, users};
 use crate::domain::input::{self, BODY_MAX, FieldErrors, Slug, TITLE_MAX};
 use crate::domain::role::Role;
 use crate::domain::week::{LocalStamp, WeekKey};
@@ -42,6 +45,10 @@ pub struct Filed {
     pub id: i64,
     pub week: WeekKey,
     pub local_hour: u32,
+    pub cluster_id: Option<i64>,
+    /// Whether the incident joined an existing cluster (else it started a new one).
+    pub joined: bool,
+    pub suggestions: Vec<Suggestion>,
 }
 
 #[derive(Serialize)]
@@ -75,9 +82,10 @@ fn resolve_department(
 }
 
 /// File an incident. The reporter's department is used when none is given.
-#[tracing::instrument(skip(conn, raw), fields(actor = %actor.login))]
+#[tracing::instrument(skip(conn, grouping, raw), fields(actor = %actor.login))]
 pub fn file(
     conn: &mut DbConn,
+    grouping: &GroupingCache,
     actor: &Actor,
     raw: &RawIncident,
     now: DateTime<Utc>,
@@ -120,13 +128,18 @@ pub fn file(
         &tag_text,
         external_ref.as_deref().unwrap_or(""),
     ]);
+    // Matching reads the in-process index outside the write transaction.
+    grouping.refresh(conn)?;
+    let placement = clusters::place(conn, grouping, category.id, &title, &body, &search)?;
+    let terms = placement.terms.join(", ");
     let written = db::now();
-    let new = NewIncident {
+    let department_id = department.or(actor.department_id);
+    let mut new = NewIncident {
         title: &title,
         body: &body,
         category_id: category.id,
         reporter_id: actor.id,
-        department_id: department.or(actor.department_id),
+        department_id,
         counterpart_id: counterpart,
         occurred_at: occurred,
         local_date: stamp.date,
@@ -139,9 +152,19 @@ pub fn file(
         search_text: &search,
         created_at: written,
         updated_at: written,
+        cluster_id: None,
+        join_reason: Some(placement.reason),
+        join_score: placement.score,
+        join_terms: Some(terms.as_str()).filter(|t| !t.is_empty()),
     };
-    let id = conn.transaction(|conn| {
+    let (id, cluster_id) = conn.transaction(|conn| {
+        let cluster_id =
+            clusters::cluster_for_new_incident(conn, actor, &placement, category.id, &title)?;
+        new.cluster_id = Some(cluster_id);
         let id = incidents::insert(conn, &new, &tags)?;
+        db_clusters::add_to_count(conn, cluster_id, 1, Some(occurred))?;
+        let facts = incidents::facts(conn, id)?.ok_or(AppError::NotFound)?;
+        rollups::apply(conn, &facts, 1)?;
         audit::record(
             conn,
             &NewAuditEvent {
@@ -160,12 +183,23 @@ pub fn file(
                 at: written,
             },
         )?;
-        Ok::<_, AppError>(id)
+        Ok::<_, AppError>((id, cluster_id))
     })?;
+    // The new incident joins the index through the same path as other processes' ones.
+    grouping.refresh(conn)?;
+    let joined = placement.cluster_id.is_some();
+    let suggestions = placement
+        .suggestions
+        .into_iter()
+        .filter(|s| !joined || s.cluster_id != cluster_id)
+        .collect();
     Ok(Filed {
         id,
         week: stamp.week,
         local_hour: stamp.hour,
+        cluster_id: Some(cluster_id),
+        joined,
+        suggestions,
     })
 }
 
@@ -193,6 +227,10 @@ pub struct IncidentView {
     pub status: String,
     pub handled_note: Option<String>,
     pub cluster_id: Option<i64>,
+    /// How it came to its cluster: similar, rule, new, lead.
+    pub join_reason: Option<String>,
+    pub join_score: Option<f64>,
+    pub join_terms: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -246,7 +284,10 @@ fn to_view(
         external_ref: row.external_ref,
         status: row.status,
         handled_note: row.handled_note,
-        cluster_id: None,
+        cluster_id: row.cluster_id,
+        join_reason: row.join_reason,
+        join_score: row.join_score,
+        join_terms: row.join_terms,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
     }
@@ -276,6 +317,18 @@ pub fn set_status(
             return Ok(());
         }
         let now = db::now();
+        // Withdrawn incidents leave the counts; a reopened one comes back.
+        let counted_before = row.status != "withdrawn";
+        let counted_after = status != "withdrawn";
+        if counted_before != counted_after {
+            let delta = if counted_after { 1 } else { -1 };
+            if let Some(facts) = incidents::facts(conn, id)? {
+                rollups::apply(conn, &facts, delta)?;
+            }
+            if let Some(cluster_id) = row.cluster_id {
+                db_clusters::add_to_count(conn, cluster_id, delta, None)?;
+            }
+        }
         incidents::set_status(conn, id, status, note.as_deref(), now)?;
         let category = catalog::categories(conn)?
             .into_iter()

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod clusters;
+pub mod grouping;
 pub mod incidents;
 pub mod organisation;
 pub mod tokens;

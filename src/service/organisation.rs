@@ -48,6 +48,7 @@ pub fn set_timezone(conn: &mut DbConn, actor: Option<&Actor>, tz: Tz) -> AppResu
                 changed += 1;
             }
         }
+        crate::db::rollups::rebuild_all(conn)?;
         audit::record(
             conn,
             &NewAuditEvent {

@@ -103,8 +103,9 @@ async fn file(
 ) -> AppResult<HttpResponse> {
     let actor = user.actor.clone();
     let raw = form.raw.clone();
+    let grouping = state.grouping.clone();
     let filed = service::run(&state.pool, move |conn| {
-        service::incidents::file(conn, &actor, &raw, chrono::Utc::now())
+        service::incidents::file(conn, &grouping, &actor, &raw, chrono::Utc::now())
     })
     .await;
     match filed {
@@ -134,6 +135,9 @@ struct ShowPage {
     tz: Tz,
     filed: bool,
     can_change: bool,
+    cluster: Option<crate::db::clusters::ClusterRow>,
+    joined: bool,
+    this_week: i32,
 }
 
 impl ShowPage {
@@ -154,14 +158,26 @@ async fn show(
     query: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (incident, timeline, tz) = service::run(&state.pool, move |conn| {
+    let (incident, timeline, tz, cluster, this_week) = service::run(&state.pool, move |conn| {
+        let incident = service::incidents::view(conn, id)?;
+        let cluster = match incident.cluster_id {
+            Some(c) => crate::db::clusters::survivor(conn, c)?,
+            None => None,
+        };
+        let this_week = match &cluster {
+            Some(c) => service::clusters::count_in_week(conn, c.id, &incident.week)?,
+            None => 0,
+        };
         Ok((
-            service::incidents::view(conn, id)?,
+            incident,
             service::incidents::timeline(conn, "incident", id)?,
             organisation::timezone(conn)?,
+            cluster,
+            this_week,
         ))
     })
     .await?;
+    let joined = incident.join_reason.as_deref().is_some_and(|r| r != "new");
     let can_change = incident.reporter_id == user.actor.id || user.actor.is_lead();
     ok(&ShowPage {
         page: user.page,
@@ -170,6 +186,9 @@ async fn show(
         tz,
         filed: query.filed.is_some(),
         can_change,
+        cluster,
+        joined,
+        this_week,
     })
 }
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod clusters;
 pub mod format;
 pub mod incidents;
 pub mod session;
@@ -18,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/rungs.css", web::get().to(assets::stylesheet))
         .configure(auth::routes)
         .configure(incidents::routes)
+        .configure(clusters::routes)
         .configure(account::routes)
         .configure(admin::routes);
 }

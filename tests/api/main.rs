@@ -2,6 +2,7 @@
 
 mod access;
 mod api_incidents;
+mod clusters;
 mod helpers;
 mod incidents;
 mod setup;

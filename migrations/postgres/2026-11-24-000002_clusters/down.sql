@@ -1,0 +1,10 @@
+DROP TABLE category_weeks;
+DROP TABLE cluster_week_values;
+DROP TABLE cluster_weeks;
+DROP TABLE cluster_rules;
+DROP INDEX incidents_cluster;
+ALTER TABLE incidents DROP COLUMN join_terms;
+ALTER TABLE incidents DROP COLUMN join_score;
+ALTER TABLE incidents DROP COLUMN join_reason;
+ALTER TABLE incidents DROP COLUMN cluster_id;
+DROP TABLE clusters;

@@ -1,0 +1,243 @@
+//! Clusters of recurring incidents and the rules that steer grouping.
+
+use super::DbConn;
+use super::schema::{cluster_rules, clusters, incidents};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = clusters)]
+pub struct ClusterRow {
+    pub id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub owner_id: Option<i64>,
+    pub state: String,
+    pub rung: i32,
+    pub confirmed: bool,
+    pub dismissed: bool,
+    pub merged_into: Option<i64>,
+    pub incident_count: i32,
+    pub last_incident_at: Option<NaiveDateTime>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = clusters)]
+pub struct NewCluster<'a> {
+    pub category_id: i64,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub state: &'a str,
+    pub confirmed: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = clusters)]
+pub struct ClusterChangeset {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub owner_id: Option<Option<i64>>,
+    pub state: Option<String>,
+    pub rung: Option<i32>,
+    pub confirmed: Option<bool>,
+    pub dismissed: Option<bool>,
+    pub merged_into: Option<Option<i64>>,
+    pub resolved_at: Option<Option<NaiveDateTime>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewCluster<'_>) -> QueryResult<i64> {
+    diesel::insert_into(clusters::table)
+        .values(new)
+        .returning(clusters::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ClusterRow>> {
+    clusters::table
+        .find(id)
+        .select(ClusterRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ClusterRow>> {
+    clusters::table
+        .filter(clusters::id.eq_any(ids))
+        .select(ClusterRow::as_select())
+        .load(conn)
+}
+
+/// Follow merges to the cluster that lives on (merge chains are short; cap the walk).
+pub fn survivor(conn: &mut DbConn, id: i64) -> QueryResult<Option<ClusterRow>> {
+    let mut current = find(conn, id)?;
+    for _ in 0..16 {
+        match current {
+            Some(ClusterRow {
+                merged_into: Some(next),
+                ..
+            }) => current = find(conn, next)?,
+            other => return Ok(other),
+        }
+    }
+    Ok(current)
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &ClusterChangeset) -> QueryResult<usize> {
+    diesel::update(clusters::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
+/// Keep the cluster's incident count and last-seen time current.
+pub fn add_to_count(
+    conn: &mut DbConn,
+    id: i64,
+    delta: i32,
+    last_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(clusters::table.find(id))
+        .set(clusters::incident_count.eq(clusters::incident_count + delta))
+        .execute(conn)?;
+    if let Some(at) = last_at {
+        diesel::update(
+            clusters::table.find(id).filter(
+                clusters::last_incident_at
+                    .is_null()
+                    .or(clusters::last_incident_at.lt(at)),
+            ),
+        )
+        .set(clusters::last_incident_at.eq(at))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The triage queue: clusters started by an incident that matched nothing, most recent
+/// and largest first.
+pub fn unconfirmed(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<ClusterRow>> {
+    clusters::table
+        .filter(clusters::confirmed.eq(false))
+        .filter(clusters::dismissed.eq(false))
+        .filter(clusters::merged_into.is_null())
+        .order((
+            clusters::last_incident_at.desc(),
+            clusters::incident_count.desc(),
+            clusters::id.desc(),
+        ))
+        .limit(limit)
+        .select(ClusterRow::as_select())
+        .load(conn)
+}
+
+pub fn unconfirmed_count(conn: &mut DbConn) -> QueryResult<i64> {
+    clusters::table
+        .filter(clusters::confirmed.eq(false))
+        .filter(clusters::dismissed.eq(false))
+        .filter(clusters::merged_into.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Live clusters (not merged away), for lists and pickers.
+pub fn live(conn: &mut DbConn) -> QueryResult<Vec<ClusterRow>> {
+    clusters::table
+        .filter(clusters::merged_into.is_null())
+        .order(clusters::id.asc())
+        .select(ClusterRow::as_select())
+        .load(conn)
+}
+
+/// (incident id, cluster id, category id, title, body)
+pub type IndexedText = (i64, i64, i64, String, String);
+
+/// The text of every incident in a live, undismissed cluster, for rebuilding the matcher.
+pub fn texts_for_index(
+    conn: &mut DbConn,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<IndexedText>> {
+    incidents::table
+        .inner_join(clusters::table.on(clusters::id.nullable().eq(incidents::cluster_id)))
+        .filter(incidents::id.gt(after_id))
+        .filter(clusters::merged_into.is_null())
+        .filter(clusters::dismissed.eq(false))
+        .filter(incidents::status.ne("withdrawn"))
+        .order(incidents::id.asc())
+        .limit(limit)
+        .select((
+            incidents::id,
+            clusters::id,
+            clusters::category_id,
+            incidents::title,
+            incidents::body,
+        ))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = cluster_rules)]
+pub struct RuleRow {
+    pub id: i64,
+    pub category_id: i64,
+    pub pattern: String,
+    pub cluster_id: i64,
+    pub active: bool,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn rules_for_category(conn: &mut DbConn, category_id: i64) -> QueryResult<Vec<RuleRow>> {
+    cluster_rules::table
+        .filter(cluster_rules::category_id.eq(category_id))
+        .filter(cluster_rules::active.eq(true))
+        .order(cluster_rules::id.asc())
+        .select(RuleRow::as_select())
+        .load(conn)
+}
+
+pub fn rules(conn: &mut DbConn) -> QueryResult<Vec<RuleRow>> {
+    cluster_rules::table
+        .order(cluster_rules::id.desc())
+        .select(RuleRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_rule(
+    conn: &mut DbConn,
+    category_id: i64,
+    pattern: &str,
+    cluster_id: i64,
+    created_by: i64,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(cluster_rules::table)
+        .values((
+            cluster_rules::category_id.eq(category_id),
+            cluster_rules::pattern.eq(pattern),
+            cluster_rules::cluster_id.eq(cluster_id),
+            cluster_rules::created_by.eq(created_by),
+            cluster_rules::created_at.eq(now),
+        ))
+        .returning(cluster_rules::id)
+        .get_result(conn)
+}
+
+pub fn set_rule_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize> {
+    diesel::update(cluster_rules::table.find(id))
+        .set(cluster_rules::active.eq(active))
+        .execute(conn)
+}
+
+/// Rules that pointed at a merged cluster now point at its survivor.
+pub fn retarget_rules(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<usize> {
+    diesel::update(cluster_rules::table.filter(cluster_rules::cluster_id.eq(from)))
+        .set(cluster_rules::cluster_id.eq(into))
+        .execute(conn)
+}

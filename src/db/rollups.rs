@@ -1,0 +1,234 @@
+//! Weekly rollups, kept current in the same transaction as every write, so that the
+//! weekly review reads a few indexed rows instead of aggregating raw incidents.
+
+use super::DbConn;
+use super::schema::{category_weeks, cluster_week_values, cluster_weeks};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+use std::collections::BTreeMap;
+
+/// The dimensions a rise is explained by, as stored in `cluster_week_values`.
+pub const DIMENSIONS: [&str; 6] = [
+    "hour",
+    "weekday",
+    "department",
+    "counterpart",
+    "reporter",
+    "tag",
+];
+/// Distinct external references are counted as one more dimension.
+pub const REF: &str = "ref";
+
+/// What one incident contributes to the rollups.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub cluster_id: Option<i64>,
+    pub category_id: i64,
+    pub week: String,
+    pub hour: i32,
+    pub weekday: i32,
+    pub department: Option<String>,
+    pub counterpart: Option<String>,
+    pub reporter: String,
+    pub tags: Vec<String>,
+    pub external_ref: Option<String>,
+}
+
+impl Facts {
+    fn values(&self) -> Vec<(&'static str, String)> {
+        let mut v = vec![
+            ("hour", self.hour.to_string()),
+            ("weekday", self.weekday.to_string()),
+        ];
+        if let Some(d) = &self.department {
+            v.push(("department", d.clone()));
+        }
+        if let Some(c) = &self.counterpart {
+            v.push(("counterpart", c.clone()));
+        }
+        v.push(("reporter", self.reporter.clone()));
+        v.extend(self.tags.iter().map(|t| ("tag", t.clone())));
+        if let Some(r) = &self.external_ref {
+            v.push((REF, r.clone()));
+        }
+        v
+    }
+}
+
+/// SQLite writes `?`, PostgreSQL `$1, $2, …`.
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+const UPSERT_CLUSTER_WEEK: &str = "INSERT INTO cluster_weeks (cluster_id, week_key, incidents) VALUES (?, ?, ?) \
+     ON CONFLICT (cluster_id, week_key) DO UPDATE SET incidents = cluster_weeks.incidents + excluded.incidents";
+const UPSERT_VALUE: &str = "INSERT INTO cluster_week_values (cluster_id, week_key, dimension, value, incidents) \
+     VALUES (?, ?, ?, ?, ?) ON CONFLICT (cluster_id, week_key, dimension, value) \
+     DO UPDATE SET incidents = cluster_week_values.incidents + excluded.incidents";
+const UPSERT_CATEGORY_WEEK: &str = "INSERT INTO category_weeks (category_id, week_key, incidents) VALUES (?, ?, ?) \
+     ON CONFLICT (category_id, week_key) DO UPDATE SET incidents = category_weeks.incidents + excluded.incidents";
+
+/// Add (`delta` = 1) or take away (`delta` = -1) one incident's counts.
+/// Upserts differ in placeholder syntax only, so each backend gets its own spelling.
+pub fn apply(conn: &mut DbConn, facts: &Facts, delta: i32) -> QueryResult<()> {
+    macro_rules! run {
+        ($sql:expr, $($ty:ty => $val:expr),+) => {
+            match conn {
+                DbConn::Sqlite(c) => diesel::sql_query($sql)$(.bind::<$ty, _>($val))+.execute(c),
+                DbConn::Pg(c) => diesel::sql_query(numbered($sql))$(.bind::<$ty, _>($val))+.execute(c),
+            }
+        };
+    }
+    run!(UPSERT_CATEGORY_WEEK, BigInt => facts.category_id, Text => &facts.week, Integer => delta)?;
+    let Some(cluster_id) = facts.cluster_id else {
+        return Ok(());
+    };
+    run!(UPSERT_CLUSTER_WEEK, BigInt => cluster_id, Text => &facts.week, Integer => delta)?;
+    for (dimension, value) in facts.values() {
+        run!(UPSERT_VALUE, BigInt => cluster_id, Text => &facts.week, Text => dimension, Text => &value, Integer => delta)?;
+    }
+    Ok(())
+}
+
+/// Move every count of cluster `from` onto cluster `into` (a merge).
+pub fn move_cluster(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<()> {
+    let weeks = "INSERT INTO cluster_weeks (cluster_id, week_key, incidents) \
+         SELECT ?, week_key, incidents FROM cluster_weeks WHERE cluster_id = ? \
+         ON CONFLICT (cluster_id, week_key) DO UPDATE SET incidents = cluster_weeks.incidents + excluded.incidents";
+    let values = "INSERT INTO cluster_week_values (cluster_id, week_key, dimension, value, incidents) \
+         SELECT ?, week_key, dimension, value, incidents FROM cluster_week_values WHERE cluster_id = ? \
+         ON CONFLICT (cluster_id, week_key, dimension, value) \
+         DO UPDATE SET incidents = cluster_week_values.incidents + excluded.incidents";
+    for sql in [weeks, values] {
+        match conn {
+            DbConn::Sqlite(c) => diesel::sql_query(sql)
+                .bind::<BigInt, _>(into)
+                .bind::<BigInt, _>(from)
+                .execute(c)?,
+            DbConn::Pg(c) => diesel::sql_query(numbered(sql))
+                .bind::<BigInt, _>(into)
+                .bind::<BigInt, _>(from)
+                .execute(c)?,
+        };
+    }
+    diesel::delete(cluster_weeks::table.filter(cluster_weeks::cluster_id.eq(from)))
+        .execute(conn)?;
+    diesel::delete(cluster_week_values::table.filter(cluster_week_values::cluster_id.eq(from)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Recompute every rollup from the raw incidents (after a time-zone change, or to check).
+pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<()> {
+    let live = "i.status <> 'withdrawn'";
+    let clustered = "i.cluster_id IS NOT NULL AND i.status <> 'withdrawn'";
+    let value = |dimension: &str, expr: &str, join: &str, filter: &str| {
+        format!(
+            "INSERT INTO cluster_week_values (cluster_id, week_key, dimension, value, incidents) \
+             SELECT i.cluster_id, i.week_key, '{dimension}', {expr}, COUNT(*) FROM incidents i {join} \
+             WHERE {clustered}{filter} GROUP BY i.cluster_id, i.week_key, {expr};"
+        )
+    };
+    let sql = [
+        "DELETE FROM cluster_week_values; DELETE FROM cluster_weeks; DELETE FROM category_weeks;".to_string(),
+        format!(
+            "INSERT INTO category_weeks (category_id, week_key, incidents) \
+             SELECT i.category_id, i.week_key, COUNT(*) FROM incidents i WHERE {live} GROUP BY i.category_id, i.week_key;"
+        ),
+        format!(
+            "INSERT INTO cluster_weeks (cluster_id, week_key, incidents) \
+             SELECT i.cluster_id, i.week_key, COUNT(*) FROM incidents i WHERE {clustered} GROUP BY i.cluster_id, i.week_key;"
+        ),
+        value("hour", "CAST(i.local_hour AS TEXT)", "", ""),
+        value("weekday", "CAST(i.iso_weekday AS TEXT)", "", ""),
+        value("department", "d.slug", "JOIN departments d ON d.id = i.department_id", ""),
+        value("counterpart", "d.slug", "JOIN departments d ON d.id = i.counterpart_id", ""),
+        value("reporter", "u.login", "JOIN users u ON u.id = i.reporter_id", ""),
+        value("tag", "t.tag", "JOIN incident_tags t ON t.incident_id = i.id", ""),
+        value(REF, "i.external_ref", "", " AND i.external_ref IS NOT NULL"),
+    ]
+    .concat();
+    conn.batch_execute(&sql)
+}
+
+type Snapshot = BTreeMap<String, i32>;
+
+fn snapshot(conn: &mut DbConn) -> QueryResult<Snapshot> {
+    let mut out = Snapshot::new();
+    for (c, w, n) in cluster_weeks::table
+        .select((
+            cluster_weeks::cluster_id,
+            cluster_weeks::week_key,
+            cluster_weeks::incidents,
+        ))
+        .load::<(i64, String, i32)>(conn)?
+    {
+        if n != 0 {
+            out.insert(format!("cluster {c} {w}"), n);
+        }
+    }
+    for (c, w, d, v, n) in cluster_week_values::table
+        .select((
+            cluster_week_values::cluster_id,
+            cluster_week_values::week_key,
+            cluster_week_values::dimension,
+            cluster_week_values::value,
+            cluster_week_values::incidents,
+        ))
+        .load::<(i64, String, String, String, i32)>(conn)?
+    {
+        if n != 0 {
+            out.insert(format!("cluster {c} {w} {d}={v}"), n);
+        }
+    }
+    for (c, w, n) in category_weeks::table
+        .select((
+            category_weeks::category_id,
+            category_weeks::week_key,
+            category_weeks::incidents,
+        ))
+        .load::<(i64, String, i32)>(conn)?
+    {
+        if n != 0 {
+            out.insert(format!("category {c} {w}"), n);
+        }
+    }
+    Ok(out)
+}
+
+/// Recompute the rollups from the raw incidents inside a transaction that is rolled
+/// back, and list every count that differs from the stored one (empty: all equal).
+pub fn verify(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    let mut differences = Vec::new();
+    let result = conn.transaction::<(), diesel::result::Error, _>(|conn| {
+        let stored = snapshot(conn)?;
+        rebuild_all(conn)?;
+        let fresh = snapshot(conn)?;
+        for key in stored.keys().chain(fresh.keys()) {
+            let (a, b) = (stored.get(key), fresh.get(key));
+            if a != b
+                && !differences
+                    .iter()
+                    .any(|d: &String| d.starts_with(key.as_str()))
+            {
+                differences.push(format!("{key}: stored {a:?}, recomputed {b:?}"));
+            }
+        }
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    match result {
+        Err(diesel::result::Error::RollbackTransaction) | Ok(()) => Ok(differences),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,137 @@
+//! The matcher's cache: an in-process index built from the database and kept fresh,
+//! so that several rungs processes over one PostgreSQL each see every cluster.
+//!
+//! Freshness has two parts. New incidents are read incrementally after a watermark
+//! (the highest incident id already indexed). Structural changes (merge, split, move,
+//! dismiss) bump `grouping_version` in `settings`; a process that sees a version it
+//! did not make rebuilds the index from the database.
+
+use crate::db::{DbConn, clusters, settings};
+use crate::domain::grouping::{ClusterIndex, Match};
+use crate::error::AppResult;
+use std::sync::Mutex;
+
+pub const VERSION_KEY: &str = "grouping_version";
+const BATCH: i64 = 20_000;
+
+struct Cache {
+    index: ClusterIndex,
+    /// Every incident with a smaller or equal id is in the index.
+    watermark: i64,
+    version: i64,
+    built: bool,
+}
+
+pub struct GroupingCache {
+    inner: Mutex<Cache>,
+    pub threshold: f64,
+}
+
+impl GroupingCache {
+    pub fn new(threshold: f64) -> Self {
+        Self {
+            inner: Mutex::new(Cache {
+                index: ClusterIndex::new(),
+                watermark: 0,
+                version: 0,
+                built: false,
+            }),
+            threshold,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
+        // A panic while holding the lock leaves a usable index: matching is a cache.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Bring the index up to date with the database.
+    pub fn refresh(&self, conn: &mut DbConn) -> AppResult<()> {
+        let version = current_version(conn)?;
+        let mut cache = self.lock();
+        if !cache.built || cache.version != version {
+            let mut fresh = Cache {
+                index: ClusterIndex::new(),
+                watermark: 0,
+                version,
+                built: true,
+            };
+            load_after(conn, &mut fresh)?;
+            *cache = fresh;
+            tracing::info!(
+                clusters = cache.index.cluster_count(),
+                "grouping index built"
+            );
+        } else {
+            load_after(conn, &mut cache)?;
+        }
+        Ok(())
+    }
+
+    pub fn best_matches(
+        &self,
+        category_id: i64,
+        title: &str,
+        body: &str,
+        k: usize,
+        exclude: &[i64],
+    ) -> Vec<Match> {
+        self.lock()
+            .index
+            .best_matches(category_id, title, body, k, exclude)
+    }
+
+    /// Apply a structural change made by this process. When the stored version moved by
+    /// exactly our one step, nobody else changed anything and the index is patched in
+    /// place; otherwise the next refresh rebuilds it.
+    pub fn structural(&self, new_version: i64, change: impl FnOnce(&mut ClusterIndex)) {
+        let mut cache = self.lock();
+        if cache.built && cache.version + 1 == new_version {
+            change(&mut cache.index);
+            cache.version = new_version;
+        } else {
+            cache.built = false;
+        }
+    }
+
+    pub fn cluster_count(&self) -> usize {
+        self.lock().index.cluster_count()
+    }
+}
+
+fn load_after(conn: &mut DbConn, cache: &mut Cache) -> AppResult<()> {
+    loop {
+        let rows = clusters::texts_for_index(conn, cache.watermark, BATCH)?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        cache.watermark = last.0;
+        let done = (rows.len() as i64) < BATCH;
+        for (_, cluster_id, category_id, title, body) in &rows {
+            cache
+                .index
+                .add_incident(*cluster_id, *category_id, title, body);
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+pub fn current_version(conn: &mut DbConn) -> AppResult<i64> {
+    Ok(settings::get(conn, VERSION_KEY)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Record a structural change; call inside the change's transaction. The increment is
+/// one UPDATE, so concurrent changes from several processes each get their own number.
+pub fn bump_version(conn: &mut DbConn) -> AppResult<i64> {
+    use diesel::RunQueryDsl;
+    settings::get_or_insert(conn, VERSION_KEY, "0")?;
+    diesel::sql_query(format!(
+        "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = '{VERSION_KEY}'"
+    ))
+    .execute(conn)?;
+    current_version(conn)
+}

@@ -1,0 +1,466 @@
+//! Cluster pages and the lead's curation tools: triage, rename, merge, split, rules.
+
+use super::session::{CsrfForm, PageCtx, Signed};
+use super::{ok, render, see_other};
+use crate::csrf_form;
+use crate::db::clusters::{ClusterRow, RuleRow};
+use crate::db::incidents::IncidentRow;
+use crate::domain::input::FieldErrors;
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use crate::service::catalog::Catalog;
+use crate::service::clusters::{ClusterEdit, ClusterView, TriageItem};
+use crate::service::incidents::TimelineEntry;
+use crate::service::{self, organisation};
+use crate::startup::AppState;
+use crate::web::format::local_datetime;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/clusters", web::get().to(list))
+        .route("/triage", web::get().to(triage))
+        .route("/clusters/{id}", web::get().to(show))
+        .route("/clusters/{id}/edit", web::post().to(edit))
+        .route("/clusters/{id}/confirm", web::post().to(confirm))
+        .route("/clusters/{id}/dismiss", web::post().to(dismiss))
+        .route("/clusters/{id}/merge", web::post().to(merge))
+        .route("/clusters/{id}/move", web::post().to(move_incidents))
+        .route("/clusters/{id}/rules", web::post().to(add_rule));
+}
+
+#[derive(Deserialize)]
+pub struct PlainForm {
+    csrf_token: String,
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    csrf_token: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    owner: String,
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    csrf_token: String,
+    #[serde(default)]
+    into: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Checkboxes arrive as `incident_<id>=on`; the target is `new` or a cluster id.
+#[derive(Deserialize)]
+pub struct MoveForm {
+    csrf_token: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    title: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+pub struct RuleForm {
+    csrf_token: String,
+    #[serde(default)]
+    pattern: String,
+}
+
+csrf_form!(PlainForm, EditForm, MergeForm, MoveForm, RuleForm);
+
+#[derive(Template)]
+#[template(path = "clusters/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    view: ClusterView,
+    incidents: Vec<IncidentRow>,
+    timeline: Vec<TimelineEntry>,
+    siblings: Vec<ClusterRow>,
+    rules: Vec<RuleRow>,
+    catalog: Catalog,
+    tz: Tz,
+    errors: FieldErrors,
+    max_week: i32,
+}
+
+impl ShowPage {
+    fn when(&self, at: &chrono::NaiveDateTime) -> String {
+        local_datetime(at.and_utc(), self.tz)
+    }
+
+    fn when_utc(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        local_datetime(*at, self.tz)
+    }
+
+    fn category_name(&self) -> String {
+        category_name(&self.catalog, self.view.cluster.category_id, &self.page)
+    }
+
+    fn err(&self, field: &str) -> String {
+        self.errors
+            .get(field)
+            .map(|k| self.page.t(k))
+            .unwrap_or_default()
+    }
+
+    /// Bar width in percent for the weekly table.
+    fn bar(&self, n: &i32) -> i32 {
+        if self.max_week == 0 {
+            0
+        } else {
+            n * 100 / self.max_week
+        }
+    }
+}
+
+fn category_name(catalog: &Catalog, id: i64, page: &PageCtx) -> String {
+    catalog
+        .category(id)
+        .map(|c| {
+            if page.lang == crate::i18n::Lang::Zh {
+                c.name_zh.clone()
+            } else {
+                c.name_en.clone()
+            }
+        })
+        .unwrap_or_default()
+}
+
+async fn show_page(
+    state: &AppState,
+    user: Signed,
+    id: i64,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let loaded = service::run(&state.pool, move |conn| {
+        let view = service::clusters::view(conn, id)?;
+        if let Some(into) = view.cluster.merged_into {
+            return Ok(Err(into));
+        }
+        let incidents = crate::db::incidents::of_cluster(conn, id, 200)?;
+        let timeline = service::incidents::timeline(conn, "cluster", id)?;
+        let siblings = crate::db::clusters::live(conn)?
+            .into_iter()
+            .filter(|c| c.category_id == view.cluster.category_id && c.id != id && !c.dismissed)
+            .collect();
+        let rules = crate::db::clusters::rules(conn)?
+            .into_iter()
+            .filter(|r| r.cluster_id == id)
+            .collect();
+        Ok(Ok((
+            view,
+            incidents,
+            timeline,
+            siblings,
+            rules,
+            Catalog::load(conn)?,
+            organisation::timezone(conn)?,
+        )))
+    })
+    .await?;
+    match loaded {
+        // A merged cluster's old link leads to its survivor.
+        Err(into) => Ok(HttpResponse::PermanentRedirect()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("/clusters/{into}"),
+            ))
+            .finish()),
+        Ok((view, incidents, timeline, siblings, rules, catalog, tz)) => {
+            let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
+            render(
+                status,
+                &ShowPage {
+                    page: user.page,
+                    view,
+                    incidents,
+                    timeline,
+                    siblings,
+                    rules,
+                    catalog,
+                    tz,
+                    errors,
+                    max_week,
+                },
+            )
+        }
+    }
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    show_page(
+        &state,
+        user,
+        path.into_inner(),
+        FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// After a lead's change: back to the page, or the page again with the field errors.
+async fn after(
+    state: &AppState,
+    user: Signed,
+    id: i64,
+    result: AppResult<String>,
+) -> AppResult<HttpResponse> {
+    match result {
+        Ok(location) => Ok(see_other(&location)),
+        Err(AppError::Invalid(errors)) => {
+            show_page(state, user, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn edit(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<EditForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor) = (path.into_inner(), user.actor.clone());
+    let result = service::run(&state.pool, move |conn| {
+        let edit = ClusterEdit {
+            title: form.title,
+            summary: form.summary,
+            owner: form.owner,
+        };
+        service::clusters::edit(conn, &actor, id, &edit).map(|_| format!("/clusters/{id}"))
+    })
+    .await;
+    after(&state, user, id, result).await
+}
+
+async fn confirm(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(_f): CsrfForm<PlainForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor) = (path.into_inner(), user.actor.clone());
+    service::run(&state.pool, move |conn| {
+        service::clusters::confirm(conn, &actor, id)
+    })
+    .await?;
+    Ok(see_other("/triage"))
+}
+
+async fn dismiss(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(_f): CsrfForm<PlainForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor, grouping) = (
+        path.into_inner(),
+        user.actor.clone(),
+        state.grouping.clone(),
+    );
+    service::run(&state.pool, move |conn| {
+        service::clusters::dismiss(conn, &grouping, &actor, id)
+    })
+    .await?;
+    Ok(see_other("/triage"))
+}
+
+async fn merge(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<MergeForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor, grouping) = (
+        path.into_inner(),
+        user.actor.clone(),
+        state.grouping.clone(),
+    );
+    let Ok(into) = form.into.trim().parse::<i64>() else {
+        return after(
+            &state,
+            user,
+            id,
+            Err(AppError::field("into", "error.unknown_cluster")),
+        )
+        .await;
+    };
+    let back = form.back.clone();
+    let result = service::run(&state.pool, move |conn| {
+        service::clusters::merge(conn, &grouping, &actor, id, into).map(|s| {
+            if back == "triage" {
+                "/triage".to_string()
+            } else {
+                format!("/clusters/{}", s.id)
+            }
+        })
+    })
+    .await;
+    after(&state, user, id, result).await
+}
+
+async fn move_incidents(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<MoveForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor, grouping) = (
+        path.into_inner(),
+        user.actor.clone(),
+        state.grouping.clone(),
+    );
+    let ids: Vec<i64> = form
+        .rest
+        .keys()
+        .filter_map(|k| k.strip_prefix("incident_").and_then(|n| n.parse().ok()))
+        .collect();
+    let target = match form.target.trim() {
+        "" | "new" => None,
+        other => match other.parse::<i64>() {
+            Ok(t) => Some(t),
+            Err(_) => {
+                return after(
+                    &state,
+                    user,
+                    id,
+                    Err(AppError::field("target", "error.unknown_cluster")),
+                )
+                .await;
+            }
+        },
+    };
+    let result = service::run(&state.pool, move |conn| {
+        service::clusters::move_incidents(conn, &grouping, &actor, &ids, target, &form.title)
+            .map(|to| format!("/clusters/{to}"))
+    })
+    .await;
+    after(&state, user, id, result).await
+}
+
+async fn add_rule(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<RuleForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor) = (path.into_inner(), user.actor.clone());
+    let result = service::run(&state.pool, move |conn| {
+        service::clusters::add_rule(conn, &actor, id, &form.pattern)
+            .map(|_| format!("/clusters/{id}"))
+    })
+    .await;
+    after(&state, user, id, result).await
+}
+
+#[derive(Template)]
+#[template(path = "clusters/triage.html")]
+struct TriagePage {
+    page: PageCtx,
+    items: Vec<TriageItem>,
+    catalog: Catalog,
+    tz: Tz,
+}
+
+impl TriagePage {
+    fn category_name(&self, id: &i64) -> String {
+        category_name(&self.catalog, *id, &self.page)
+    }
+
+    fn when(&self, at: &Option<chrono::NaiveDateTime>) -> String {
+        at.map(|t| local_datetime(t.and_utc(), self.tz))
+            .unwrap_or_default()
+    }
+}
+
+async fn triage(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let grouping = state.grouping.clone();
+    let (items, catalog, tz) = service::run(&state.pool, move |conn| {
+        Ok((
+            service::clusters::triage(conn, &grouping, 100)?,
+            Catalog::load(conn)?,
+            organisation::timezone(conn)?,
+        ))
+    })
+    .await?;
+    ok(&TriagePage {
+        page: user.page,
+        items,
+        catalog,
+        tz,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "clusters/list.html")]
+struct ListPage {
+    page: PageCtx,
+    clusters: Vec<ClusterRow>,
+    catalog: Catalog,
+    category: String,
+}
+
+impl ListPage {
+    fn category_name(&self, id: &i64) -> String {
+        category_name(&self.catalog, *id, &self.page)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    category: String,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    user: Signed,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let category = query.into_inner().category;
+    let wanted = category.clone();
+    let (clusters, catalog) = service::run(&state.pool, move |conn| {
+        let catalog = Catalog::load(conn)?;
+        let id = catalog
+            .categories
+            .iter()
+            .find(|c| c.slug == wanted)
+            .map(|c| c.id);
+        let mut clusters: Vec<ClusterRow> = crate::db::clusters::live(conn)?
+            .into_iter()
+            .filter(|c| c.confirmed && !c.dismissed && id.is_none_or(|id| c.category_id == id))
+            .collect();
+        clusters.sort_by_key(|c| std::cmp::Reverse((c.incident_count, c.id)));
+        Ok((clusters, catalog))
+    })
+    .await?;
+    ok(&ListPage {
+        page: user.page,
+        clusters,
+        catalog,
+        category,
+    })
+}
