@@ -1,6 +1,9 @@
 //! Pure logic: no actix, no diesel. Plain values in, plain values out.
 
+pub mod drivers;
+pub mod effect;
 pub mod grouping;
 pub mod input;
 pub mod role;
+pub mod stats;
 pub mod week;

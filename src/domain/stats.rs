@@ -1,0 +1,626 @@
+//! Exact binomial tests, Benjamini–Hochberg, and rate-ratio intervals.
+//!
+//! The binomial density uses Loader's saddle-point form (as R's `dbinom` does):
+//! differences of ln-gamma values lose digits once n reaches 10^5–10^6.
+
+use std::f64::consts::PI;
+
+const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
+const LN_2PI: f64 = 1.837_877_066_409_345_5;
+/// R's `binom.test` relative tolerance when comparing outcome probabilities.
+const REL_ERR: f64 = 1.0 + 1e-7;
+
+fn valid_prob(p: f64) -> bool {
+    (0.0..=1.0).contains(&p)
+}
+
+fn positive(v: f64) -> bool {
+    v > 0.0 && v.is_finite()
+}
+
+/// ln Γ(x), x > 0 (Lanczos g = 7; ~1e-15 relative). Only used for small
+/// arguments, where it is accurate enough.
+fn ln_gamma(x: f64) -> f64 {
+    #[rustfmt::skip]
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9, 676.520_368_121_885_1, -1_259.139_216_722_402_8,
+        771.323_428_777_653_1, -176.615_029_162_140_6, 12.507_343_278_686_905,
+        -0.138_571_095_265_720_12, 9.984_369_578_019_572e-6, 1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection keeps accuracy near zero.
+        return (PI / (PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let a = C[1..]
+        .iter()
+        .enumerate()
+        .fold(C[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
+    LN_SQRT_2PI + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// ln n! - ((n + 1/2) ln n - n + ln √(2π)): the part Stirling's formula misses.
+fn stirlerr(n: f64) -> f64 {
+    const S: [f64; 5] = [
+        1.0 / 12.0,
+        1.0 / 360.0,
+        1.0 / 1260.0,
+        1.0 / 1680.0,
+        1.0 / 1188.0,
+    ];
+    // Exact values for small integers (mpmath, 40 digits): counts are integers
+    // and the ln-gamma difference below loses a few ulps there.
+    #[rustfmt::skip]
+    const SMALL: [f64; 16] = [
+        0.0, 0.081_061_466_795_327_26, 0.041_340_695_955_409_3, 0.027_677_925_684_998_34,
+        0.020_790_672_103_765_093, 0.016_644_691_189_821_192, 0.013_876_128_823_070_748,
+        0.011_896_709_945_891_77, 0.010_411_265_261_972_096, 0.009_255_462_182_712_733,
+        0.008_330_563_433_362_87, 0.007_573_675_487_951_841, 0.006_942_840_107_209_53,
+        0.006_408_994_188_004_207, 0.005_951_370_112_758_848, 0.005_554_733_551_962_801,
+    ];
+    if n <= 15.0 {
+        if n.fract() == 0.0 && n >= 1.0 {
+            return SMALL[n as usize];
+        }
+        return ln_gamma(n + 1.0) - (n + 0.5) * n.ln() + n - LN_SQRT_2PI;
+    }
+    // Asymptotic series, with fewer terms as n grows (R's cut-offs).
+    let terms = if n > 500.0 {
+        2
+    } else if n > 80.0 {
+        3
+    } else if n > 35.0 {
+        4
+    } else {
+        5
+    };
+    let nn = n * n;
+    S[..terms].iter().rev().fold(0.0, |acc, s| s - acc / nn) / n
+}
+
+/// x ln(x/np) + np - x, by series near x = np where the direct form cancels.
+fn bd0(x: f64, np: f64) -> f64 {
+    if (x - np).abs() < 0.1 * (x + np) {
+        let mut v = (x - np) / (x + np);
+        let mut s = (x - np) * v;
+        let mut ej = 2.0 * x * v;
+        v *= v;
+        for j in 1..1000 {
+            ej *= v;
+            let s1 = s + ej / f64::from(2 * j + 1);
+            if s1 == s {
+                break;
+            }
+            s = s1;
+        }
+        return s;
+    }
+    x * (x / np).ln() + np - x
+}
+
+/// Binomial density for real x, n; q = 1 - p is passed so a tiny q keeps its digits.
+fn dbinom_raw(x: f64, n: f64, p: f64, q: f64) -> f64 {
+    if p == 0.0 {
+        return if x == 0.0 { 1.0 } else { 0.0 };
+    }
+    if q == 0.0 {
+        return if x == n { 1.0 } else { 0.0 };
+    }
+    // All failures (or all successes): q^n, via bd0 when q^n's log would lose digits.
+    let edge = |p: f64, q: f64| {
+        if p < 0.1 {
+            -bd0(n, n * q) - n * p
+        } else {
+            n * q.ln()
+        }
+    };
+    if x == 0.0 {
+        return edge(p, q).exp();
+    }
+    if x == n {
+        return edge(q, p).exp();
+    }
+    if x < 0.0 || x > n {
+        return 0.0;
+    }
+    let lc = stirlerr(n) - stirlerr(x) - stirlerr(n - x) - bd0(x, n * p) - bd0(n - x, n * q);
+    let lf = LN_2PI + x.ln() + (-x / n).ln_1p();
+    (lc - 0.5 * lf).exp()
+}
+
+/// P(X = k), X ~ Binomial(n, p). NaN when p is not a probability.
+pub fn binom_pmf(k: u64, n: u64, p: f64) -> f64 {
+    if !valid_prob(p) {
+        return f64::NAN;
+    }
+    if k > n {
+        return 0.0;
+    }
+    dbinom_raw(k as f64, n as f64, p, 1.0 - p)
+}
+
+/// Σ pmf(i), i = k..=n, for k at or past the mode: terms only shrink, so stop
+/// once they no longer change the sum.
+fn upper_sum(k: u64, n: u64, p: f64, q: f64) -> f64 {
+    let nf = n as f64;
+    let mut sum = 0.0;
+    for i in k..=n {
+        let t = dbinom_raw(i as f64, nf, p, q);
+        sum += t;
+        if t <= sum * 1e-18 {
+            break;
+        }
+    }
+    sum
+}
+
+/// P(X >= k). The smaller tail is always the one summed, so both tails keep
+/// their relative accuracy.
+fn sf_pq(k: u64, n: u64, p: f64, q: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n {
+        return 0.0;
+    }
+    if k as f64 >= n as f64 * p {
+        upper_sum(k, n, p, q)
+    } else {
+        // P(X <= k-1) = P(failures >= n-k+1), and failures ~ Binomial(n, q).
+        (1.0 - upper_sum(n - k + 1, n, q, p)).clamp(0.0, 1.0)
+    }
+}
+
+/// P(X <= k).
+fn cdf_pq(k: u64, n: u64, p: f64, q: f64) -> f64 {
+    if k >= n { 1.0 } else { sf_pq(n - k, n, q, p) }
+}
+
+/// P(X >= k), X ~ Binomial(n, p): 1 for k = 0, 0 for k > n, NaN for a bad p.
+pub fn binom_sf(k: u64, n: u64, p: f64) -> f64 {
+    if !valid_prob(p) {
+        return f64::NAN;
+    }
+    sf_pq(k, n, p, 1.0 - p)
+}
+
+/// P(Y <= k), Y ~ Poisson(mu); NaN for a negative or non-finite mu.
+pub fn poisson_cdf(k: u64, mu: f64) -> f64 {
+    if mu.is_nan() || mu < 0.0 || mu.is_infinite() {
+        return f64::NAN;
+    }
+    // Loader's Poisson density; e^-mu at 0.
+    let pmf = |i: u64| match i {
+        0 => (-mu).exp(),
+        _ if mu == 0.0 => 0.0,
+        _ => (-stirlerr(i as f64) - bd0(i as f64, mu)).exp() / (2.0 * PI * i as f64).sqrt(),
+    };
+    // Sum the tail on the far side of the mode, where terms only shrink.
+    let mut sum = 0.0;
+    let below = (k as f64) < mu;
+    let mut i = if below { k } else { k + 1 };
+    loop {
+        let t = pmf(i);
+        sum += t;
+        if t <= sum * 1e-18 || (below && i == 0) {
+            break;
+        }
+        i = if below { i - 1 } else { i + 1 };
+    }
+    if below { sum } else { (1.0 - sum).max(0.0) }
+}
+
+/// Smallest j in [lo, hi) with `pred(j)`, or hi; pred must be false then true.
+fn first_true(mut lo: u64, mut hi: u64, pred: impl Fn(u64) -> bool) -> u64 {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        (lo, hi) = if pred(mid) { (lo, mid) } else { (mid + 1, hi) };
+    }
+    lo
+}
+
+/// Two-sided exact binomial p-value, as R's `binom.test` and SciPy's
+/// `binomtest`: the total probability of outcomes no more likely than x
+/// (with relative tolerance 1 + 1e-7), capped at 1. Returns 1 (no evidence)
+/// for x > n or p outside [0, 1].
+pub fn binom_two_sided(x: u64, n: u64, p: f64) -> f64 {
+    if !valid_prob(p) || x > n {
+        return 1.0;
+    }
+    if p == 0.0 {
+        return if x == 0 { 1.0 } else { 0.0 };
+    }
+    if p == 1.0 {
+        return if x == n { 1.0 } else { 0.0 };
+    }
+    let q = 1.0 - p;
+    let (xf, nf) = (x as f64, n as f64);
+    let m = nf * p;
+    if xf == m {
+        return 1.0;
+    }
+    let limit = dbinom_raw(xf, nf, p, q) * REL_ERR;
+    // The density is unimodal, so the other tail's boundary is found by bisection.
+    let pmf = |j: u64| dbinom_raw(j as f64, nf, p, q);
+    let pval = if xf < m {
+        // On [ceil(m), n] the density falls: sum from the first j with pmf(j) <= limit.
+        let j = first_true(m.ceil() as u64, n + 1, |j| pmf(j) <= limit);
+        cdf_pq(x, n, p, q) + sf_pq(j, n, p, q)
+    } else {
+        // On [0, floor(m)] the density rises: sum below the first j with pmf(j) > limit.
+        let j = first_true(0, m.floor() as u64 + 1, |j| pmf(j) > limit);
+        let left = if j == 0 { 0.0 } else { cdf_pq(j - 1, n, p, q) };
+        left + sf_pq(x, n, p, q)
+    };
+    pval.min(1.0)
+}
+
+/// One-sided p-value of a rise from `last_week` to `this_week`: P(X >= a),
+/// X ~ Binomial(a + b, 1/2).
+pub fn rise_p_value(this_week: u64, last_week: u64) -> f64 {
+    binom_sf(this_week, this_week.saturating_add(last_week), 0.5)
+}
+
+/// One-sided p-value against `weeks` earlier weeks totalling `baseline_total`:
+/// P(X >= a), X ~ Binomial(a + B, 1/(1 + k)). 1.0 when there is no baseline.
+pub fn baseline_p_value(this_week: u64, baseline_total: u64, weeks: u32) -> f64 {
+    if weeks == 0 {
+        return 1.0;
+    }
+    let p = 1.0 / (1.0 + f64::from(weeks));
+    binom_sf(this_week, this_week.saturating_add(baseline_total), p)
+}
+
+/// Benjamini–Hochberg q-values in input order, as R's `p.adjust(p, "BH")`.
+/// NaN entries stay NaN and are not counted (R drops NAs the same way).
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    let m = order.len() as f64;
+    order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running = f64::INFINITY;
+    for (r, &i) in order.iter().enumerate() {
+        let rank = m - r as f64; // ascending rank, 1-based
+        running = running.min(m / rank * p[i]);
+        out[i] = running.min(1.0);
+    }
+    out
+}
+
+/// Smallest extra count m with `rise_p_value(this_week + m, last_week) < alpha`
+/// (the "about m more needed" figure). None if already significant or alpha
+/// is not positive.
+pub fn needed_for_significance(this_week: u64, last_week: u64, alpha: f64) -> Option<u64> {
+    let significant = |m: u64| rise_p_value(this_week.saturating_add(m), last_week) < alpha;
+    if alpha.is_nan() || alpha <= 0.0 || significant(0) {
+        return None;
+    }
+    // The p-value falls as this week's count grows: bracket by doubling, then bisect.
+    let mut hi = 1u64;
+    while !significant(hi) {
+        if hi >= 1 << 40 {
+            return None;
+        }
+        hi *= 2;
+    }
+    Some(first_true(hi / 2 + 1, hi, significant))
+}
+
+/// True when no split of the observed total could be a significant rise:
+/// even all a + b in this week gives p = 0.5^(a+b), which is >= 0.05 exactly
+/// when a + b <= 4.
+pub fn too_few_to_tell(this_week: u64, last_week: u64) -> bool {
+    this_week.saturating_add(last_week) <= 4
+}
+
+/// x^a (1-x)^b / B(a, b), via the binomial density when a, b > 2 (R's dbeta
+/// does the same) so large parameters keep their digits.
+fn beta_front(x: f64, a: f64, b: f64) -> f64 {
+    if a > 2.0 && b > 2.0 {
+        x * (1.0 - x) * (a + b - 1.0) * dbinom_raw(a - 1.0, a + b - 2.0, x, 1.0 - x)
+    } else {
+        let lbeta = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
+        (a * x.ln() + b * (-x).ln_1p() - lbeta).exp()
+    }
+}
+
+/// Continued fraction for the incomplete beta (modified Lentz, Numerical Recipes §6.4).
+fn beta_cf(x: f64, a: f64, b: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let guard = |v: f64| if v.abs() < TINY { TINY } else { v };
+    let mut c = 1.0;
+    let mut d = 1.0 / guard(1.0 - (a + b) * x / (a + 1.0));
+    let mut h = d;
+    for m in 1..=100_000 {
+        let m = f64::from(m);
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((a - 1.0 + m2) * (a + m2));
+        d = 1.0 / guard(1.0 + aa * d);
+        c = guard(1.0 + aa / c);
+        h *= d * c;
+        let aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2));
+        d = 1.0 / guard(1.0 + aa * d);
+        c = guard(1.0 + aa / c);
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() <= f64::EPSILON {
+            break;
+        }
+    }
+    h
+}
+
+/// Regularized incomplete beta I_x(a, b) = P(Beta(a, b) <= x). NaN for a, b <= 0.
+pub fn reg_inc_beta(x: f64, a: f64, b: f64) -> f64 {
+    if !positive(a) || !positive(b) || x.is_nan() {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    // The fraction converges fast only below the mean; use symmetry above it.
+    if x < (a + 1.0) / (a + b + 2.0) {
+        beta_front(x, a, b) * beta_cf(x, a, b) / a
+    } else {
+        1.0 - beta_front(1.0 - x, b, a) * beta_cf(1.0 - x, b, a) / b
+    }
+}
+
+/// Quantile of Beta(a, b), by bisection to full f64 resolution: slower than
+/// Newton but cannot diverge, and a CI needs only a handful of calls.
+pub fn beta_quantile(prob: f64, a: f64, b: f64) -> f64 {
+    if !positive(a) || !positive(b) || !valid_prob(prob) {
+        return f64::NAN;
+    }
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    if prob == 0.0 || prob == 1.0 {
+        return prob;
+    }
+    for _ in 0..2000 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        (lo, hi) = if reg_inc_beta(mid, a, b) < prob {
+            (mid, hi)
+        } else {
+            (lo, mid)
+        };
+    }
+    0.5 * (lo + hi)
+}
+
+/// Exact conditional CI for the rate ratio (y/t2)/(x/t1): Clopper–Pearson on
+/// y/(x+y), mapped through π/(1-π)·t1/t2 (R's two-sample `poisson.test`).
+/// Upper is +∞ when x = 0. None when x + y = 0, a time is not positive, or
+/// level is outside (0, 1).
+pub fn rate_ratio_ci(x: u64, t1: f64, y: u64, t2: f64, level: f64) -> Option<(f64, f64)> {
+    if (x == 0 && y == 0) || !positive(t1) || !positive(t2) || !(level > 0.0 && level < 1.0) {
+        return None;
+    }
+    let tail = (1.0 - level) / 2.0;
+    let (xf, yf, scale) = (x as f64, y as f64, t1 / t2);
+    let lower = if y == 0 {
+        0.0
+    } else {
+        let p = beta_quantile(tail, yf, xf + 1.0);
+        p / (1.0 - p) * scale
+    };
+    // Upper π taken through its complement 1-π ~ Beta(x, y+1): keeps digits near π = 1.
+    let upper = if x == 0 {
+        f64::INFINITY
+    } else {
+        let c = beta_quantile(tail, xf, yf + 1.0);
+        (1.0 - c) / c * scale
+    };
+    Some((lower, upper))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(got: f64, want: f64, rel: f64) {
+        let err = (got - want).abs() / want.abs().max(f64::MIN_POSITIVE);
+        assert!(err <= rel, "got {got:e}, want {want:e} (rel err {err:e})");
+    }
+
+    #[test]
+    fn pmf_matches_scipy() {
+        // scipy.stats.binom.pmf(k, n, p), SciPy 1.17.1
+        let cases: [(u64, u64, f64, f64); 8] = [
+            (3, 20, 0.5, 0.0010871887207031228),
+            (2500, 5000, 0.5, 0.011283227495479853),
+            (500_000, 1_000_000, 0.5, 0.0007978843613317499),
+            (300_000, 1_000_000, 0.3, 0.0008705631546366814),
+            (0, 1_000_000, 1e-6, 0.3678792572316454),
+            (5, 1_000_000, 1e-6, 0.0030656451486279945),
+            (999, 1000, 0.999, 0.36806348825922336),
+            (1000, 1000, 0.999, 0.36769542477096373),
+        ];
+        for (k, n, p, want) in cases {
+            close(binom_pmf(k, n, p), want, 1e-12);
+        }
+        assert_eq!(binom_pmf(4, 3, 0.5), 0.0);
+        assert_eq!(binom_pmf(0, 0, 0.5), 1.0);
+        assert!(binom_pmf(1, 3, 1.5).is_nan());
+    }
+
+    #[test]
+    fn sf_matches_exact_and_scipy() {
+        // 299/4096 by hand: (C(12,9)+C(12,10)+C(12,11)+C(12,12)) / 2^12
+        close(binom_sf(9, 12, 0.5), 0.072998046875, 1e-14);
+        // scipy.stats.binom.sf(k - 1, n, p), i.e. P(X >= k)
+        let cases: [(u64, u64, f64, f64); 8] = [
+            (2600, 5000, 0.5, 0.002441824868758747),
+            (2800, 5000, 0.5, 1.1145923994282679e-17),
+            (10, 1_000_000, 1e-6, 1.1142142328861856e-07),
+            (1, 5000, 1e-6, 0.00498752329485054),
+            (3, 20, 0.5, 0.9997987747192383),
+            (999, 1000, 0.999, 0.7357589130301869),
+            (501_000, 1_000_000, 0.5, 0.0228041499326948),
+            (499_000, 1_000_000, 0.5, 0.9773038320453267),
+        ];
+        for (k, n, p, want) in cases {
+            close(binom_sf(k, n, p), want, 1e-10);
+        }
+        assert_eq!(binom_sf(0, 10, 0.3), 1.0);
+        assert_eq!(binom_sf(11, 10, 0.3), 0.0);
+        assert_eq!(binom_sf(0, 0, 0.5), 1.0);
+        assert_eq!(binom_sf(1, 10, 0.0), 0.0);
+        assert_eq!(binom_sf(10, 10, 1.0), 1.0);
+    }
+
+    #[test]
+    fn two_sided_matches_binomtest() {
+        // scipy.stats.binomtest(x, n, p).pvalue, SciPy 1.17.1
+        let cases: [(u64, u64, f64, f64); 14] = [
+            (3, 20, 0.5, 0.0025768280029296875), // R binom.test(3, 20): 0.002577
+            (7, 30, 0.4, 0.06476399510651554),
+            (17, 30, 0.4, 0.09163583176350382),
+            (0, 10, 0.3, 0.0388396033),
+            (10, 10, 0.3, 5.9048999999999975e-06),
+            (2480, 5000, 0.5, 0.5812656850350469),
+            (2600, 5000, 0.5, 0.004883649737517494),
+            (5, 10, 0.5, 1.0),
+            (1, 1000, 0.001, 1.0),
+            (9, 12, 0.5, 0.14599609375),
+            (0, 12, 0.5, 0.00048828125),
+            (4, 1000, 0.001, 0.0189268334503604),
+            (12, 5000, 0.001, 0.0054283873818053),
+            (499, 1000, 0.5, 0.9747749818216395),
+        ];
+        for (x, n, p, want) in cases {
+            close(binom_two_sided(x, n, p), want, 1e-9);
+        }
+        // scipy.stats.binomtest(3, 11, 4/12).pvalue = 1.0 (tolerance includes the mode)
+        close(binom_two_sided(3, 11, 4.0 / 12.0), 1.0, 1e-12);
+        assert_eq!(binom_two_sided(0, 0, 0.5), 1.0);
+        assert_eq!(binom_two_sided(0, 5, 0.0), 1.0);
+        assert_eq!(binom_two_sided(1, 5, 0.0), 0.0);
+        assert_eq!(binom_two_sided(4, 5, 1.0), 0.0);
+        assert_eq!(binom_two_sided(6, 5, 0.5), 1.0);
+        assert_eq!(binom_two_sided(2, 5, f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn rise_and_baseline() {
+        close(rise_p_value(9, 3), 299.0 / 4096.0, 1e-14); // by hand, as above
+        close(rise_p_value(5, 0), 1.0 / 32.0, 1e-14); // 0.5^5
+        assert_eq!(rise_p_value(0, 0), 1.0);
+        assert_eq!(rise_p_value(0, 7), 1.0);
+        // scipy.stats.binom.sf(5, 22, 1/9)
+        close(baseline_p_value(6, 16, 8), 0.029177611181247974, 1e-12);
+        assert_eq!(baseline_p_value(6, 16, 0), 1.0);
+    }
+
+    #[test]
+    fn bh_matches_p_adjust() {
+        // scipy.stats.false_discovery_control(p) (= R p.adjust(p, "BH"))
+        let q = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.005, 0.20]);
+        for (g, w) in q.iter().zip([0.025, 0.05, 0.05, 0.025, 0.2]) {
+            close(*g, w, 1e-12);
+        }
+        let p = [0.02, 0.001, 0.5, 0.02, 0.049, 0.9, 0.03];
+        let want = [
+            0.14 / 3.0,
+            0.007,
+            1.75 / 3.0,
+            0.14 / 3.0,
+            0.0686,
+            0.9,
+            0.0525,
+        ];
+        for (g, w) in benjamini_hochberg(&p).iter().zip(want) {
+            close(*g, w, 1e-12);
+        }
+        assert_eq!(benjamini_hochberg(&[0.6, 1.0]), vec![1.0, 1.0]);
+        assert_eq!(benjamini_hochberg(&[1.5]), vec![1.0]); // capped
+        assert!(benjamini_hochberg(&[]).is_empty());
+        // NaN is skipped and not counted: q of 0.02 alone is 0.02
+        let q = benjamini_hochberg(&[f64::NAN, 0.02]);
+        assert!(q[0].is_nan());
+        assert_eq!(q[1], 0.02);
+    }
+
+    #[test]
+    fn needed_and_too_few() {
+        // brute force in Python: smallest m with binom.sf(a+m-1, a+m+b, 0.5) < 0.05
+        assert_eq!(needed_for_significance(5, 3, 0.05), Some(5));
+        assert_eq!(needed_for_significance(0, 0, 0.05), Some(5));
+        assert_eq!(needed_for_significance(9, 3, 0.05), Some(1));
+        assert_eq!(needed_for_significance(20, 14, 0.05), Some(6));
+        assert_eq!(needed_for_significance(3, 10, 0.05), Some(17));
+        assert_eq!(needed_for_significance(40, 25, 0.05), None); // p = 0.0408
+        assert_eq!(needed_for_significance(3, 3, 0.0), None);
+        assert_eq!(needed_for_significance(3, 3, f64::NAN), None);
+        assert!(too_few_to_tell(2, 2));
+        assert!(too_few_to_tell(4, 0));
+        assert!(!too_few_to_tell(5, 0));
+        assert!(!too_few_to_tell(3, 2));
+    }
+
+    #[test]
+    fn poisson_cdf_matches_scipy() {
+        // scipy.stats.poisson.cdf(k, mu)
+        close(poisson_cdf(3, 2.5), 0.7575761331330662, 1e-12);
+        close(poisson_cdf(0, 2.5), 0.0820849986238988, 1e-12);
+        close(poisson_cdf(80, 120.0), 6.649277271013526e-05, 1e-10);
+        close(poisson_cdf(130, 120.0), 0.8314816133118815, 1e-12);
+        assert_eq!(poisson_cdf(0, 0.0), 1.0);
+        assert!(poisson_cdf(2, -1.0).is_nan());
+    }
+
+    #[test]
+    fn incomplete_beta_and_quantile() {
+        // scipy.stats.beta.cdf / beta.ppf
+        close(reg_inc_beta(0.3, 2.5, 7.3), 0.6642381992386518, 1e-12);
+        close(reg_inc_beta(0.001, 0.5, 0.5), 0.020135041633377492, 1e-12);
+        close(reg_inc_beta(0.5002, 5000.5, 5000.0), 0.51396009695724, 1e-9);
+        close(beta_quantile(0.025, 2.5, 7.3), 0.05050434517636552, 1e-10);
+        close(beta_quantile(0.975, 0.5, 0.5), 0.9984586668665639, 1e-10);
+        close(beta_quantile(0.5, 1.0, 1e6), 6.931469403334938e-07, 1e-10);
+        // Identity I_p(k, n-k+1) = P(X >= k), X ~ Binomial(n, p)
+        for (k, n, p) in [(3u64, 20u64, 0.2), (40, 100, 0.5), (2600, 5000, 0.51)] {
+            close(
+                reg_inc_beta(p, k as f64, (n - k + 1) as f64),
+                binom_sf(k, n, p),
+                1e-9,
+            );
+        }
+        assert!(reg_inc_beta(0.5, 0.0, 1.0).is_nan());
+        assert!(beta_quantile(1.2, 1.0, 1.0).is_nan());
+    }
+
+    #[test]
+    fn rate_ratio_ci_matches_clopper_pearson() {
+        // binomtest(y, x+y).proportion_ci(method="exact") mapped by p/(1-p)*t1/t2;
+        // equals R poisson.test(c(y, x), c(t2, t1))$conf.int
+        let cases: [(u64, f64, u64, f64, f64, f64); 5] = [
+            (20, 4.0, 8, 4.0, 0.15238773523755078, 0.948058205046436),
+            (5, 4.0, 0, 4.0, 0.0, 1.091279105182546),
+            (4000, 8.0, 1500, 4.0, 0.7063209117983515, 0.7960561467447264),
+            (12, 8.0, 3, 3.0, 0.12072763628125878, 2.4703418499138796),
+            (1, 1.0, 1, 1.0, 0.01273936708392707, 78.49683531465821),
+        ];
+        for (x, t1, y, t2, lo, hi) in cases {
+            let (l, h) = rate_ratio_ci(x, t1, y, t2, 0.95).expect("defined");
+            close(l, lo, 1e-9);
+            close(h, hi, 1e-9);
+        }
+        let (l, h) = rate_ratio_ci(0, 4.0, 5, 4.0, 0.95).expect("defined");
+        close(l, 0.91635585731546, 1e-9);
+        assert!(h.is_infinite());
+        // same method at confidence_level=0.90
+        let (l, h) = rate_ratio_ci(10, 4.0, 14, 4.0, 0.90).expect("defined");
+        close(l, 0.6577838963126083, 1e-9);
+        close(h, 3.058628856272997, 1e-9);
+        assert_eq!(rate_ratio_ci(0, 4.0, 0, 4.0, 0.95), None);
+        assert_eq!(rate_ratio_ci(3, 0.0, 2, 4.0, 0.95), None);
+        assert_eq!(rate_ratio_ci(3, 4.0, 2, 4.0, 1.0), None);
+    }
+}
