@@ -64,6 +64,42 @@ impl Fields {
         }
     }
 
+    /// A number (integer or decimal).
+    pub fn number(&mut self, name: &str) -> Option<f64> {
+        match self.map.remove(name) {
+            Some(Value::Number(n)) => n.as_f64(),
+            None | Some(Value::Null) => None,
+            Some(_) => {
+                self.errors.add(name, "error.not_a_number");
+                None
+            }
+        }
+    }
+
+    /// A list of strings, kept as a list.
+    pub fn strings(&mut self, name: &str) -> Vec<String> {
+        match self.map.remove(name) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item {
+                        Value::String(s) => out.push(s),
+                        _ => {
+                            self.errors.add(name, "error.not_a_string_list");
+                            return Vec::new();
+                        }
+                    }
+                }
+                out
+            }
+            Some(_) => {
+                self.errors.add(name, "error.not_a_string_list");
+                Vec::new()
+            }
+        }
+    }
+
     pub fn integer(&mut self, name: &str, required: bool) -> Option<i64> {
         match self.map.remove(name) {
             Some(Value::Number(n)) => match n.as_i64() {

@@ -1,5 +1,6 @@
 //! The JSON API under /api/v1: bearer tokens, thin over service/.
 
+pub mod actions;
 pub mod auth;
 pub mod body;
 pub mod clusters;
@@ -21,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .configure(incidents::routes)
             .configure(clusters::routes)
+            .configure(actions::routes)
             .default_service(web::to(not_found)),
     );
 }

@@ -1,6 +1,7 @@
 //! Storage: one connection type over SQLite and PostgreSQL, a pool, migrations,
 //! and one module per aggregate with its queries.
 
+pub mod actions;
 pub mod audit;
 pub mod backup;
 pub mod catalog;

@@ -185,4 +185,109 @@ diesel::allow_tables_to_appear_in_same_query!(
     cluster_weeks,
     cluster_week_values,
     category_weeks,
+    actions,
+    action_steps,
+    action_departments,
+    action_signoffs,
+    action_weights,
+    action_comments,
+    coach_dismissals,
 );
+
+diesel::table! {
+    actions (id) {
+        id -> BigInt,
+        cluster_id -> BigInt,
+        rung -> Integer,
+        title -> Text,
+        why -> Text,
+        owner_id -> Nullable<BigInt>,
+        due_on -> Nullable<Date>,
+        goal_kind -> Nullable<Text>,
+        goal_value -> Nullable<Double>,
+        stage -> Text,
+        launched_on -> Nullable<Date>,
+        review_after_weeks -> Integer,
+        retro_weeks -> Nullable<Integer>,
+        kpi_department_id -> Nullable<BigInt>,
+        kpi_item -> Nullable<Text>,
+        kpi_definition -> Nullable<Text>,
+        kpi_weight -> Nullable<Double>,
+        guard_cluster_id -> Nullable<BigInt>,
+        guard_category_id -> Nullable<BigInt>,
+        guard_margin -> Nullable<Double>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    action_steps (id) {
+        id -> BigInt,
+        action_id -> BigInt,
+        stage -> Text,
+        on_date -> Date,
+        actor_id -> Nullable<BigInt>,
+        note -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    action_departments (action_id, department_id) {
+        action_id -> BigInt,
+        department_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    action_signoffs (id) {
+        id -> BigInt,
+        action_id -> BigInt,
+        department_id -> BigInt,
+        user_id -> BigInt,
+        decision -> Text,
+        comment -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    action_weights (id) {
+        id -> BigInt,
+        action_id -> BigInt,
+        weight -> Double,
+        on_date -> Date,
+        reason -> Text,
+        actor_id -> Nullable<BigInt>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    action_comments (id) {
+        id -> BigInt,
+        action_id -> BigInt,
+        user_id -> BigInt,
+        body -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coach_dismissals (id) {
+        id -> BigInt,
+        cluster_id -> BigInt,
+        rung -> Integer,
+        reason -> Text,
+        user_id -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(actions -> clusters (cluster_id));
+diesel::joinable!(action_steps -> actions (action_id));
+diesel::joinable!(action_signoffs -> actions (action_id));
+diesel::joinable!(action_weights -> actions (action_id));
+diesel::joinable!(action_comments -> actions (action_id));

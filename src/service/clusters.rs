@@ -332,6 +332,7 @@ pub fn merge(
         let moved = incidents::move_all(conn, from, into)?;
         rollups::move_cluster(conn, from, into)?;
         db_clusters::retarget_rules(conn, from, into)?;
+        crate::db::actions::move_cluster(conn, from, into)?;
         db_clusters::add_to_count(conn, into, a.incident_count, a.last_incident_at)?;
         db_clusters::add_to_count(conn, from, -a.incident_count, None)?;
         db_clusters::update(

@@ -4,8 +4,10 @@
 pub mod accounts;
 pub mod catalog;
 pub mod clusters;
+pub mod effects;
 pub mod grouping;
 pub mod incidents;
+pub mod ladder;
 pub mod organisation;
 pub mod tokens;
 

@@ -1,0 +1,157 @@
+//! The ladder of fixes, rungs 0 to 6 (levels 7 to 10 of the story are context only),
+//! and each rung's workflow.
+
+/// A rung: 0 one-off fix, 1 process change, 2 product feature, 3 policy change,
+/// 4 mechanism, 5 KPI change, 6 KPI weight tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rung(u8);
+
+impl Rung {
+    pub const ONE_OFF: Rung = Rung(0);
+    pub const PROCESS: Rung = Rung(1);
+    pub const FEATURE: Rung = Rung(2);
+    pub const POLICY: Rung = Rung(3);
+    pub const MECHANISM: Rung = Rung(4);
+    pub const KPI: Rung = Rung(5);
+    pub const WEIGHT: Rung = Rung(6);
+    pub const TOP: Rung = Rung::WEIGHT;
+
+    pub fn new(n: i64) -> Option<Rung> {
+        (0..=6).contains(&n).then_some(Rung(n as u8))
+    }
+
+    /// Rungs an action can stand on (0 is an incident's handling note).
+    pub fn for_action(n: i64) -> Option<Rung> {
+        Rung::new(n).filter(|r| r.0 >= 1)
+    }
+
+    pub fn number(self) -> u8 {
+        self.0
+    }
+
+    pub fn next(self) -> Option<Rung> {
+        Rung::new(i64::from(self.0) + 1)
+    }
+
+    /// The stages of this rung's workflow, in order; the last is `launched`.
+    pub fn stages(self) -> &'static [&'static str] {
+        match self.0 {
+            2 => &["proposed", "scheduled", "in_development", "launched"],
+            _ => &["planned", "launched"],
+        }
+    }
+
+    pub fn first_stage(self) -> &'static str {
+        self.stages()[0]
+    }
+
+    /// The stage after `stage`, if the workflow goes on.
+    pub fn next_stage(self, stage: &str) -> Option<&'static str> {
+        let stages = self.stages();
+        stages
+            .iter()
+            .position(|s| *s == stage)
+            .and_then(|i| stages.get(i + 1))
+            .copied()
+    }
+
+    /// Whether `to` may follow `from` (a step forward, or a dated launch of history).
+    pub fn may_move(self, from: &str, to: &str) -> bool {
+        let stages = self.stages();
+        match (
+            stages.iter().position(|s| *s == from),
+            stages.iter().position(|s| *s == to),
+        ) {
+            (Some(a), Some(b)) => b > a,
+            _ => to == "cancelled" && from != "launched" && from != "cancelled",
+        }
+    }
+}
+
+/// A policy may launch only when every involved department's latest word is approval.
+pub fn policy_may_launch(departments: &[i64], latest: &[(i64, &str)]) -> Result<(), PolicyBlock> {
+    let mut missing = Vec::new();
+    let mut objecting = Vec::new();
+    for d in departments {
+        match latest
+            .iter()
+            .find(|(dep, _)| dep == d)
+            .map(|(_, word)| *word)
+        {
+            Some("approve") => {}
+            Some(_) => objecting.push(*d),
+            None => missing.push(*d),
+        }
+    }
+    if departments.is_empty() {
+        return Err(PolicyBlock {
+            missing,
+            objecting,
+            no_departments: true,
+        });
+    }
+    if missing.is_empty() && objecting.is_empty() {
+        Ok(())
+    } else {
+        Err(PolicyBlock {
+            missing,
+            objecting,
+            no_departments: false,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyBlock {
+    pub missing: Vec<i64>,
+    pub objecting: Vec<i64>,
+    pub no_departments: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rungs_are_zero_to_six_and_actions_one_to_six() {
+        assert!(Rung::new(7).is_none());
+        assert!(Rung::new(-1).is_none());
+        assert!(Rung::for_action(0).is_none());
+        assert_eq!(Rung::for_action(6), Some(Rung::WEIGHT));
+        assert_eq!(Rung::WEIGHT.next(), None);
+        assert_eq!(Rung::PROCESS.next(), Some(Rung::FEATURE));
+    }
+
+    #[test]
+    fn a_feature_moves_through_four_stages() {
+        let f = Rung::FEATURE;
+        assert_eq!(f.first_stage(), "proposed");
+        assert_eq!(f.next_stage("proposed"), Some("scheduled"));
+        assert_eq!(f.next_stage("scheduled"), Some("in_development"));
+        assert_eq!(f.next_stage("in_development"), Some("launched"));
+        assert_eq!(f.next_stage("launched"), None);
+        assert!(
+            f.may_move("proposed", "launched"),
+            "history may be entered at once"
+        );
+        assert!(!f.may_move("launched", "scheduled"));
+        assert!(f.may_move("scheduled", "cancelled"));
+        assert!(!f.may_move("launched", "cancelled"));
+        assert_eq!(Rung::POLICY.stages(), &["planned", "launched"]);
+    }
+
+    #[test]
+    fn a_policy_waits_for_every_department_and_an_objection_blocks() {
+        assert_eq!(
+            policy_may_launch(
+                &[1, 2, 3],
+                &[(1, "approve"), (2, "approve"), (3, "approve")]
+            ),
+            Ok(())
+        );
+        let block = policy_may_launch(&[1, 2, 3], &[(1, "approve"), (2, "object")]).unwrap_err();
+        assert_eq!(block.missing, vec![3]);
+        assert_eq!(block.objecting, vec![2]);
+        assert!(policy_may_launch(&[], &[]).unwrap_err().no_departments);
+    }
+}

@@ -1,0 +1,518 @@
+//! The ladder's use cases: record an action at a rung, move it through its workflow
+//! (feature stages, policy sign-offs, weight revisions), and comment on it.
+
+use super::accounts::Actor;
+use crate::db::actions::{self as db_actions, ActionRow, NewAction};
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::clusters::{self as db_clusters, ClusterChangeset};
+use crate::db::{self, DbConn, catalog, users};
+use crate::domain::input::{self, FieldErrors, Slug, TITLE_MAX};
+use crate::domain::ladder::{Rung, policy_may_launch};
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use diesel::Connection;
+
+/// An action as typed into the form or sent to the API.
+#[derive(Debug, Clone, Default)]
+pub struct ActionInput {
+    pub rung: Option<i64>,
+    pub title: String,
+    pub why: String,
+    pub owner: String,
+    pub due_on: String,
+    pub goal_kind: String,
+    pub goal_value: Option<f64>,
+    pub launched_on: String,
+    pub review_after_weeks: Option<i64>,
+    pub departments: Vec<String>,
+    pub retro_weeks: Option<i64>,
+    pub kpi_department: String,
+    pub kpi_item: String,
+    pub kpi_definition: String,
+    pub kpi_weight: Option<f64>,
+    pub guard_cluster: Option<i64>,
+    pub guard_category: String,
+    pub guard_margin: Option<f64>,
+}
+
+/// A date as `YYYY-MM-DD`, or an RFC 3339 instant read in the organisation's zone.
+pub fn parse_date(raw: &str, tz: Tz) -> Result<Option<NaiveDate>, &'static str> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.with_timezone(&tz).date_naive())
+        })
+        .ok_or("error.date")?;
+    if date.year_ce().1 < 2000 || date.year_ce().1 > 2100 {
+        return Err("error.datetime_range");
+    }
+    Ok(Some(date))
+}
+
+use chrono::Datelike;
+
+fn department_id(
+    conn: &mut DbConn,
+    errors: &mut FieldErrors,
+    field: &str,
+    slug: &str,
+) -> AppResult<Option<i64>> {
+    if slug.trim().is_empty() {
+        return Ok(None);
+    }
+    let Some(slug) = errors.check(field, Slug::parse(slug)) else {
+        return Ok(None);
+    };
+    match catalog::department_by_slug(conn, slug.as_ref())? {
+        Some(d) => Ok(Some(d.id)),
+        None => {
+            errors.add(field, "error.unknown_department");
+            Ok(None)
+        }
+    }
+}
+
+fn audit_action(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    action: &str,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        &NewAuditEvent {
+            actor_id: Some(actor.id),
+            entity: "action",
+            entity_id: id,
+            action,
+            before_json: None,
+            after_json: Some(after.to_string()),
+            at: db::now(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Record an action on a cluster. A launch date makes it launched (history may be entered),
+/// except for a policy, which launches only after its departments' sign-offs.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    cluster_id: i64,
+    raw: &ActionInput,
+    tz: Tz,
+) -> AppResult<i64> {
+    actor.require(Role::Lead)?;
+    let mut errors = FieldErrors::new();
+    let rung = errors.check(
+        "rung",
+        raw.rung.and_then(Rung::for_action).ok_or("error.rung"),
+    );
+    let title = errors.check("title", input::required_text(&raw.title, TITLE_MAX));
+    let why = errors.check("why", input::optional_text(&raw.why, 4000));
+    let due_on = errors.check("due_on", parse_date(&raw.due_on, tz));
+    let launched_on = errors.check("launched_at", parse_date(&raw.launched_on, tz));
+    let review = raw.review_after_weeks.unwrap_or(4);
+    if !(1..=52).contains(&review) {
+        errors.add("review_after_weeks", "error.weeks");
+    }
+    let owner_id = if raw.owner.trim().is_empty() {
+        Some(actor.id)
+    } else {
+        match users::find_by_login(conn, raw.owner.trim())? {
+            Some(u) => Some(u.id),
+            None => {
+                errors.add("owner", "error.unknown_user");
+                None
+            }
+        }
+    };
+    let (goal_kind, goal_value) = match (raw.goal_kind.trim(), raw.goal_value) {
+        ("", None) => (None, None),
+        (kind @ ("weekly_rate_below" | "rate_ratio_below"), Some(v))
+            if v.is_finite() && (0.0..1e6).contains(&v) =>
+        {
+            (Some(kind.to_string()), Some(v))
+        }
+        ("weekly_rate_below" | "rate_ratio_below", _) => {
+            errors.add("goal_value", "error.goal_value");
+            (None, None)
+        }
+        _ => {
+            errors.add("goal_kind", "error.goal_kind");
+            (None, None)
+        }
+    };
+    let mut departments = Vec::new();
+    for slug in &raw.departments {
+        if let Some(id) = department_id(conn, &mut errors, "departments", slug)? {
+            departments.push(id);
+        }
+    }
+    let kpi_department_id =
+        department_id(conn, &mut errors, "kpi_department", &raw.kpi_department)?;
+    let kpi_item = errors
+        .check("kpi_item", input::optional_text(&raw.kpi_item, TITLE_MAX))
+        .flatten();
+    let kpi_definition = errors
+        .check(
+            "kpi_definition",
+            input::optional_text(&raw.kpi_definition, 2000),
+        )
+        .flatten();
+    let guard_category_id = if raw.guard_category.trim().is_empty() {
+        None
+    } else {
+        match catalog::category_by_slug(conn, raw.guard_category.trim())? {
+            Some(c) => Some(c.id),
+            None => {
+                errors.add("guard_category", "error.unknown_category");
+                None
+            }
+        }
+    };
+    if let Some(g) = raw.guard_cluster
+        && db_clusters::find(conn, g)?.is_none()
+    {
+        errors.add("guard_cluster", "error.unknown_cluster");
+    }
+    if let Some(w) = raw.kpi_weight
+        && !(w.is_finite() && (0.0..=100.0).contains(&w))
+    {
+        errors.add("kpi_weight", "error.weight");
+    }
+    if let Some(m) = raw.guard_margin
+        && !(m.is_finite() && (0.0..=10.0).contains(&m))
+    {
+        errors.add("guard_margin", "error.margin");
+    }
+    if let Some(r) = raw.retro_weeks
+        && !(1..=52).contains(&r)
+    {
+        errors.add("retro_weeks", "error.weeks");
+    }
+    // Each rung's own facts.
+    match rung.map(Rung::number) {
+        Some(3) if departments.is_empty() => errors.add("departments", "error.policy_departments"),
+        Some(3) if launched_on.flatten().is_some() => {
+            errors.add("launched_at", "error.policy_signoffs")
+        }
+        Some(4) if raw.retro_weeks.is_none() => errors.add("retro_weeks", "error.required"),
+        Some(5) if kpi_department_id.is_none() || kpi_item.is_none() => {
+            errors.add("kpi_item", "error.kpi")
+        }
+        Some(6) if raw.kpi_weight.is_none() => errors.add("kpi_weight", "error.required"),
+        Some(6) if raw.guard_cluster.is_none() && guard_category_id.is_none() => {
+            errors.add("guard_cluster", "error.guard")
+        }
+        _ => {}
+    }
+    let (Some(rung), Some(title), Some(why), Some(due_on), Some(launched_on)) =
+        (rung, title, why, due_on, launched_on)
+    else {
+        return Err(AppError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let now = db::now();
+    let stage = if launched_on.is_some() {
+        "launched"
+    } else {
+        rung.first_stage()
+    };
+    conn.transaction(|conn| {
+        let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
+        if cluster.merged_into.is_some() {
+            return Err(AppError::Conflict(
+                "that cluster was merged into another".into(),
+            ));
+        }
+        let new = NewAction {
+            cluster_id,
+            rung: i32::from(rung.number()),
+            title: title.clone(),
+            why: why.unwrap_or_default(),
+            owner_id,
+            due_on,
+            goal_kind,
+            goal_value,
+            stage: stage.to_string(),
+            launched_on,
+            review_after_weeks: review as i32,
+            retro_weeks: raw.retro_weeks.map(|r| r as i32),
+            kpi_department_id,
+            kpi_item,
+            kpi_definition,
+            kpi_weight: raw.kpi_weight,
+            guard_cluster_id: raw.guard_cluster,
+            guard_category_id,
+            guard_margin: raw.guard_margin.or(if rung == Rung::WEIGHT {
+                Some(0.2)
+            } else {
+                None
+            }),
+            created_by: Some(actor.id),
+            created_at: now,
+            updated_at: now,
+        };
+        let id = db_actions::insert(conn, &new)?;
+        db_actions::set_departments(conn, id, &departments)?;
+        let today = Utc::now().with_timezone(&tz).date_naive();
+        db_actions::add_step(conn, id, rung.first_stage(), today, actor.id, "", now)?;
+        if let Some(on) = launched_on {
+            db_actions::add_step(conn, id, "launched", on, actor.id, "", now)?;
+        }
+        if let (Some(w), true) = (raw.kpi_weight, rung == Rung::WEIGHT) {
+            db_actions::add_weight(
+                conn,
+                id,
+                w,
+                launched_on.unwrap_or(today),
+                "initial weight",
+                actor.id,
+                now,
+            )?;
+        }
+        after_stage(conn, actor, cluster_id, rung, stage)?;
+        audit_action(
+            conn,
+            actor,
+            id,
+            "created",
+            serde_json::json!({"rung": rung.number(), "title": title, "stage": stage}),
+        )?;
+        audit::record(
+            conn,
+            &NewAuditEvent {
+                actor_id: Some(actor.id),
+                entity: "cluster",
+                entity_id: cluster_id,
+                action: "action_added",
+                before_json: None,
+                after_json: Some(
+                    serde_json::json!({"action": id, "rung": rung.number(), "title": title})
+                        .to_string(),
+                ),
+                at: now,
+            },
+        )?;
+        Ok(id)
+    })
+}
+
+/// A cluster with an action under way is `acting`; a launch lifts its rung.
+fn after_stage(
+    conn: &mut DbConn,
+    actor: &Actor,
+    cluster_id: i64,
+    rung: Rung,
+    stage: &str,
+) -> AppResult<()> {
+    let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
+    let mut changes = ClusterChangeset {
+        updated_at: Some(db::now()),
+        ..Default::default()
+    };
+    if stage == "launched" && i32::from(rung.number()) > cluster.rung {
+        changes.rung = Some(i32::from(rung.number()));
+    }
+    if cluster.state == "open" || (stage == "launched" && cluster.state == "regressed") {
+        super::clusters::set_state(conn, Some(actor), &cluster, "acting")?;
+    }
+    db_clusters::update(conn, cluster_id, &changes)?;
+    Ok(())
+}
+
+fn load(conn: &mut DbConn, id: i64) -> AppResult<(ActionRow, Rung)> {
+    let action = db_actions::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let rung = Rung::for_action(i64::from(action.rung))
+        .ok_or_else(|| AppError::internal("bad rung stored"))?;
+    Ok((action, rung))
+}
+
+/// Move an action to a later stage of its workflow, dated (in the past for history).
+pub fn advance(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    to: &str,
+    on: &str,
+    note: &str,
+    tz: Tz,
+) -> AppResult<()> {
+    actor.require(Role::Lead)?;
+    let on = parse_date(on, tz)
+        .map_err(|k| AppError::field("on", k))?
+        .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+    let note = input::optional_text(note, 2000)
+        .map_err(|k| AppError::field("note", k))?
+        .unwrap_or_default();
+    conn.transaction(|conn| {
+        let (action, rung) = load(conn, id)?;
+        if !rung.may_move(&action.stage, to) {
+            return Err(AppError::field("stage", "error.stage"));
+        }
+        if to == "launched" && rung == Rung::POLICY {
+            let departments = db_actions::departments(conn, id)?;
+            let signoffs = db_actions::signoffs(conn, id)?;
+            let latest: Vec<(i64, &str)> = departments
+                .iter()
+                .filter_map(|d| signoffs.iter().rev().find(|s| s.department_id == *d).map(|s| (*d, s.decision.as_str())))
+                .collect();
+            if policy_may_launch(&departments, &latest).is_err() {
+                return Err(AppError::Conflict(
+                    "a policy launches only after every involved department has signed off, with no objection standing".into(),
+                ));
+            }
+        }
+        let now = db::now();
+        let launched_on = if to == "launched" { Some(on) } else { action.launched_on };
+        db_actions::set_stage(conn, id, to, launched_on, now)?;
+        db_actions::add_step(conn, id, to, on, actor.id, &note, now)?;
+        after_stage(conn, actor, action.cluster_id, rung, to)?;
+        audit_action(conn, actor, id, "stage", serde_json::json!({"from": action.stage, "to": to, "on": on.to_string()}))
+    })
+}
+
+/// A department's word on a policy: its own people (or an admin) sign for it.
+pub fn sign_off(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    department: &str,
+    decision: &str,
+    comment: &str,
+) -> AppResult<()> {
+    if !matches!(decision, "approve" | "object") {
+        return Err(AppError::field("decision", "error.decision"));
+    }
+    let comment = input::optional_text(comment, 2000)
+        .map_err(|k| AppError::field("comment", k))?
+        .unwrap_or_default();
+    if decision == "object" && comment.is_empty() {
+        return Err(AppError::field("comment", "error.objection_reason"));
+    }
+    conn.transaction(|conn| {
+        let (action, rung) = load(conn, id)?;
+        if rung != Rung::POLICY {
+            return Err(AppError::Conflict(
+                "only a policy change takes sign-offs".into(),
+            ));
+        }
+        if action.stage == "launched" {
+            return Err(AppError::Conflict("the policy is launched already".into()));
+        }
+        let dept = catalog::department_by_slug(conn, department.trim())?
+            .ok_or_else(|| AppError::field("department", "error.unknown_department"))?;
+        if !db_actions::departments(conn, id)?.contains(&dept.id) {
+            return Err(AppError::field("department", "error.not_involved"));
+        }
+        if actor.department_id != Some(dept.id) && !actor.is_admin() {
+            return Err(AppError::Forbidden);
+        }
+        db_actions::add_signoff(conn, id, dept.id, actor.id, decision, &comment, db::now())?;
+        audit_action(
+            conn,
+            actor,
+            id,
+            "signoff",
+            serde_json::json!({"department": dept.slug, "decision": decision, "comment": comment}),
+        )
+    })
+}
+
+/// A new weight for a KPI weight tuning, with its date and reason.
+pub fn revise_weight(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    weight: f64,
+    on: &str,
+    reason: &str,
+    tz: Tz,
+) -> AppResult<()> {
+    actor.require(Role::Lead)?;
+    if !(weight.is_finite() && (0.0..=100.0).contains(&weight)) {
+        return Err(AppError::field("weight", "error.weight"));
+    }
+    let on = parse_date(on, tz)
+        .map_err(|k| AppError::field("on", k))?
+        .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+    let reason = input::required_text(reason, 2000).map_err(|k| AppError::field("reason", k))?;
+    conn.transaction(|conn| {
+        let (action, rung) = load(conn, id)?;
+        if rung != Rung::WEIGHT {
+            return Err(AppError::Conflict(
+                "only a weight tuning takes weight revisions".into(),
+            ));
+        }
+        let now = db::now();
+        db_actions::add_weight(conn, id, weight, on, &reason, actor.id, now)?;
+        db_actions::set_weight(conn, id, weight, now)?;
+        audit_action(
+            conn,
+            actor,
+            id,
+            "weight",
+            serde_json::json!({"from": action.kpi_weight, "to": weight, "reason": reason}),
+        )
+    })
+}
+
+pub fn comment(conn: &mut DbConn, actor: &Actor, id: i64, body: &str) -> AppResult<()> {
+    let body = input::required_text(body, 4000).map_err(|k| AppError::field("body", k))?;
+    conn.transaction(|conn| {
+        load(conn, id)?;
+        db_actions::add_comment(conn, id, actor.id, &body, db::now())?;
+        Ok(())
+    })
+}
+
+/// A lead sets a coach recommendation aside, with the reason.
+pub fn dismiss_advice(
+    conn: &mut DbConn,
+    actor: &Actor,
+    cluster_id: i64,
+    rung: i64,
+    reason: &str,
+) -> AppResult<()> {
+    actor.require(Role::Lead)?;
+    let rung = Rung::new(rung).ok_or_else(|| AppError::field("rung", "error.rung"))?;
+    let reason = input::required_text(reason, 2000).map_err(|k| AppError::field("reason", k))?;
+    conn.transaction(|conn| {
+        db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
+        db_actions::dismiss_advice(
+            conn,
+            cluster_id,
+            i32::from(rung.number()),
+            &reason,
+            actor.id,
+            db::now(),
+        )?;
+        audit::record(
+            conn,
+            &NewAuditEvent {
+                actor_id: Some(actor.id),
+                entity: "cluster",
+                entity_id: cluster_id,
+                action: "advice_dismissed",
+                before_json: None,
+                after_json: Some(
+                    serde_json::json!({"rung": rung.number(), "reason": reason}).to_string(),
+                ),
+                at: db::now(),
+            },
+        )?;
+        Ok(())
+    })
+}
