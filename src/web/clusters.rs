@@ -92,6 +92,9 @@ struct ShowPage {
     tz: Tz,
     errors: FieldErrors,
     max_week: i32,
+    ladder: super::actions::LadderPanel,
+    /// The new-action form as typed, when it was rejected.
+    action_form: HashMap<String, String>,
 }
 
 impl ShowPage {
@@ -105,6 +108,35 @@ impl ShowPage {
 
     fn category_name(&self) -> String {
         category_name(&self.catalog, self.view.cluster.category_id, &self.page)
+    }
+
+    /// A typed value of the rejected new-action form.
+    fn af(&self, name: &str) -> String {
+        self.action_form.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The rung the new-action form starts on: as typed, else the coach's.
+    fn chosen_rung(&self) -> String {
+        if self.action_form.is_empty() {
+            self.ladder
+                .coach
+                .recommended_rung
+                .map(|r| r.to_string())
+                .unwrap_or_default()
+        } else {
+            self.af("rung")
+        }
+    }
+
+    fn fmt_opt(&self, v: &Option<f64>) -> String {
+        v.map(|v| {
+            if v.is_finite() {
+                format!("{v:.2}")
+            } else {
+                "∞".into()
+            }
+        })
+        .unwrap_or_else(|| "—".into())
     }
 
     fn err(&self, field: &str) -> String {
@@ -137,12 +169,13 @@ fn category_name(catalog: &Catalog, id: i64, page: &PageCtx) -> String {
         .unwrap_or_default()
 }
 
-async fn show_page(
+pub(crate) async fn show_page(
     state: &AppState,
     user: Signed,
     id: i64,
     errors: FieldErrors,
     status: StatusCode,
+    action_form: HashMap<String, String>,
 ) -> AppResult<HttpResponse> {
     let loaded = service::run(&state.pool, move |conn| {
         let view = service::clusters::view(conn, id)?;
@@ -159,6 +192,8 @@ async fn show_page(
             .into_iter()
             .filter(|r| r.cluster_id == id)
             .collect();
+        let tz = organisation::timezone(conn)?;
+        let ladder = super::actions::ladder_panel(conn, id, tz)?;
         Ok(Ok((
             view,
             incidents,
@@ -166,7 +201,8 @@ async fn show_page(
             siblings,
             rules,
             Catalog::load(conn)?,
-            organisation::timezone(conn)?,
+            tz,
+            ladder,
         )))
     })
     .await?;
@@ -178,7 +214,7 @@ async fn show_page(
                 format!("/clusters/{into}"),
             ))
             .finish()),
-        Ok((view, incidents, timeline, siblings, rules, catalog, tz)) => {
+        Ok((view, incidents, timeline, siblings, rules, catalog, tz, ladder)) => {
             let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
             render(
                 status,
@@ -193,6 +229,8 @@ async fn show_page(
                     tz,
                     errors,
                     max_week,
+                    ladder,
+                    action_form,
                 },
             )
         }
@@ -210,6 +248,7 @@ async fn show(
         path.into_inner(),
         FieldErrors::new(),
         StatusCode::OK,
+        HashMap::new(),
     )
     .await
 }
@@ -224,7 +263,15 @@ async fn after(
     match result {
         Ok(location) => Ok(see_other(&location)),
         Err(AppError::Invalid(errors)) => {
-            show_page(state, user, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            show_page(
+                state,
+                user,
+                id,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                HashMap::new(),
+            )
+            .await
         }
         Err(e) => Err(e),
     }

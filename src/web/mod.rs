@@ -1,12 +1,14 @@
 //! Server-rendered pages, one module per feature, each with its template structs.
 
 pub mod account;
+pub mod actions;
 pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod clusters;
 pub mod format;
 pub mod incidents;
+pub mod ladder;
 pub mod session;
 
 use crate::error::{AppError, AppResult};
@@ -20,6 +22,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(auth::routes)
         .configure(incidents::routes)
         .configure(clusters::routes)
+        .configure(actions::routes)
+        .configure(ladder::routes)
         .configure(account::routes)
         .configure(admin::routes);
 }

@@ -6,5 +6,6 @@ mod clusters;
 mod helpers;
 mod incidents;
 mod ladder;
+mod ladder_pages;
 mod setup;
 mod time;

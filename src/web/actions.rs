@@ -1,0 +1,450 @@
+//! The ladder in pages: the coach and actions on a cluster, an action's own page with its
+//! workflow, and the forms that move it along.
+
+use super::session::{CsrfForm, PageCtx, Signed};
+use super::{ok, see_other};
+use crate::csrf_form;
+use crate::db::DbConn;
+use crate::db::actions::{self as db_actions, ActionRow, Comment, Signoff, Step, WeightRevision};
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use crate::service::catalog::Catalog;
+use crate::service::effects::{self, CoachView, EffectView};
+use crate::service::ladder::ActionInput;
+use crate::service::{self, organisation};
+use crate::startup::AppState;
+use crate::web::format::local_datetime;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/clusters/{id}/actions", web::post().to(create))
+        .route(
+            "/clusters/{id}/coach/dismiss",
+            web::post().to(dismiss_advice),
+        )
+        .route("/actions/{id}", web::get().to(show))
+        .route("/actions/{id}/advance", web::post().to(advance))
+        .route("/actions/{id}/signoffs", web::post().to(sign_off))
+        .route("/actions/{id}/weights", web::post().to(weight))
+        .route("/actions/{id}/comments", web::post().to(comment));
+}
+
+/// What a cluster page shows of the ladder.
+pub struct LadderPanel {
+    pub coach: CoachView,
+    pub actions: Vec<(ActionRow, Option<EffectView>)>,
+}
+
+pub fn ladder_panel(conn: &mut DbConn, cluster_id: i64, tz: Tz) -> AppResult<LadderPanel> {
+    let now = chrono::Utc::now();
+    let coach = effects::coach(conn, cluster_id, tz, now)?;
+    let mut actions = Vec::new();
+    for a in db_actions::for_cluster(conn, cluster_id)? {
+        let e = effects::effect_of(conn, &a, tz, now)?;
+        actions.push((a, e));
+    }
+    Ok(LadderPanel { coach, actions })
+}
+
+/// Checkboxes of departments arrive as `department_<slug>=on`.
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf_token: String,
+    #[serde(flatten)]
+    fields: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+pub struct AdvanceForm {
+    csrf_token: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+pub struct SignoffForm {
+    csrf_token: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+#[derive(Deserialize)]
+pub struct WeightForm {
+    csrf_token: String,
+    #[serde(default)]
+    weight: String,
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    csrf_token: String,
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Deserialize)]
+pub struct DismissForm {
+    csrf_token: String,
+    #[serde(default)]
+    rung: String,
+    #[serde(default)]
+    reason: String,
+}
+
+csrf_form!(
+    ActionForm,
+    AdvanceForm,
+    SignoffForm,
+    WeightForm,
+    CommentForm,
+    DismissForm
+);
+
+fn number(fields: &HashMap<String, String>, name: &str) -> Result<Option<f64>, AppError> {
+    match fields.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| AppError::field(name, "error.not_a_number")),
+    }
+}
+
+fn integer(fields: &HashMap<String, String>, name: &str) -> Result<Option<i64>, AppError> {
+    match fields.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::field(name, "error.not_an_integer")),
+    }
+}
+
+fn action_input(f: &HashMap<String, String>) -> Result<ActionInput, AppError> {
+    let text = |name: &str| f.get(name).cloned().unwrap_or_default();
+    let mut departments: Vec<String> = f
+        .keys()
+        .filter_map(|k| k.strip_prefix("department_"))
+        .map(str::to_string)
+        .collect();
+    departments.sort();
+    Ok(ActionInput {
+        rung: integer(f, "rung")?,
+        title: text("title"),
+        why: text("why"),
+        owner: text("owner"),
+        due_on: text("due_on"),
+        goal_kind: text("goal_kind"),
+        goal_value: number(f, "goal_value")?,
+        launched_on: text("launched_on"),
+        review_after_weeks: integer(f, "review_after_weeks")?,
+        departments,
+        retro_weeks: integer(f, "retro_weeks")?,
+        kpi_department: text("kpi_department"),
+        kpi_item: text("kpi_item"),
+        kpi_definition: text("kpi_definition"),
+        kpi_weight: number(f, "kpi_weight")?,
+        guard_cluster: integer(f, "guard_cluster")?,
+        guard_category: text("guard_category"),
+        guard_margin: number(f, "guard_margin")?,
+    })
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<ActionForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (cluster_id, actor) = (path.into_inner(), user.actor.clone());
+    let input = match action_input(&form.fields) {
+        Ok(input) => input,
+        Err(AppError::Invalid(errors)) => {
+            return rejected(&state, user, cluster_id, errors, form.fields).await;
+        }
+        Err(e) => return Err(e),
+    };
+    let created = service::run(&state.pool, move |conn| {
+        let tz = organisation::timezone(conn)?;
+        service::ladder::create(conn, &actor, cluster_id, &input, tz)
+    })
+    .await;
+    match created {
+        Ok(id) => Ok(see_other(&format!("/actions/{id}"))),
+        Err(AppError::Invalid(errors)) => {
+            rejected(&state, user, cluster_id, errors, form.fields).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The cluster page again, with the typed action and a message per field.
+async fn rejected(
+    state: &AppState,
+    user: Signed,
+    cluster_id: i64,
+    errors: crate::domain::input::FieldErrors,
+    typed: HashMap<String, String>,
+) -> AppResult<HttpResponse> {
+    let status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+    super::clusters::show_page(state, user, cluster_id, errors, status, typed).await
+}
+
+async fn dismiss_advice(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<DismissForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (cluster_id, actor) = (path.into_inner(), user.actor.clone());
+    let rung: i64 = form
+        .rung
+        .trim()
+        .parse()
+        .map_err(|_| AppError::field("rung", "error.rung"))?;
+    service::run(&state.pool, move |conn| {
+        service::ladder::dismiss_advice(conn, &actor, cluster_id, rung, &form.reason)
+    })
+    .await?;
+    Ok(see_other(&format!("/clusters/{cluster_id}")))
+}
+
+#[derive(Template)]
+#[template(path = "actions/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    action: ActionRow,
+    effect: Option<EffectView>,
+    steps: Vec<Step>,
+    departments: Vec<i64>,
+    signoffs: Vec<Signoff>,
+    weights: Vec<WeightRevision>,
+    comments: Vec<Comment>,
+    catalog: Catalog,
+    owner: String,
+    cluster_title: String,
+    tz: Tz,
+}
+
+impl ShowPage {
+    fn when(&self, at: &chrono::NaiveDateTime) -> String {
+        local_datetime(at.and_utc(), self.tz)
+    }
+
+    fn department(&self, id: &i64) -> String {
+        self.catalog
+            .departments
+            .iter()
+            .find(|d| d.id == *id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn department_slug(&self, id: &i64) -> String {
+        self.catalog
+            .department_slug(Some(*id))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// The latest word of each involved department.
+    fn latest(&self, id: &i64) -> Option<&Signoff> {
+        self.signoffs.iter().rev().find(|s| s.department_id == *id)
+    }
+
+    fn next_stages(&self) -> Vec<&'static str> {
+        let Some(rung) = crate::domain::ladder::Rung::for_action(i64::from(self.action.rung))
+        else {
+            return vec![];
+        };
+        rung.stages()
+            .iter()
+            .copied()
+            .filter(|s| rung.may_move(&self.action.stage, s))
+            .collect()
+    }
+
+    fn fmt(&self, v: &f64) -> String {
+        format!("{v:.2}")
+    }
+
+    fn fmt_opt(&self, v: &Option<f64>) -> String {
+        v.map(|v| {
+            if v.is_finite() {
+                format!("{v:.2}")
+            } else {
+                "∞".into()
+            }
+        })
+        .unwrap_or_else(|| "—".into())
+    }
+
+    fn p(&self, v: &Option<f64>) -> String {
+        v.map(|v| {
+            if v < 0.001 {
+                "< 0.001".into()
+            } else {
+                format!("{v:.3}")
+            }
+        })
+        .unwrap_or_else(|| "—".into())
+    }
+
+    fn ci(&self, v: &Option<(f64, f64)>) -> String {
+        v.map(|(a, b)| format!("{} – {}", self.fmt_opt(&Some(a)), self.fmt_opt(&Some(b))))
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let page = service::run(&state.pool, move |conn| {
+        let tz = organisation::timezone(conn)?;
+        let action = db_actions::find(conn, id)?.ok_or(AppError::NotFound)?;
+        let effect = effects::effect_of(conn, &action, tz, chrono::Utc::now())?;
+        let owner = match action.owner_id {
+            Some(o) => crate::db::users::find(conn, o)?
+                .map(|u| u.login)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let cluster_title = crate::db::clusters::find(conn, action.cluster_id)?
+            .map(|c| c.title)
+            .unwrap_or_default();
+        Ok((
+            effect,
+            db_actions::steps(conn, id)?,
+            db_actions::departments(conn, id)?,
+            db_actions::signoffs(conn, id)?,
+            db_actions::weights(conn, id)?,
+            db_actions::comments(conn, id)?,
+            Catalog::load(conn)?,
+            owner,
+            cluster_title,
+            tz,
+            action,
+        ))
+    })
+    .await?;
+    let (
+        effect,
+        steps,
+        departments,
+        signoffs,
+        weights,
+        comments,
+        catalog,
+        owner,
+        cluster_title,
+        tz,
+        action,
+    ) = page;
+    ok(&ShowPage {
+        page: user.page,
+        action,
+        effect,
+        steps,
+        departments,
+        signoffs,
+        weights,
+        comments,
+        catalog,
+        owner,
+        cluster_title,
+        tz,
+    })
+}
+
+async fn advance(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<AdvanceForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor) = (path.into_inner(), user.actor.clone());
+    service::run(&state.pool, move |conn| {
+        let tz = organisation::timezone(conn)?;
+        service::ladder::advance(conn, &actor, id, &form.stage, &form.on, &form.note, tz)
+    })
+    .await?;
+    Ok(see_other(&format!("/actions/{id}")))
+}
+
+async fn sign_off(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<SignoffForm>,
+) -> AppResult<HttpResponse> {
+    let (id, actor) = (path.into_inner(), user.actor.clone());
+    service::run(&state.pool, move |conn| {
+        service::ladder::sign_off(
+            conn,
+            &actor,
+            id,
+            &form.department,
+            &form.decision,
+            &form.comment,
+        )
+    })
+    .await?;
+    Ok(see_other(&format!("/actions/{id}")))
+}
+
+async fn weight(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<WeightForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor) = (path.into_inner(), user.actor.clone());
+    let weight: f64 = form
+        .weight
+        .trim()
+        .parse()
+        .map_err(|_| AppError::field("weight", "error.not_a_number"))?;
+    service::run(&state.pool, move |conn| {
+        let tz = organisation::timezone(conn)?;
+        service::ladder::revise_weight(conn, &actor, id, weight, &form.on, &form.reason, tz)
+    })
+    .await?;
+    Ok(see_other(&format!("/actions/{id}")))
+}
+
+async fn comment(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<CommentForm>,
+) -> AppResult<HttpResponse> {
+    let (id, actor) = (path.into_inner(), user.actor.clone());
+    service::run(&state.pool, move |conn| {
+        service::ladder::comment(conn, &actor, id, &form.body)
+    })
+    .await?;
+    Ok(see_other(&format!("/actions/{id}")))
+}

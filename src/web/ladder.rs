@@ -1,0 +1,191 @@
+//! The ladder page of a cluster (incidents per week with every launch marked, the rungs
+//! climbed and their verdicts, levels 7 to 10 faintly above) and the team's maturity page.
+
+use super::ok;
+use super::session::{PageCtx, Signed};
+use crate::db::actions::{self as db_actions, ActionRow};
+use crate::error::{AppError, AppResult};
+use crate::service::effects::{self, EffectView};
+use crate::service::{self, organisation};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/ladder", web::get().to(team))
+        .route("/clusters/{id}/ladder", web::get().to(cluster));
+}
+
+/// One bar of the weekly chart.
+pub struct Bar {
+    pub week: String,
+    pub incidents: i32,
+    pub x: i32,
+    pub y: i32,
+    pub height: i32,
+    /// Rungs launched that week.
+    pub launches: Vec<i32>,
+}
+
+const CHART_H: i32 = 160;
+const BAR_W: i32 = 14;
+
+#[derive(Template)]
+#[template(path = "ladder/cluster.html")]
+struct ClusterLadder {
+    page: PageCtx,
+    cluster: crate::db::clusters::ClusterRow,
+    bars: Vec<Bar>,
+    width: i32,
+    max: i32,
+    actions: Vec<(ActionRow, Option<EffectView>)>,
+}
+
+impl ClusterLadder {
+    fn climbed(&self, rung: &i32) -> bool {
+        self.actions
+            .iter()
+            .any(|(a, _)| a.rung == *rung && a.stage == "launched")
+    }
+
+    fn chart_h(&self) -> i32 {
+        CHART_H
+    }
+}
+
+async fn cluster(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let (cluster, weekly, actions) = service::run(&state.pool, move |conn| {
+        let tz = organisation::timezone(conn)?;
+        let view = service::clusters::view(conn, id)?;
+        let now = chrono::Utc::now();
+        let mut actions = Vec::new();
+        for a in db_actions::for_cluster(conn, id)? {
+            let e = effects::effect_of(conn, &a, tz, now)?;
+            actions.push((a, e));
+        }
+        // The weeks from the first incident (or launch) to now, with no gaps.
+        let first = view
+            .weekly
+            .first()
+            .and_then(|w| w.week.parse().ok())
+            .into_iter()
+            .chain(
+                actions
+                    .iter()
+                    .filter_map(|(a, _)| a.launched_on.map(crate::domain::week::WeekKey::of)),
+            )
+            .min();
+        let last = crate::domain::week::current_week(now, tz);
+        let mut weeks = Vec::new();
+        if let Some(mut w) = first {
+            while w <= last && weeks.len() < 156 {
+                let n = view
+                    .weekly
+                    .iter()
+                    .find(|c| c.week == w.to_string())
+                    .map(|c| c.incidents)
+                    .unwrap_or(0);
+                weeks.push((w, n));
+                w = w.next();
+            }
+        }
+        Ok((view.cluster, weeks, actions))
+    })
+    .await?;
+    if cluster.merged_into.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let max = weekly.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let bars: Vec<Bar> = weekly
+        .iter()
+        .enumerate()
+        .map(|(i, (w, n))| {
+            let height = n * (CHART_H - 20) / max;
+            Bar {
+                week: w.to_string(),
+                incidents: *n,
+                x: 30 + i as i32 * BAR_W,
+                y: CHART_H - height,
+                height,
+                launches: actions
+                    .iter()
+                    .filter(|(a, _)| {
+                        a.launched_on.map(crate::domain::week::WeekKey::of) == Some(*w)
+                    })
+                    .map(|(a, _)| a.rung)
+                    .collect(),
+            }
+        })
+        .collect();
+    let width = 40 + bars.len() as i32 * BAR_W;
+    ok(&ClusterLadder {
+        page: user.page,
+        cluster,
+        bars,
+        width,
+        max,
+        actions,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ladder/team.html")]
+struct TeamLadder {
+    page: PageCtx,
+    /// Resolved clusters by the rung they were resolved at, 0 to 6.
+    resolved: Vec<(i32, i64)>,
+    total: i64,
+    mature: i64,
+}
+
+impl TeamLadder {
+    fn share(&self) -> String {
+        if self.total == 0 {
+            "—".into()
+        } else {
+            format!("{:.0}%", self.mature as f64 * 100.0 / self.total as f64)
+        }
+    }
+
+    fn width(&self, n: &i64) -> i64 {
+        let max = self
+            .resolved
+            .iter()
+            .map(|(_, n)| *n)
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        n * 100 / max
+    }
+}
+
+async fn team(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
+    let resolved = service::run(&state.pool, |conn| {
+        let mut counts = vec![0i64; 7];
+        for c in crate::db::clusters::live(conn)? {
+            if c.state == "resolved" {
+                counts[c.rung.clamp(0, 6) as usize] += 1;
+            }
+        }
+        Ok(counts)
+    })
+    .await?;
+    let total = resolved.iter().sum();
+    let mature = resolved.iter().skip(2).sum();
+    let resolved = resolved
+        .into_iter()
+        .enumerate()
+        .map(|(r, n)| (r as i32, n))
+        .collect();
+    ok(&TeamLadder {
+        page: user.page,
+        resolved,
+        total,
+        mature,
+    })
+}
