@@ -107,7 +107,11 @@ impl EvalReport {
     }
     /// The targets of the grouping issue: wrong < 3%, right or one click >= 95%.
     pub fn meets_targets(&self) -> bool {
-        self.wrong_pct() < 3.0 && self.right_or_one_click_pct() >= 95.0
+        self.meets_targets_by(0.0)
+    }
+    /// The targets with `margin` percentage points to spare on each.
+    pub fn meets_targets_by(&self, margin: f64) -> bool {
+        self.wrong_pct() < 3.0 - margin && self.right_or_one_click_pct() >= 95.0 + margin
     }
 }
 
@@ -188,16 +192,6 @@ pub fn evaluate_once(set: &[EvalIncident], threshold: f64, seed: u64) -> EvalRep
                 clusters.len() - 1
             }
         };
-        if std::env::var("EVAL_TRACE").is_ok() {
-            eprintln!(
-                "{verdict} {} -> {target} {:?}",
-                inc.title,
-                suggestions
-                    .iter()
-                    .map(|m| (m.cluster_id, m.score))
-                    .collect::<Vec<_>>()
-            );
-        }
         *clusters[target].counts.entry(own).or_default() += 1;
         index.add_incident(target as i64, cat, &inc.title, &inc.body);
         assigned[i] = target;
@@ -281,8 +275,15 @@ pub fn evaluate(set: &[EvalIncident], threshold: f64, seeds: &[u64]) -> EvalRepo
     total
 }
 
-/// Seeds used for the reported figures.
-pub const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
+/// Shuffles pooled for the reported figures: one order is a small sample of
+/// cold starts, twenty average out the luck of which incident comes first.
+pub const SEEDS: [u64; 20] = [
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+];
+
+/// Head-room demanded of a threshold on both targets, in percentage points,
+/// so a small change to the data or tokenizer does not tip it over.
+pub const MARGIN_PP: f64 = 0.25;
 
 pub fn sweep(set: &[EvalIncident], thresholds: &[f64], seeds: &[u64]) -> Vec<EvalReport> {
     thresholds
@@ -291,12 +292,16 @@ pub fn sweep(set: &[EvalIncident], thresholds: &[f64], seeds: &[u64]) -> Vec<Eva
         .collect()
 }
 
-/// The threshold with the best F1 among those meeting the targets.
+/// The threshold with the best F1 among those meeting the targets with
+/// `MARGIN_PP` to spare (ties: the lower threshold).
 pub fn choose(reports: &[EvalReport]) -> Option<&EvalReport> {
     reports
         .iter()
-        .filter(|r| r.meets_targets())
-        .max_by(|a, b| a.f1.total_cmp(&b.f1))
+        .filter(|r| r.meets_targets_by(MARGIN_PP))
+        .max_by(|a, b| {
+            a.f1.total_cmp(&b.f1)
+                .then(b.threshold.total_cmp(&a.threshold))
+        })
 }
 
 pub fn format_table(reports: &[EvalReport]) -> String {

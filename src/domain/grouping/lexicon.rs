@@ -182,6 +182,39 @@ const EN_STOP: &[&str] = &[
     "whole",
     "why",
     "yesterday",
+    "anymore",
+    "came",
+    "come",
+    "gave",
+    "give",
+    "gives",
+    "go",
+    "goes",
+    "going",
+    "keep",
+    "keeps",
+    "kept",
+    "lot",
+    "make",
+    "made",
+    "put",
+    "take",
+    "takes",
+    "thing",
+    "things",
+    "took",
+    "tried",
+    "try",
+    "use",
+    "used",
+    "using",
+    "went",
+    "work",
+    "worked",
+    "working",
+    "works",
+    "yeah",
+    "yes",
 ];
 
 /// Negations, with contractions spelt with or without the apostrophe: "not
@@ -304,14 +337,16 @@ const ZH_STOP: &[&str] = &[
 ];
 
 /// (words, concept). English entries are stemmed when the table is built;
-/// two-word English entries match adjacent words ("log in").
+/// `a-b` entries match "a-b", "a b" and "ab" ("log-in", "log in", "login").
+/// The vocabulary is everyday office, sales-operations and IT-support
+/// language, not tuned to any one team.
 const CONCEPTS: &[(&str, &str)] = &[
     (
-        "审批 审核 批准 核准 签批 审批人 approval approve approver signoff",
+        "审批 审核 批准 核准 签批 审批人 approval approve approver signoff review",
         "approval",
     ),
     (
-        "催 催促 跟进 催一下 chase chaser nudge ping hurry follow-up followup",
+        "催 催促 跟进 催一下 chase chaser nudge ping hurry follow-up",
         "chase",
     ),
     (
@@ -329,40 +364,60 @@ const CONCEPTS: &[(&str, &str)] = &[
     ("重新提交 重提 再提交 resubmit", "resubmit"),
     ("提交 提报 submit", "submit"),
     (
-        "崩 崩溃 挂了 宕机 打不开 用不了 瘫痪 down outage crash",
+        "崩 崩溃 挂了 宕机 打不开 用不了 瘫痪 无法访问 down outage crash unreachable",
         "outage",
     ),
     ("报错 出错 异常 error exception fail failure", "error"),
     (
-        "不对 有误 写错 填错 错了 弄错 搞错 wrong incorrect mistake typo",
+        "不对 有误 写错 填错 错了 弄错 搞错 选错 录错 wrong incorrect mistake typo",
         "wrong",
     ),
     (
-        "慢 很慢 卡顿 转圈 超时 slow lag laggy timeout forever",
+        "慢 很慢 卡顿 转圈 超时 slow lag laggy timeout forever sluggish spinning",
         "slow",
     ),
-    (
-        "登录 登陆 登入 登不上 login logon signin sign-in log in sign in",
-        "login",
-    ),
+    ("登录 登陆 登入 登不上 log-in sign-in logon", "login"),
+    ("单点登录 sso", "sso"),
+    ("认证 authentication authenticate credential", "auth"),
+    ("验证码 2fa otp verification-code", "otp"),
     ("密码 password pwd passcode", "password"),
     ("重置 找回 reset", "reset"),
     ("忘记 忘了 forgot forget", "forgot"),
     ("账号 帐号 账户 account", "account"),
     ("锁定 锁了 被锁 锁住 locked lock", "lock"),
-    ("导出 下载 export download", "export"),
-    ("报表 报告 report", "report"),
+    ("证书 certificate", "certificate"),
+    ("缓存 cache cookie", "cache"),
+    ("跳转 跳回 redirect loop", "redirect"),
+    ("导出 导不出 下载 export download", "export"),
+    ("报表 报告 月报 周报 report", "report"),
     ("表格 excel spreadsheet xlsx csv", "spreadsheet"),
-    ("空白 空的 没数据 blank empty", "blank"),
-    ("价格 单价 报价 price pricing quote", "price"),
-    ("折扣 优惠 特价 打折 discount", "discount"),
+    ("乱码 garbled gibberish", "garbled"),
+    ("空白 白屏 空的 没数据 blank empty", "blank"),
+    (
+        "价格 单价 报价 底价 指导价 price pricing quote list-price floor-price",
+        "price",
+    ),
+    ("折扣 优惠 特价 打折 满减 discount promo", "discount"),
+    ("数量 quantity qty", "quantity"),
+    ("金额 总价 总额 amount total", "amount"),
+    ("运费 freight", "freight"),
+    ("型号 model", "model"),
     ("地址 收货地址 address", "address"),
-    ("电话 手机号 联系方式 phone contact", "phone"),
+    ("收货人 recipient consignee", "recipient"),
+    ("电话 手机号 联系方式 联系人 对接人 phone contact", "phone"),
+    ("快递 courier", "courier"),
+    ("名称 名字 name", "name"),
     ("合同 contract agreement", "contract"),
+    ("保密协议 nda", "nda"),
+    ("补充协议 amendment addendum", "amendment"),
     ("法务 legal lawyer", "legal"),
-    ("发票 开票 invoice invoicing", "invoice"),
-    ("抬头 税号 tax vat", "tax"),
-    ("重复 两遍 两次 两单 duplicate twice double", "duplicate"),
+    ("附件 扫描件 attachment attach", "attachment"),
+    ("意见 备注 comment note", "comment"),
+    ("发票 开票 专票 普票 invoice invoicing", "invoice"),
+    ("抬头 税号 税率 tax vat", "tax"),
+    ("开户行 bank", "bank"),
+    ("品名 description", "description"),
+    ("重复 两遍 两单 一模一样 duplicate identical", "duplicate"),
     (
         "删除 删掉 作废 撤销 取消 delete remove cancel void",
         "delete",
@@ -374,46 +429,77 @@ const CONCEPTS: &[(&str, &str)] = &[
     ("修复 fix repair", "fix"),
     ("业绩 提成 归属 credit commission attribution", "credit"),
     ("销售 sales salesperson rep", "sales"),
-    ("报销 费用 reimburse reimbursement expense claim", "expense"),
-    ("票据 小票 receipt", "receipt"),
+    ("报销 费用 费控 reimburse reimbursement expense", "expense"),
+    ("票据 小票 打车票 receipt", "receipt"),
+    ("出差 business-trip travel trip", "travel"),
+    ("补贴 allowance per-diem", "allowance"),
+    ("到账 付款 回款 收款 payment pay paid", "payment"),
+    ("截止 deadline", "deadline"),
     ("流程 步骤 process procedure workflow steps", "process"),
     (
-        "请假 休假 年假 假期 leave vacation pto holiday day off",
+        "请假 休假 年假 假期 leave vacation pto holiday day-off time-off annual",
         "leave",
     ),
+    ("病假 sick", "sick"),
+    ("婚假 marriage married", "marriage"),
+    ("调休 comp-time", "comptime"),
+    ("余额 balance remaining", "balance"),
     ("离职 resign resigned quit", "resigned"),
     (
         "建档 开户 新建客户 onboard onboarding register registration",
         "onboard",
     ),
+    ("营业执照 license", "license"),
+    ("资料 文件 document docs", "documents"),
+    ("模板 template", "template"),
     ("新建 创建 create", "create"),
     ("录入 输入 enter input", "enter"),
     ("保存 save", "save"),
     ("按钮 button", "button"),
     ("页面 网页 界面 page screen", "page"),
     ("加载 load", "load"),
+    ("搜索 search", "search"),
     ("产品 商品 物料 product item sku", "product"),
-    ("找不到 搜不到 查不到 missing not found", "missing"),
+    ("找不到 搜不到 查不到 missing not-found", "missing"),
     ("打印机 打印 printer print", "printer"),
-    ("领导 经理 主管 manager boss supervisor", "manager"),
+    ("卡纸 jam paper-jam", "jam"),
+    ("扫描 扫描仪 scan scanner", "scan"),
+    ("墨 墨盒 硒鼓 碳粉 toner ink", "toner"),
+    ("离线 offline", "offline"),
+    ("网络 网速 断网 上网 network internet", "network"),
+    (
+        "连不上 连接 连网 掉线 connect connection disconnect",
+        "connect",
+    ),
+    ("信号 signal", "signal"),
+    ("访客 guest visitor", "guest"),
+    ("视频会议 video-call", "video"),
+    (
+        "领导 经理 主管 总监 manager boss supervisor director",
+        "manager",
+    ),
+    ("财务 finance", "finance"),
+    ("部门 department dept", "department"),
+    ("区域 华南 华东 华北 region regional", "region"),
+    ("代理人 backup delegate deputy", "delegate"),
+    (
+        "权限 permission access authorized unauthorized authority limit",
+        "permission",
+    ),
     ("转给 流转 转交 分配 route routed assign reassign", "route"),
     ("午饭 午休 中午 吃饭 lunch noon midday", "lunch"),
     ("急 加急 着急 紧急 urgent asap rush", "urgent"),
     ("发货 出货 ship shipment deliver delivery", "ship"),
-    ("付款 回款 收款 payment pay paid", "payment"),
     ("撞单 抢单 抢客户 conflict clash poach", "conflict"),
+    ("锁客 lock-customer", "lockcustomer"),
     ("培训 training train", "training"),
     ("邮件 邮箱 email mail inbox", "email"),
     (
         "提醒 通知 remind reminder notify notification alert",
         "remind",
     ),
-    (
-        "权限 permission access authorized unauthorized",
-        "permission",
-    ),
     ("手机 移动端 mobile", "mobile"),
-    ("会议室 meeting room", "meeting"),
+    ("会议室 meeting-room", "meeting"),
 ];
 
 pub fn is_en_stop(word: &str) -> bool {
@@ -434,28 +520,13 @@ pub fn en_concept(stemmed: &str) -> Option<&'static str> {
 static EN_CONCEPTS: LazyLock<FxHashMap<String, &'static str>> = LazyLock::new(|| {
     let mut map = FxHashMap::default();
     for (words, concept) in CONCEPTS {
-        let mut tokens = words.split(' ').peekable();
-        while let Some(w) = tokens.next() {
-            if !w.is_ascii() {
-                continue;
+        for w in words.split(' ').filter(|w| w.is_ascii()) {
+            let parts: Vec<String> = w.split('-').map(stem_owned).collect();
+            if parts.len() > 1 {
+                // Two-word phrases: matched as adjacent words and joined.
+                map.insert(parts.join(" "), *concept);
             }
-            // "log in" style pairs: an English word followed by a short one.
-            let key = match tokens.peek() {
-                Some(next)
-                    if next.is_ascii()
-                        && matches!(*next, "in" | "on" | "off" | "found" | "room") =>
-                {
-                    let next = tokens.next().unwrap_or_default();
-                    format!("{} {}", stem_owned(w), stem_owned(next))
-                }
-                _ if w.contains('-') => {
-                    let parts: Vec<String> = w.split('-').map(stem_owned).collect();
-                    map.insert(parts.join(" "), *concept);
-                    parts.join("")
-                }
-                _ => stem_owned(w),
-            };
-            map.insert(key, *concept);
+            map.insert(stem_owned(&w.replace('-', "")), *concept);
         }
     }
     map
@@ -589,6 +660,8 @@ mod tests {
         assert_eq!(en_concept(&stem_owned("approved")), Some("approval"));
         assert_eq!(en_concept("log in"), Some("login"));
         assert_eq!(en_concept("followup"), Some("chase"));
+        assert_eq!(en_concept("login"), Some("login"));
+        assert_eq!(en_concept("sign in"), Some("login"));
         assert_eq!(en_concept("follow up"), Some("chase"));
         let run: Vec<char> = "催审批".chars().collect();
         assert_eq!(zh_lookup(&run, 0), (0, Some((1, "chase"))));

@@ -1,44 +1,73 @@
 //! Maintenance of `ClusterIndex` profiles and postings: interning, weight
 //! updates, pruning, and the memory estimate.
 
-use super::matcher::{Cluster, ClusterIndex, Entry, Posting};
+use super::matcher::{Cluster, ClusterIndex, Entry, Posting, term_key};
+
+/// A query incident's vector and the surface forms of its terms.
+#[derive(Default)]
+pub(crate) struct Query {
+    pub terms: Vec<(u32, f32)>,
+    pub unknown_sq: f32,
+    surfaces: Vec<(u32, u32, u32)>,
+    text: String,
+}
+
+impl Query {
+    /// How the incident itself wrote a term ("审批", "approved").
+    pub fn surface(&self, term: u32) -> &str {
+        self.surfaces
+            .iter()
+            .find(|s| s.0 == term)
+            .map_or("", |&(_, a, b)| &self.text[a as usize..b as usize])
+    }
+}
 use super::text;
 use rustc_hash::FxHashMap;
 use std::mem::size_of;
 
-const KEEP_TERMS: usize = 128;
-const EPSILON: f32 = 1e-4;
+use super::matcher::{EPSILON, KEEP_TERMS};
 
 impl ClusterIndex {
-    pub(crate) fn intern(&mut self, term: &str, surface: &str) -> u32 {
-        if let Some(&id) = self.vocab.get(term) {
+    pub(crate) fn intern(&mut self, term: &str) -> u32 {
+        let key = term_key(term);
+        if let Some(&id) = self.vocab.get(&key) {
             return id;
         }
-        let id = self.display.len() as u32;
-        self.vocab.insert(term.into(), id);
-        let shown = if term.starts_with(super::lexicon::CONCEPT_MARK) {
-            text::display_term(term)
-        } else {
-            surface
-        };
-        self.display
-            .push((shown.into(), text::is_explanatory(term)));
+        let id = self.explain.len() as u32;
+        self.vocab.insert(key, id);
+        self.explain.push(text::is_explanatory(term));
+        self.df.push(0);
         id
     }
 
-    /// The incident's normalised vector over known terms, and the squared
+    /// The incident's normalised vector over known terms, the squared
     /// normalised weight of terms the index has never seen (they still count
-    /// in the query's norm: text no cluster shares lowers the similarity).
-    pub(crate) fn query_vector(&self, title: &str, body: &str) -> (Vec<(u32, f32)>, f32) {
-        let mut v = Vec::with_capacity(64);
-        let mut unknown: FxHashMap<String, f32> = FxHashMap::default();
-        text::for_each_term(title, body, |t, w, _| match self.vocab.get(t) {
-            Some(&id) => v.push((id, w)),
-            None => *unknown.entry(t.to_owned()).or_default() += w,
+    /// in the query's norm: text no cluster shares lowers the similarity),
+    /// and each known term's first surface form, for explanations.
+    pub(crate) fn query_vector(&self, title: &str, body: &str) -> Query {
+        let mut q = Query::default();
+        let mut unknown: FxHashMap<String, (f32, f32)> = FxHashMap::default();
+        text::for_each_term(title, body, |t, w, surface| {
+            match self.vocab.get(&term_key(t)) {
+                Some(&id) => {
+                    q.terms.push((id, w));
+                    let start = q.text.len() as u32;
+                    q.text.push_str(surface);
+                    q.surfaces.push((id, start, q.text.len() as u32));
+                }
+                None => {
+                    let e = unknown.entry(t.to_owned()).or_default();
+                    *e = (e.0.max(w), e.1 + w);
+                }
+            }
         });
-        let extra_sq: f32 = unknown.values().map(|&w| text::damp(w).powi(2)).sum();
-        let norm = super::matcher::finish_vector(&mut v, extra_sq);
-        (v, extra_sq / (norm * norm))
+        let extra_sq: f32 = unknown
+            .values()
+            .map(|&(max, sum)| text::damp(max, sum).powi(2))
+            .sum();
+        let norm = super::matcher::finish_vector(&mut q.terms, extra_sq);
+        q.unknown_sq = extra_sq / (norm * norm);
+        q
     }
 
     /// The slot of a cluster, created (or moved to `category`) as needed.
@@ -51,10 +80,9 @@ impl ClusterIndex {
             // Moving category: re-post the profile under the new category.
             let moved: Vec<(u32, Entry)> = c.terms.iter().map(|(&t, e)| (t, *e)).collect();
             let incidents = c.incidents;
-            self.remove_cluster(cluster_id);
+            self.detach(cluster_id, false);
             let slot = self.slot_for(cluster_id, category);
             self.clusters[slot as usize].incidents = incidents;
-            self.count_in(category, incidents, &moved);
             for (t, e) in moved {
                 self.add_weight(slot, t, e.weight, e.count as i32);
             }
@@ -139,18 +167,9 @@ impl ClusterIndex {
         }
     }
 
-    /// Adds a moved profile's incidents to a category's document frequencies.
-    pub(crate) fn count_in(&mut self, category: i64, incidents: u32, terms: &[(u32, Entry)]) {
-        let cat = self.categories.entry(category).or_default();
-        cat.incidents += incidents;
-        for (t, e) in terms {
-            *cat.df.entry(*t).or_default() += e.count;
-        }
-    }
-
     /// Removes a cluster's profile and postings; with `uncount`, its
-    /// incidents also leave the category's document frequencies (terms
-    /// pruned from the profile can't be uncounted: a small, safe overcount).
+    /// incidents also leave the document frequencies (terms pruned from the
+    /// profile can't be uncounted: a small overcount, gone at the next rebuild).
     pub(crate) fn detach(&mut self, cluster_id: i64, uncount: bool) {
         let Some(slot) = self.by_id.remove(&cluster_id) else {
             return;
@@ -166,16 +185,11 @@ impl ClusterIndex {
         let c = &mut self.clusters[slot as usize];
         if let Some(cat) = self.categories.get_mut(&c.category) {
             cat.clusters -= 1;
-            if uncount {
-                cat.incidents = cat.incidents.saturating_sub(c.incidents);
-                for (t, e) in terms {
-                    if let Some(df) = cat.df.get_mut(&t) {
-                        *df = df.saturating_sub(e.count);
-                        if *df == 0 {
-                            cat.df.remove(&t);
-                        }
-                    }
-                }
+        }
+        if uncount {
+            self.incidents = self.incidents.saturating_sub(c.incidents);
+            for (t, e) in terms {
+                self.df[t as usize] = self.df[t as usize].saturating_sub(e.count);
             }
         }
         *c = Cluster::default();
@@ -214,10 +228,9 @@ impl ClusterIndex {
             };
             buckets * (size_of::<(K, V)>() + 1)
         }
-        let vocab = table::<Box<str>, u32>(self.vocab.capacity())
-            + self.vocab.keys().map(|k| k.len()).sum::<usize>()
-            + self.display.capacity() * size_of::<(Box<str>, bool)>()
-            + self.display.iter().map(|d| d.0.len()).sum::<usize>();
+        let vocab = table::<u64, u32>(self.vocab.capacity())
+            + self.explain.capacity()
+            + self.df.capacity() * size_of::<u32>();
         let clusters = self.clusters.capacity() * size_of::<Cluster>()
             + self
                 .clusters
