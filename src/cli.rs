@@ -33,6 +33,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Load the approval story into an empty database and print the demo logins.
+    Demo,
     /// Copy the whole SQLite database, online, to FILE.
     Backup { file: String },
 }
@@ -151,6 +153,21 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let token =
                 service::tokens::create(&mut conn, None, user.id, &label).map_err(describe)?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Demo => {
+            let mut conn = open(&cli.database_url)?;
+            let grouping = crate::service::grouping::GroupingCache::new(
+                crate::domain::grouping::DEFAULT_JOIN_THRESHOLD,
+            );
+            let logins = crate::service::demo::load(&mut conn, &grouping, chrono::Utc::now())
+                .map_err(describe)?;
+            println!(
+                "The approval story is loaded. Sign in as any of these (password in the second column):"
+            );
+            for (login, password) in logins {
+                println!("  {login:<8} {password}");
+            }
             Ok(())
         }
         Command::Backup { file } => {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod clusters;
+pub mod demo;
 pub mod effects;
 pub mod grouping;
 pub mod incidents;

@@ -3,6 +3,7 @@
 mod access;
 mod api_incidents;
 mod clusters;
+mod demo;
 mod helpers;
 mod incidents;
 mod ladder;
