@@ -2,6 +2,7 @@
 
 mod access;
 mod api_incidents;
+mod crash;
 mod helpers;
 mod incidents;
 mod setup;
