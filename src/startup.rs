@@ -76,6 +76,7 @@ impl Application {
         let secure = config.secure_cookies;
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(pages::request::clean_query))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
@@ -103,6 +104,8 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))
                 .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
+                .app_data(web::PathConfig::default().error_handler(pages::request::path_error))
+                .app_data(web::QueryConfig::default().error_handler(pages::request::query_error))
                 .route("/healthz", web::get().to(healthz))
                 .configure(api::routes)
                 .configure(pages::routes)

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod format;
 pub mod incidents;
+pub mod request;
 pub mod session;
 
 use crate::error::{AppError, AppResult};

@@ -15,7 +15,6 @@ use std::pin::Pin;
 
 const USER_ID: &str = "uid";
 const CSRF: &str = "csrf";
-
 /// What every page's frame needs: the language, the CSRF token, who is signed in.
 #[derive(Debug, Clone)]
 pub struct PageCtx {
@@ -189,17 +188,17 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let form = web::Form::<T>::from_request(req, payload);
+        let body = super::request::form_body(req.clone(), payload.take());
         let session = req.get_session();
         Box::pin(async move {
-            let form = form.await?.into_inner();
+            let body = body.await?;
+            // The token is checked before the form is read, so a form without it is
+            // refused with 403 whatever else is wrong with it.
+            let sent = super::request::form_field(&body, "csrf_token").unwrap_or_default();
             let expected = session.get::<String>(CSRF).ok().flatten();
             match expected {
-                Some(e)
-                    if !e.is_empty()
-                        && constant_time_eq(e.as_bytes(), form.csrf_token().as_bytes()) =>
-                {
-                    Ok(CsrfForm(form))
+                Some(e) if !e.is_empty() && constant_time_eq(e.as_bytes(), sent.as_bytes()) => {
+                    Ok(CsrfForm(super::request::parse_form(&body)?))
                 }
                 _ => Err(AppError::Csrf.into()),
             }
