@@ -95,7 +95,7 @@ impl Application {
                         .cookie_secure(secure)
                         .cookie_content_security(CookieContentSecurity::Signed)
                         .session_lifecycle(
-                            PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(14)),
+                            PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(pages::session::SESSION_DAYS)),
                         )
                         .build(),
                 )
