@@ -2,8 +2,10 @@
 
 mod access;
 mod api_incidents;
+mod bad_input;
 mod crash;
 mod helpers;
+mod hostile;
 mod incidents;
 mod setup;
 mod time;
