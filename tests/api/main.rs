@@ -3,6 +3,7 @@
 mod access;
 mod api_incidents;
 mod bad_input;
+mod browser;
 mod crash;
 mod helpers;
 mod hostile;
