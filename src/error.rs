@@ -127,7 +127,11 @@ impl ResponseError for AppError {
                         "表单已过期或来源不明，请刷新页面后重试。".into(),
                     ),
                     Self::PayloadTooLarge => (self.public_message(), "提交的内容太大。".into()),
-                    Self::Invalid(_) => (self.public_message(), "输入有误。".into()),
+                    // Pages that cannot show the form again still say what was wrong.
+                    Self::Invalid(_) => (
+                        format!("{}: {}", self.public_message(), field_list(self, Lang::En)),
+                        format!("输入有误：{}", field_list(self, Lang::Zh)),
+                    ),
                     other if other.status().is_server_error() => {
                         (other.public_message(), "服务器出错，已记录。".into())
                     }
@@ -145,6 +149,15 @@ impl ResponseError for AppError {
             }
         }
     }
+}
+
+/// `field: message` for each bad field, in `lang`.
+fn field_list(e: &AppError, lang: Lang) -> String {
+    e.fields_in(lang)
+        .into_iter()
+        .map(|(f, m)| format!("{f}: {m}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The API's face of `AppError`: always JSON, `{"error": "...", "fields": {...}}`.

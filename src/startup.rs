@@ -88,6 +88,7 @@ impl Application {
         let secure = config.secure_cookies;
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(pages::request::clean_query))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
@@ -106,7 +107,7 @@ impl Application {
                         .cookie_secure(secure)
                         .cookie_content_security(CookieContentSecurity::Signed)
                         .session_lifecycle(
-                            PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(14)),
+                            PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(pages::session::SESSION_DAYS)),
                         )
                         .build(),
                 )
@@ -115,6 +116,8 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))
                 .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
+                .app_data(web::PathConfig::default().error_handler(pages::request::path_error))
+                .app_data(web::QueryConfig::default().error_handler(pages::request::query_error))
                 .route("/healthz", web::get().to(healthz))
                 .configure(api::routes)
                 .configure(pages::routes)

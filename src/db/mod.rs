@@ -191,3 +191,31 @@ mod tests {
         assert!(DatabaseUrl::parse("").is_err());
     }
 }
+
+/// A write transaction. On SQLite it begins IMMEDIATE, taking the write lock up front
+/// (waiting up to busy_timeout): a deferred transaction that read first could not upgrade
+/// to writing once another writer committed, and would fail at once with SQLITE_BUSY.
+/// Nested `transaction` calls inside become savepoints, as usual.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    let result = f(conn);
+    let finish = match (&result, &mut *conn) {
+        (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Ok(_), DbConn::Pg(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Err(_), DbConn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
+        (Err(_), DbConn::Pg(c)) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    match (result, finish) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}

@@ -10,7 +10,6 @@ use crate::i18n::Lang;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use diesel::Connection;
 
 /// The signed-in person, as every route sees them.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -136,7 +135,7 @@ pub fn create_user(
     }
     let hash = hash_password(&password)?;
     let now = db::now();
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let new = users::NewUser {
             login: login.as_ref(),
             display_name: &name,
@@ -257,7 +256,7 @@ pub fn update_user(
             "you cannot remove your own admin rights".into(),
         ));
     }
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let before = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;
         let now = db::now();
         users::update(

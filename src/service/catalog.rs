@@ -7,7 +7,6 @@ use crate::db::{self, DbConn};
 use crate::domain::input::{self, FieldErrors, NAME_MAX, Slug};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
-use diesel::Connection;
 
 /// Both lists, for pages that name things.
 #[derive(Debug, Clone)]
@@ -65,7 +64,7 @@ pub fn add_department(conn: &mut DbConn, actor: &Actor, slug: &str, name: &str) 
     let (Some(slug), Some(name)) = (slug, name) else {
         return Err(AppError::Invalid(errors));
     };
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let id =
             catalog::insert_department(conn, slug.as_ref(), &name, db::now()).map_err(|e| {
                 if db::is_unique_violation(&e) {
@@ -89,7 +88,7 @@ pub fn add_department(conn: &mut DbConn, actor: &Actor, slug: &str, name: &str) 
 pub fn rename_department(conn: &mut DbConn, actor: &Actor, id: i64, name: &str) -> AppResult<()> {
     actor.require(Role::Admin)?;
     let name = input::required_text(name, NAME_MAX).map_err(|k| AppError::field("name", k))?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if catalog::rename_department(conn, id, &name)? == 0 {
             return Err(AppError::NotFound);
         }
@@ -136,7 +135,7 @@ pub fn add_category(conn: &mut DbConn, actor: &Actor, raw: &CategoryInput) -> Ap
         description: &desc,
         active: true,
     };
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let id =
             catalog::insert_category(conn, slug.as_ref(), &fields, db::now()).map_err(|e| {
                 if db::is_unique_violation(&e) {
@@ -171,7 +170,7 @@ pub fn update_category(
         description: &desc,
         active: raw.active,
     };
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if catalog::update_category(conn, id, &fields)? == 0 {
             return Err(AppError::NotFound);
         }

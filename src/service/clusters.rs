@@ -10,7 +10,6 @@ use crate::db::{self, DbConn, incidents, rollups, users};
 use crate::domain::input::{self, NAME_MAX, TITLE_MAX};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
-use diesel::Connection;
 use serde::Serialize;
 
 /// A cluster a new incident resembles.
@@ -198,7 +197,7 @@ fn live(conn: &mut DbConn, id: i64) -> AppResult<ClusterRow> {
 
 pub fn confirm(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
     actor.require(Role::Lead)?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let c = live(conn, id)?;
         let changes = ClusterChangeset {
             confirmed: Some(true),
@@ -226,7 +225,7 @@ pub fn dismiss(
     id: i64,
 ) -> AppResult<()> {
     actor.require(Role::Lead)?;
-    let version = conn.transaction(|conn| {
+    let version = crate::db::write_transaction(conn, |conn| {
         live(conn, id)?;
         let changes = ClusterChangeset {
             dismissed: Some(true),
@@ -279,7 +278,7 @@ pub fn edit(conn: &mut DbConn, actor: &Actor, id: i64, edit: &ClusterEdit) -> Ap
         return Err(AppError::Invalid(errors));
     }
     let summary = summary.unwrap_or_default();
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let c = live(conn, id)?;
         let changes = ClusterChangeset {
             title: Some(title.clone()),
@@ -314,7 +313,7 @@ pub fn merge(
     if from == into {
         return Err(AppError::field("into", "error.merge_self"));
     }
-    let (version, survivor) = conn.transaction(|conn| {
+    let (version, survivor) = crate::db::write_transaction(conn, |conn| {
         let a = live(conn, from)?;
         let b = match db_clusters::find(conn, into)? {
             Some(b) if b.merged_into.is_none() => b,
@@ -400,7 +399,7 @@ pub fn move_incidents(
     } else {
         None
     };
-    let (version, target_id, moved) = conn.transaction(|conn| {
+    let (version, target_id, moved) = crate::db::write_transaction(conn, |conn| {
         let mut moved = Vec::new();
         for &id in incident_ids {
             let row = incidents::find(conn, id)?.ok_or(AppError::NotFound)?;
@@ -519,7 +518,7 @@ pub fn add_rule(
     let pattern =
         input::required_text(pattern, NAME_MAX).map_err(|k| AppError::field("pattern", k))?;
     let folded = input::search_fold(&[&pattern]);
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let c = live(conn, cluster_id)?;
         let id = db_clusters::insert_rule(
             conn,
@@ -548,7 +547,7 @@ pub fn set_rule_active(
     active: bool,
 ) -> AppResult<()> {
     actor.require(Role::Lead)?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if db_clusters::set_rule_active(conn, rule_id, active)? == 0 {
             return Err(AppError::NotFound);
         }

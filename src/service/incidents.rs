@@ -14,7 +14,6 @@ use crate::domain::role::Role;
 use crate::domain::week::{LocalStamp, WeekKey};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::Serialize;
 
 /// An incident as typed into the form or sent to the API: every field as text, so a
@@ -157,7 +156,7 @@ pub fn file(
         join_score: placement.score,
         join_terms: Some(terms.as_str()).filter(|t| !t.is_empty()),
     };
-    let (id, cluster_id) = conn.transaction(|conn| {
+    let (id, cluster_id) = crate::db::write_transaction(conn, |conn| {
         let cluster_id =
             clusters::cluster_for_new_incident(conn, actor, &placement, category.id, &title)?;
         new.cluster_id = Some(cluster_id);
@@ -308,7 +307,7 @@ pub fn set_status(
     if status == "handled" && note.is_none() {
         return Err(AppError::field("note", "error.required"));
     }
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let row = incidents::find(conn, id)?.ok_or(AppError::NotFound)?;
         if row.reporter_id != actor.id {
             actor.require(Role::Lead)?;

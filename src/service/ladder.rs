@@ -12,7 +12,6 @@ use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use diesel::Connection;
 
 /// An action as typed into the form or sent to the API.
 #[derive(Debug, Clone, Default)]
@@ -230,7 +229,7 @@ pub fn create(
     } else {
         rung.first_stage()
     };
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
         if cluster.merged_into.is_some() {
             return Err(AppError::Conflict(
@@ -357,7 +356,7 @@ pub fn advance(
     let note = input::optional_text(note, 2000)
         .map_err(|k| AppError::field("note", k))?
         .unwrap_or_default();
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let (action, rung) = load(conn, id)?;
         if !rung.may_move(&action.stage, to) {
             return Err(AppError::field("stage", "error.stage"));
@@ -367,7 +366,13 @@ pub fn advance(
             let signoffs = db_actions::signoffs(conn, id)?;
             let latest: Vec<(i64, &str)> = departments
                 .iter()
-                .filter_map(|d| signoffs.iter().rev().find(|s| s.department_id == *d).map(|s| (*d, s.decision.as_str())))
+                .filter_map(|d| {
+                    signoffs
+                        .iter()
+                        .rev()
+                        .find(|s| s.department_id == *d)
+                        .map(|s| (*d, s.decision.as_str()))
+                })
                 .collect();
             if policy_may_launch(&departments, &latest).is_err() {
                 return Err(AppError::Conflict(
@@ -376,11 +381,21 @@ pub fn advance(
             }
         }
         let now = db::now();
-        let launched_on = if to == "launched" { Some(on) } else { action.launched_on };
+        let launched_on = if to == "launched" {
+            Some(on)
+        } else {
+            action.launched_on
+        };
         db_actions::set_stage(conn, id, to, launched_on, now)?;
         db_actions::add_step(conn, id, to, on, actor.id, &note, now)?;
         after_stage(conn, actor, action.cluster_id, rung, to)?;
-        audit_action(conn, actor, id, "stage", serde_json::json!({"from": action.stage, "to": to, "on": on.to_string()}))
+        audit_action(
+            conn,
+            actor,
+            id,
+            "stage",
+            serde_json::json!({"from": action.stage, "to": to, "on": on.to_string()}),
+        )
     })
 }
 
@@ -402,7 +417,7 @@ pub fn sign_off(
     if decision == "object" && comment.is_empty() {
         return Err(AppError::field("comment", "error.objection_reason"));
     }
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let (action, rung) = load(conn, id)?;
         if rung != Rung::POLICY {
             return Err(AppError::Conflict(
@@ -449,7 +464,7 @@ pub fn revise_weight(
         .map_err(|k| AppError::field("on", k))?
         .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
     let reason = input::required_text(reason, 2000).map_err(|k| AppError::field("reason", k))?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let (action, rung) = load(conn, id)?;
         if rung != Rung::WEIGHT {
             return Err(AppError::Conflict(
@@ -471,7 +486,7 @@ pub fn revise_weight(
 
 pub fn comment(conn: &mut DbConn, actor: &Actor, id: i64, body: &str) -> AppResult<()> {
     let body = input::required_text(body, 4000).map_err(|k| AppError::field("body", k))?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         load(conn, id)?;
         db_actions::add_comment(conn, id, actor.id, &body, db::now())?;
         Ok(())
@@ -489,7 +504,7 @@ pub fn dismiss_advice(
     actor.require(Role::Lead)?;
     let rung = Rung::new(rung).ok_or_else(|| AppError::field("rung", "error.rung"))?;
     let reason = input::required_text(reason, 2000).map_err(|k| AppError::field("reason", k))?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
         db_actions::dismiss_advice(
             conn,

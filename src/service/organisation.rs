@@ -7,7 +7,6 @@ use crate::domain::role::Role;
 use crate::domain::week::{LocalStamp, parse_timezone};
 use crate::error::{AppError, AppResult};
 use chrono_tz::Tz;
-use diesel::Connection;
 use rand::RngCore;
 
 /// The organisation's time zone (UTC until an admin sets one).
@@ -27,7 +26,7 @@ pub fn set_timezone(conn: &mut DbConn, actor: Option<&Actor>, tz: Tz) -> AppResu
     if before == tz {
         return Ok(0);
     }
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         settings::set(conn, settings::TIMEZONE, tz.name())?;
         let mut after_id = 0;
         let mut changed = 0u64;

@@ -5,7 +5,6 @@ use crate::db::audit::{self, NewAuditEvent};
 use crate::db::{self, DbConn, tokens, users};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
-use diesel::Connection;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -32,7 +31,7 @@ pub fn create(
     let token = format!("{PREFIX}{}", hex::encode(bytes));
     let label: String = label.trim().chars().take(100).collect();
     let now = db::now();
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let id = tokens::insert(conn, owner_id, &hash(&token), &label, now)?;
         audit::record(
             conn,
@@ -74,7 +73,7 @@ pub fn revoke(conn: &mut DbConn, actor: &Actor, token_id: i64) -> AppResult<()> 
         actor.require(Role::Admin)?;
     }
     let now = db::now();
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         tokens::revoke(conn, token_id, now)?;
         audit::record(
             conn,

@@ -4,7 +4,7 @@ use super::session::{CsrfForm, PageCtx, Signed};
 use super::{ok, see_other};
 use crate::csrf_form;
 use crate::db::tokens::TokenRow;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::{self, organisation};
 use crate::startup::AppState;
@@ -92,6 +92,12 @@ async fn set_language(
 ) -> AppResult<HttpResponse> {
     let actor = user.actor.clone();
     let lang = Lang::parse(&form.language);
+    if lang.is_none() && !form.language.trim().is_empty() {
+        // Not the form's "as my browser says" (empty): refuse, do not reset the choice.
+        return Err(AppError::BadRequest(
+            "unknown language: choose en or zh-CN".into(),
+        ));
+    }
     service::run(&state.pool, move |conn| {
         service::accounts::set_language(conn, &actor, lang)
     })

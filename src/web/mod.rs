@@ -9,6 +9,7 @@ pub mod clusters;
 pub mod format;
 pub mod incidents;
 pub mod ladder;
+pub mod request;
 pub mod session;
 
 use crate::error::{AppError, AppResult};
@@ -52,9 +53,18 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 /// Only local paths may be redirect targets (no open redirects through `?next=`).
+/// Printable ASCII only: browsers drop tabs and newlines from a URL, so `/\t/evil.com`
+/// would become `//evil.com`; and a newline cannot go in a header at all.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n
+        }
         _ => "/",
     }
 }

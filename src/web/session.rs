@@ -15,6 +15,21 @@ use std::pin::Pin;
 
 const USER_ID: &str = "uid";
 const CSRF: &str = "csrf";
+/// When the person signed in (Unix seconds).
+const SINCE: &str = "since";
+/// How long a sign-in lasts; also the cookie's Max-Age.
+pub const SESSION_DAYS: i64 = 14;
+
+/// The cookie's Max-Age only asks the browser to forget it: a copied cookie would work
+/// for ever, so the session itself says when it began, and older ones are refused.
+fn is_current(session: &Session) -> bool {
+    let now = chrono::Utc::now().timestamp();
+    session
+        .get::<i64>(SINCE)
+        .ok()
+        .flatten()
+        .is_some_and(|since| since <= now + 60 && now - since <= SESSION_DAYS * 86_400)
+}
 
 /// What every page's frame needs: the language, the CSRF token, who is signed in.
 #[derive(Debug, Clone)]
@@ -90,6 +105,9 @@ pub fn sign_in(session: &Session, actor: &Actor) -> Result<(), AppError> {
     session
         .insert(USER_ID, actor.id)
         .map_err(AppError::internal)?;
+    session
+        .insert(SINCE, chrono::Utc::now().timestamp())
+        .map_err(AppError::internal)?;
     // A fresh CSRF token for the new session.
     session.remove(CSRF);
     Ok(())
@@ -143,6 +161,13 @@ impl FromRequest for Signed {
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "/".into());
             let user_id = session.get::<i64>(USER_ID).ok().flatten();
+            let user_id = match user_id {
+                Some(_) if !is_current(&session) => {
+                    session.purge();
+                    None
+                }
+                other => other,
+            };
             let Some(user_id) = user_id else {
                 return Err(if state.has_users().await? {
                     AppError::LoginRequired { next }
@@ -189,17 +214,17 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let form = web::Form::<T>::from_request(req, payload);
+        let body = super::request::form_body(req.clone(), payload.take());
         let session = req.get_session();
         Box::pin(async move {
-            let form = form.await?.into_inner();
+            let body = body.await?;
+            // The token is checked before the form is read, so a form without it is
+            // refused with 403 whatever else is wrong with it.
+            let sent = super::request::form_field(&body, "csrf_token").unwrap_or_default();
             let expected = session.get::<String>(CSRF).ok().flatten();
             match expected {
-                Some(e)
-                    if !e.is_empty()
-                        && constant_time_eq(e.as_bytes(), form.csrf_token().as_bytes()) =>
-                {
-                    Ok(CsrfForm(form))
+                Some(e) if !e.is_empty() && constant_time_eq(e.as_bytes(), sent.as_bytes()) => {
+                    Ok(CsrfForm(super::request::parse_form(&body)?))
                 }
                 _ => Err(AppError::Csrf.into()),
             }

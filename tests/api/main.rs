@@ -2,9 +2,13 @@
 
 mod access;
 mod api_incidents;
+mod bad_input;
+mod browser;
 mod clusters;
+mod crash;
 mod demo;
 mod helpers;
+mod hostile;
 mod incidents;
 mod ladder;
 mod ladder_pages;
