@@ -164,34 +164,6 @@ pub fn truncate_micros(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
     t.with_nanosecond(nanos).unwrap_or(t)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_choose_their_backend() {
-        assert!(matches!(
-            DatabaseUrl::parse("postgres://u@h/db"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
-        assert!(matches!(
-            DatabaseUrl::parse("postgresql://u@h/db"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
-        assert_eq!(
-            DatabaseUrl::parse("rungs.db"),
-            Ok(DatabaseUrl::Sqlite("rungs.db".into()))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://x.db"),
-            Ok(DatabaseUrl::Sqlite("x.db".into()))
-        );
-        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
-        assert!(DatabaseUrl::parse("host=localhost dbname=x").is_err());
-        assert!(DatabaseUrl::parse("").is_err());
-    }
-}
-
 /// A write transaction. On SQLite it begins IMMEDIATE, taking the write lock up front
 /// (waiting up to busy_timeout): a deferred transaction that read first could not upgrade
 /// to writing once another writer committed, and would fail at once with SQLITE_BUSY.
@@ -217,5 +189,33 @@ where
         (Ok(v), Ok(())) => Ok(v),
         (Ok(_), Err(e)) => Err(e.into()),
         (Err(e), _) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_their_backend() {
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://u@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("rungs.db"),
+            Ok(DatabaseUrl::Sqlite("rungs.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://x.db"),
+            Ok(DatabaseUrl::Sqlite("x.db".into()))
+        );
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("host=localhost dbname=x").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
     }
 }
