@@ -3,13 +3,14 @@
 //! once at the end, at their exact sizes: this is what makes a rebuild of a
 //! million incidents take seconds and leave no slack in memory.
 
-use super::matcher::{Cluster, ClusterIndex, Entry, KEEP_TERMS, MAX_TERMS, Posting, finish_vector};
-use super::text;
+use super::matcher::{Cluster, ClusterIndex, Entry, KEEP_TERMS, MAX_TERMS, Posting};
 use rustc_hash::FxHashMap;
 
 /// While loading, a profile may grow to this many terms before it is cut
-/// back to `KEEP_TERMS` (cheap here: no postings to fix).
-const LOAD_MAX_TERMS: usize = 2 * MAX_TERMS;
+/// back to `KEEP_TERMS` (cheap here: no postings to fix). 224 entries fill a
+/// 256-bucket table exactly; cutting *before* the insert that would pass it
+/// keeps tables from doubling to 512 buckets (which doubled peak memory).
+const LOAD_MAX_TERMS: usize = 224;
 
 /// Builds a `ClusterIndex` from existing incidents:
 /// `let mut b = IndexBuilder::new(); b.add_incident(..); let index = b.finish();`
@@ -29,9 +30,7 @@ impl IndexBuilder {
     pub fn add_incident(&mut self, cluster_id: i64, category_id: i64, title: &str, body: &str) {
         let ix = &mut self.ix;
         let v = &mut self.v;
-        v.clear();
-        text::for_each_term(title, body, |t, w, _| v.push((ix.intern(t), w)));
-        finish_vector(v, 0.0);
+        ix.vectorize(title, body, v);
         let slot = match ix.by_id.get(&cluster_id) {
             Some(&slot) => slot as usize,
             None => {
@@ -50,6 +49,9 @@ impl IndexBuilder {
         c.category = category_id;
         c.incidents += 1;
         ix.incidents += 1;
+        if c.terms.len() + v.len() > LOAD_MAX_TERMS && c.terms.len() > KEEP_TERMS {
+            keep_heaviest(c);
+        }
         for &(t, w) in v.iter() {
             ix.df[t as usize] += 1;
             let e = c.terms.entry(t).or_insert(Entry {
@@ -61,7 +63,7 @@ impl IndexBuilder {
             e.count += 1;
         }
         if c.terms.len() > LOAD_MAX_TERMS {
-            keep_heaviest(c);
+            keep_heaviest(c); // one very long incident
         }
     }
 
@@ -73,7 +75,7 @@ impl IndexBuilder {
             if c.terms.len() > MAX_TERMS {
                 keep_heaviest(c);
             }
-            c.terms.shrink_to_fit();
+            c.terms.shrink_to(0);
             c.norm_sq = c
                 .terms
                 .values()
@@ -103,7 +105,8 @@ impl IndexBuilder {
     }
 }
 
-/// Keeps a profile's `KEEP_TERMS` heaviest terms (no postings exist yet).
+/// Keeps a profile's `KEEP_TERMS` heaviest terms (no postings exist yet),
+/// and gives back the table an unusually long incident made grow.
 fn keep_heaviest(c: &mut Cluster) {
     let mut w: Vec<f32> = c.terms.values().map(|e| e.weight).collect();
     let (_, &mut cut, _) = w.select_nth_unstable_by(KEEP_TERMS, |a, b| b.total_cmp(a));
@@ -119,6 +122,7 @@ fn keep_heaviest(c: &mut Cluster) {
             false
         }
     });
+    c.terms.shrink_to(LOAD_MAX_TERMS);
 }
 
 #[cfg(test)]

@@ -328,3 +328,54 @@ pub fn format_table(reports: &[EvalReport]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_scores() {
+        // Perfect grouping, then everything in one cluster.
+        assert_eq!(pairwise(&[0, 0, 1, 1], &[5, 5, 6, 6]), (1.0, 1.0));
+        let (p, r) = pairwise(&[0, 0, 0, 0], &[5, 5, 6, 6]);
+        assert!((p - 2.0 / 6.0).abs() < 1e-9 && r == 1.0);
+        // All singletons: nothing claimed, nothing found.
+        assert_eq!(pairwise(&[0, 1, 2, 3], &[5, 5, 6, 6]), (1.0, 0.0));
+    }
+
+    #[test]
+    fn shuffle_is_a_fixed_permutation() {
+        let mut a: Vec<usize> = (0..100).collect();
+        let mut b = a.clone();
+        XorShift::new(9).shuffle(&mut a);
+        XorShift::new(9).shuffle(&mut b);
+        assert_eq!(a, b);
+        assert_ne!(a, (0..100).collect::<Vec<_>>());
+        a.sort_unstable();
+        assert_eq!(a, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn tsv_errors_name_the_line() {
+        assert!(
+            parse_tsv("group\tcategory\tlang\ttitle\tbody\na\tb\n")
+                .unwrap_err()
+                .contains("line 2")
+        );
+        let ok = parse_tsv("h\na\tb\tzh\t标题\t\n").unwrap();
+        assert_eq!(ok[0].title, "标题");
+    }
+
+    #[test]
+    fn ties_go_to_the_founder() {
+        let mut c = Cluster {
+            founder: 7,
+            counts: FxHashMap::default(),
+        };
+        c.counts.insert(7, 2);
+        c.counts.insert(3, 2);
+        assert_eq!(c.group(), 7);
+        c.counts.insert(3, 3);
+        assert_eq!(c.group(), 3);
+    }
+}

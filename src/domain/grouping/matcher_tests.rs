@@ -261,3 +261,9 @@ fn random_operations_keep_the_index_consistent() {
     }
     check_invariants(&ix);
 }
+
+#[test]
+fn index_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<ClusterIndex>();
+}

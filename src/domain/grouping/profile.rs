@@ -1,7 +1,7 @@
 //! Maintenance of `ClusterIndex` profiles and postings: interning, weight
 //! updates, pruning, and the memory estimate.
 
-use super::matcher::{Cluster, ClusterIndex, Entry, Posting, term_key};
+use super::matcher::{Cluster, ClusterIndex, Entry, Posting, finish_vector, term_key};
 
 /// A query incident's vector and the surface forms of its terms.
 #[derive(Default)]
@@ -25,19 +25,43 @@ use super::text;
 use rustc_hash::FxHashMap;
 use std::mem::size_of;
 
-use super::matcher::{EPSILON, KEEP_TERMS};
+use super::matcher::{EPSILON, KEEP_TERMS, MAX_TERMS};
 
 impl ClusterIndex {
-    pub(crate) fn intern(&mut self, term: &str) -> u32 {
-        let key = term_key(term);
+    fn intern_key(&mut self, key: u64, explanatory: bool) -> u32 {
         if let Some(&id) = self.vocab.get(&key) {
             return id;
         }
         let id = self.explain.len() as u32;
         self.vocab.insert(key, id);
-        self.explain.push(text::is_explanatory(term));
+        self.explain.push(explanatory);
         self.df.push(0);
         id
+    }
+
+    /// The incident's normalised vector into `out`, interning new terms.
+    /// Repeats are merged by term hash first: in a large index each
+    /// vocabulary lookup is a cache miss, and incidents repeat terms a lot.
+    pub(crate) fn vectorize(&mut self, title: &str, body: &str, out: &mut Vec<(u32, f32)>) {
+        let mut raw: Vec<(u64, f32, bool)> = Vec::with_capacity(96);
+        text::for_each_term(title, body, |t, w, _| {
+            raw.push((term_key(t), w, text::is_explanatory(t)));
+        });
+        raw.sort_unstable_by_key(|r| r.0);
+        out.clear();
+        let mut i = 0;
+        while i < raw.len() {
+            let (key, _, explanatory) = raw[i];
+            let (mut max, mut sum) = (0.0f32, 0.0);
+            while i < raw.len() && raw[i].0 == key {
+                max = max.max(raw[i].1);
+                sum += raw[i].1;
+                i += 1;
+            }
+            out.push((self.intern_key(key, explanatory), text::damp(max, sum)));
+        }
+        // Each term is now one entry, so this only sorts and normalises.
+        finish_vector(out, 0.0);
     }
 
     /// The incident's normalised vector over known terms, the squared
@@ -65,7 +89,7 @@ impl ClusterIndex {
             .values()
             .map(|&(max, sum)| text::damp(max, sum).powi(2))
             .sum();
-        let norm = super::matcher::finish_vector(&mut q.terms, extra_sq);
+        let norm = finish_vector(&mut q.terms, extra_sq);
         q.unknown_sq = extra_sq / (norm * norm);
         q
     }
@@ -215,6 +239,8 @@ impl ClusterIndex {
             .values()
             .map(|e| f64::from(e.weight * e.weight))
             .sum();
+        // Give back what a long incident made the table grow to.
+        c.terms.shrink_to(MAX_TERMS);
     }
 
     /// An estimate of the heap the index holds: hash tables by bucket count,

@@ -1,0 +1,217 @@
+//! Query side of `ClusterIndex`: candidate generation through the postings
+//! under a work budget, then exact cosine rescoring of the best candidates.
+
+use super::matcher::{ClusterIndex, Match, Posting, idf, size_factor};
+use super::profile::Query;
+use std::cell::RefCell;
+
+/// Query-time bounds: at most this many candidate clusters accumulate scores,
+/// and at most this many posting entries are visited; the query's heaviest
+/// (rarest) terms go first, so what is skipped is common, low-IDF terms.
+const MAX_CANDIDATES: usize = 2048;
+const VISIT_BUDGET: usize = 32_000;
+/// Candidates rescored exactly (current IDF, full norms) per returned match.
+const RESCORE_FACTOR: usize = 8;
+const RESCORE_MIN: usize = 16;
+const EXPLAIN_TERMS: usize = 4;
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Per-thread score accumulator indexed by slot; the epoch stamp avoids
+/// clearing it between queries.
+#[derive(Default)]
+struct Scratch {
+    /// Per slot: (epoch of the last write, accumulated score), side by side
+    /// so a posting visit touches one cache line.
+    acc: Vec<(u32, f32)>,
+    epoch: u32,
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn begin(&mut self, slots: usize) {
+        if self.acc.len() < slots {
+            self.acc.resize(slots, (0, 0.0));
+        }
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.acc.iter_mut().for_each(|a| a.0 = 0);
+            self.epoch = 1;
+        }
+        self.touched.clear();
+    }
+
+    #[inline]
+    fn add(&mut self, slot: u32, v: f32) {
+        let a = &mut self.acc[slot as usize];
+        if a.0 == self.epoch {
+            a.1 += v;
+        } else if self.touched.len() < MAX_CANDIDATES {
+            *a = (self.epoch, v);
+            self.touched.push(slot);
+        }
+    }
+}
+
+struct QueryTerm {
+    term: u32,
+    /// tf * idf: the query's own weight for the term.
+    w: f32,
+    idf: f32,
+}
+
+impl ClusterIndex {
+    /// The `k` clusters of `category_id` most similar to the text, best
+    /// first, leaving out `exclude` (e.g. clusters a lead split it from).
+    pub fn best_matches(
+        &self,
+        category_id: i64,
+        title: &str,
+        body: &str,
+        k: usize,
+        exclude: &[i64],
+    ) -> Vec<Match> {
+        let Some(cat) = self.categories.get(&category_id) else {
+            return Vec::new();
+        };
+        if k == 0 || cat.clusters == 0 {
+            return Vec::new();
+        }
+        let query = self.query_vector(title, body);
+        let unknown_idf = self.idf_of(u32::MAX);
+        let mut q_norm_sq = f64::from(query.unknown_sq * unknown_idf * unknown_idf);
+        let mut q: Vec<(QueryTerm, &[Posting])> = Vec::with_capacity(query.terms.len());
+        for &(term, tf) in &query.terms {
+            let list = cat.postings.get(&term).map_or(&[][..], Vec::as_slice);
+            let idf = self.idf_of(term);
+            q_norm_sq += f64::from(tf * idf).powi(2);
+            if !list.is_empty() {
+                q.push((
+                    QueryTerm {
+                        term,
+                        w: tf * idf,
+                        idf,
+                    },
+                    list,
+                ));
+            }
+        }
+        if q.is_empty() {
+            return Vec::new();
+        }
+        // Heaviest contributions first: they create the candidates.
+        q.sort_unstable_by(|a, b| (b.0.w * b.0.idf).total_cmp(&(a.0.w * a.0.idf)));
+        let mut candidates: Vec<(f32, u32)> = SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            s.begin(self.clusters.len());
+            let mut visited = 0;
+            for (qt, list) in &q {
+                if visited > 0 && visited + list.len() > VISIT_BUDGET {
+                    continue;
+                }
+                visited += list.len();
+                let f = qt.w * qt.idf;
+                for p in list.iter() {
+                    s.add(p.slot, f * p.weight);
+                }
+            }
+            let s = &*s;
+            s.touched
+                .iter()
+                .map(|&slot| {
+                    let c = &self.clusters[slot as usize];
+                    let approx =
+                        s.acc[slot as usize].1 / (c.norm_sq.sqrt() as f32).max(f32::MIN_POSITIVE);
+                    (approx * size_factor(c.incidents) as f32, slot)
+                })
+                .filter(|&(_, slot)| !exclude.contains(&self.clusters[slot as usize].id))
+                .collect()
+        });
+        let keep = (k * RESCORE_FACTOR).max(RESCORE_MIN);
+        if candidates.len() > keep {
+            candidates.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0));
+            candidates.truncate(keep);
+        }
+        let q_norm = q_norm_sq.sqrt().max(f64::MIN_POSITIVE);
+        let mut out: Vec<Match> = candidates
+            .iter()
+            .map(|&(_, slot)| self.rescore(slot, &q, q_norm, &query))
+            .collect();
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.cluster_id.cmp(&b.cluster_id))
+        });
+        out.truncate(k);
+        out
+    }
+
+    /// Exact cosine with current IDF, and the terms that contributed most.
+    fn rescore(
+        &self,
+        slot: u32,
+        q: &[(QueryTerm, &[Posting])],
+        q_norm: f64,
+        query: &Query,
+    ) -> Match {
+        let c = &self.clusters[slot as usize];
+        let c_norm_sq: f64 = c
+            .terms
+            .iter()
+            .map(|(&t, e)| f64::from(e.weight * self.idf_of(t)).powi(2))
+            .sum();
+        let mut parts: Vec<(f64, u32)> = q
+            .iter()
+            .filter_map(|(qt, _)| {
+                c.terms
+                    .get(&qt.term)
+                    .map(|e| (f64::from(qt.w * qt.idf * e.weight), qt.term))
+            })
+            .collect();
+        let dot: f64 = parts.iter().map(|p| p.0).sum();
+        let cosine = (dot / (q_norm * c_norm_sq.sqrt().max(f64::MIN_POSITIVE))).clamp(0.0, 1.0);
+        let score = cosine * size_factor(c.incidents);
+        parts.sort_by(|a, b| b.0.total_cmp(&a.0));
+        // Words and bigrams explain best; single characters only if nothing else.
+        let mut matched_terms: Vec<String> = Vec::new();
+        for explanatory in [true, false] {
+            for &(_, t) in &parts {
+                let shown = query.surface(t);
+                if matched_terms.len() < EXPLAIN_TERMS
+                    && self.explain[t as usize] == explanatory
+                    && !shown.is_empty()
+                    && !matched_terms.iter().any(|m| m == shown)
+                {
+                    matched_terms.push(shown.to_string());
+                }
+            }
+            if !matched_terms.is_empty() {
+                break;
+            }
+        }
+        Match {
+            cluster_id: c.id,
+            score,
+            matched_terms,
+        }
+    }
+
+    fn idf_of(&self, term: u32) -> f32 {
+        idf(
+            self.incidents,
+            self.df.get(term as usize).copied().unwrap_or(0),
+        )
+    }
+
+    #[cfg(test)]
+    pub(crate) fn idf_of_text(&self, term: &str) -> f32 {
+        self.idf_of(
+            self.vocab
+                .get(&super::matcher::term_key(term))
+                .copied()
+                .unwrap_or(u32::MAX),
+        )
+    }
+}

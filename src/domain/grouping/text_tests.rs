@@ -1,0 +1,181 @@
+use super::*;
+
+fn names(title: &str, body: &str) -> Vec<String> {
+    terms(title, body).into_iter().map(|(t, _)| t).collect()
+}
+
+#[test]
+fn chinese_runs_become_unigrams_and_bigrams_without_stop_words() {
+    let t = names("客户订单审批进度怎么还没出来", "");
+    for want in [
+        "@customer",
+        "@order",
+        "@approval",
+        "@status",
+        "没出",
+        "出来",
+        "没",
+        "户订",
+    ] {
+        assert!(t.contains(&want.to_string()), "{want} missing from {t:?}");
+    }
+    // No n-gram spans the stop words 怎么 / 还.
+    assert!(
+        !t.iter().any(|x| x.contains('怎') || x.contains('还')),
+        "{t:?}"
+    );
+    // A dictionary word counts once, as its concept.
+    assert!(
+        !t.contains(&"审批".to_string()) && !t.contains(&"审".to_string()),
+        "{t:?}"
+    );
+    let w: FxHashMap<String, f32> = terms("机房空调", "").into_iter().collect();
+    assert!(w["机"] < w["机房"], "unigrams weigh less than bigrams");
+    assert!(
+        w.contains_key("房空"),
+        "bigrams cross unknown word boundaries"
+    );
+}
+
+#[test]
+fn english_words_are_stemmed_and_stop_words_dropped() {
+    let t = names("Chasing approval for order 1182 again", "");
+    assert_eq!(t, ["@approval", "@chase", "@order"]);
+    assert_eq!(names("", "can't log in"), ["@login", "log"]);
+    assert_eq!(names("", "the printers were jammed"), ["@jam", "@printer"]);
+    assert_eq!(names("", "nobody picked it"), ["nobody", "pick"]);
+}
+
+#[test]
+fn ids_and_numbers_are_removed() {
+    for text in [
+        "SO-2026-0042",
+        "订单号 88231",
+        "PO12345 #1182 2026-03-21 12:30",
+        "v2",
+    ] {
+        let t = names(text, "");
+        assert!(
+            t.iter().all(|x| !x.chars().any(|c| c.is_numeric())),
+            "{text}: {t:?}"
+        );
+        assert!(!t.contains(&"so".to_string()) && !t.contains(&"po".to_string()));
+    }
+    assert_eq!(names("order#1182", ""), ["@order"]);
+    assert_eq!(names("order1182", ""), ["@order"]);
+}
+
+#[test]
+fn full_width_forms_fold_to_ascii() {
+    assert_eq!(fold_fullwidth('Ａ'), 'A');
+    assert_eq!(fold_fullwidth('！'), '!');
+    assert_eq!(fold_fullwidth('～'), '~');
+    assert_eq!(names("ＯＡ系统　ＬＯＧＩＮ", ""), names("OA系统 login", ""));
+    assert!(names("ＯＡ审批", "").contains(&"oa".to_string()));
+}
+
+#[test]
+fn mixed_language_text_yields_both_kinds() {
+    let t = names("OA审批卡住了 approval stuck", "");
+    assert_eq!(t, ["@approval", "@pending", "oa", "批卡"]);
+    // Chinese and English about the same thing share their concepts.
+    let zh = names("审批被驳回了", "");
+    let en = names("approval rejected", "");
+    assert!(en.iter().all(|t| zh.contains(t)), "{zh:?} {en:?}");
+}
+
+#[test]
+fn title_weighs_more_than_body() {
+    let a: FxHashMap<String, f32> = terms("机房", "").into_iter().collect();
+    let b: FxHashMap<String, f32> = terms("", "机房").into_iter().collect();
+    assert!(a["机房"] > b["机房"]);
+    // Repeats add sub-linearly.
+    let c: FxHashMap<String, f32> = terms("", "机房 机房 机房").into_iter().collect();
+    assert!(c["机房"] > b["机房"] && c["机房"] < 3.0 * b["机房"]);
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    let nasty = [
+        "\0\0\0",
+        "e\u{301}\u{301}\u{301}",
+        "👍🏽🔥审批🔥",
+        "\u{200d}\u{fe0f}",
+        "'",
+        "n't",
+        "-",
+        "a-",
+        "İSTANBUL ǅ ß ﬃ",
+        "\u{10FFFF}\u{E000}",
+        "🇨🇳🇺🇸",
+        "x'",
+        "'t",
+        "a''b",
+        "ـــ",
+        "٣٤٥ order",
+    ];
+    for s in nasty {
+        let _ = terms(s, s);
+    }
+    let huge = "审批进度 approval ".repeat(100_000) + "\0é";
+    let t = terms(&huge, &huge);
+    assert!(!t.is_empty());
+    // Cutting in the middle of a multi-byte character is safe.
+    for cut in 0..8 {
+        let s = "审批é".repeat(3);
+        let _ = truncate_utf8(&s, cut);
+    }
+    assert_eq!(normalize("Ab\0C", 100), "ab c");
+}
+
+#[test]
+fn surfaces_are_the_words_as_written() {
+    let mut seen = Vec::new();
+    for_each_term("审批被驳回", "Approved? log in", |t, _, s| {
+        seen.push((t.to_string(), s.to_string()))
+    });
+    for (t, s) in [
+        ("@approval", "审批"),
+        ("@reject", "驳回"),
+        ("@approval", "approved"),
+        ("@login", "log in"),
+    ] {
+        assert!(
+            seen.contains(&(t.to_string(), s.to_string())),
+            "{t} {s} not in {seen:?}"
+        );
+    }
+}
+
+#[test]
+fn display_strips_marks() {
+    assert_eq!(display_term("@approval"), "approval");
+    assert_eq!(display_term("审批"), "审批");
+    assert!(is_explanatory("审批") && !is_explanatory("审"));
+}
+
+#[test]
+fn random_text_never_panics() {
+    let mut rng = crate::domain::grouping::eval::XorShift::new(11);
+    let pools: [&[u32]; 6] = [
+        &[0, 0x1F, 0x27, 0x2D, 0x41, 0x61, 0x7F],
+        &[0x300, 0x301, 0x36F, 0x200D, 0xFE0F, 0xFEFF, 0x2019],
+        &[0x4E00, 0x5BA1, 0x6279, 0x9FFF, 0x3400, 0x20000, 0x3041],
+        &[0xFF01, 0xFF10, 0xFF21, 0xFF5E, 0x3000, 0x3002],
+        &[0x1F600, 0x1F1E8, 0x10FFFF, 0xE000, 0x130, 0x1C5],
+        &[0x30, 0x39, 0x660, 0x2D, 0x23, 0x2F, 0x20],
+    ];
+    let mut ix = crate::domain::grouping::ClusterIndex::new();
+    for round in 0..500 {
+        let len = rng.below(200);
+        let s: String = (0..len)
+            .filter_map(|_| {
+                let pool = pools[rng.below(pools.len())];
+                char::from_u32(pool[rng.below(pool.len())] + rng.below(3) as u32)
+            })
+            .collect();
+        let _ = terms(&s, &s);
+        ix.add_incident(round % 7, round % 2, &s, "");
+        let _ = ix.best_matches(round % 2, &s, &s, 3, &[]);
+    }
+}
