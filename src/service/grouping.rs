@@ -7,7 +7,7 @@
 //! did not make rebuilds the index from the database.
 
 use crate::db::{DbConn, clusters, settings};
-use crate::domain::grouping::{ClusterIndex, Match};
+use crate::domain::grouping::{ClusterIndex, IndexBuilder, Match};
 use crate::error::AppResult;
 use std::sync::Mutex;
 
@@ -50,14 +50,7 @@ impl GroupingCache {
         let version = current_version(conn)?;
         let mut cache = self.lock();
         if !cache.built || cache.version != version {
-            let mut fresh = Cache {
-                index: ClusterIndex::new(),
-                watermark: 0,
-                version,
-                built: true,
-            };
-            load_after(conn, &mut fresh)?;
-            *cache = fresh;
+            *cache = build(conn, version)?;
             tracing::info!(
                 clusters = cache.index.cluster_count(),
                 "grouping index built"
@@ -97,6 +90,30 @@ impl GroupingCache {
     pub fn cluster_count(&self) -> usize {
         self.lock().index.cluster_count()
     }
+}
+
+/// A whole new index from the database, through the bulk builder.
+fn build(conn: &mut DbConn, version: i64) -> AppResult<Cache> {
+    let mut builder = IndexBuilder::new();
+    let mut watermark = 0;
+    loop {
+        let rows = clusters::texts_for_index(conn, watermark, BATCH)?;
+        let Some(last) = rows.last() else { break };
+        watermark = last.0;
+        let done = (rows.len() as i64) < BATCH;
+        for (_, cluster_id, category_id, title, body) in &rows {
+            builder.add_incident(*cluster_id, *category_id, title, body);
+        }
+        if done {
+            break;
+        }
+    }
+    Ok(Cache {
+        index: builder.finish(),
+        watermark,
+        version,
+        built: true,
+    })
 }
 
 fn load_after(conn: &mut DbConn, cache: &mut Cache) -> AppResult<()> {
