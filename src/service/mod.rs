@@ -10,6 +10,7 @@ pub mod grouping;
 pub mod incidents;
 pub mod ladder;
 pub mod organisation;
+pub mod retro;
 pub mod tokens;
 
 use crate::db::{DbConn, Pool};

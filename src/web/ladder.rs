@@ -141,6 +141,9 @@ struct TeamLadder {
     resolved: Vec<(i32, i64)>,
     total: i64,
     mature: i64,
+    /// Weeks a launched policy stays on the retrospective agenda (set by a mechanism).
+    watch_weeks: Option<u32>,
+    agenda: Vec<service::retro::AgendaItem>,
 }
 
 impl TeamLadder {
@@ -165,14 +168,18 @@ impl TeamLadder {
 }
 
 async fn team(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
-    let resolved = service::run(&state.pool, |conn| {
+    let (resolved, (watch_weeks, agenda)) = service::run(&state.pool, |conn| {
         let mut counts = vec![0i64; 7];
         for c in crate::db::clusters::live(conn)? {
             if c.state == "resolved" {
                 counts[c.rung.clamp(0, 6) as usize] += 1;
             }
         }
-        Ok(counts)
+        let tz = organisation::timezone(conn)?;
+        Ok((
+            counts,
+            service::retro::agenda(conn, tz, chrono::Utc::now())?,
+        ))
     })
     .await?;
     let total = resolved.iter().sum();
@@ -187,5 +194,7 @@ async fn team(state: web::Data<AppState>, user: Signed) -> AppResult<HttpRespons
         resolved,
         total,
         mature,
+        watch_weeks,
+        agenda,
     })
 }

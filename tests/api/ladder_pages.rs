@@ -112,3 +112,75 @@ async fn a_lead_records_and_advances_an_action_from_the_pages() {
         let _ = lead_actor;
     }
 }
+
+#[tokio::test]
+async fn a_launched_policy_sits_on_the_retrospective_agenda_for_the_mechanism_weeks() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (lead, lead_actor) = app.signed_in("zhao", "lead").await;
+        let signer = app.user("s1", "member", "sales");
+        let (token, signer_token) = (app.token(&lead_actor), app.token(&signer));
+        let (_, filed) = app
+            .post_incident(
+                &token,
+                json!({"title": "催审批 订单审批进度", "category": "approval-chase"}),
+            )
+            .await;
+        let cluster = filed["cluster_id"].as_i64().unwrap();
+        let post = |token: &str, path: String, body: serde_json::Value| {
+            let req = app
+                .api()
+                .post(app.url(&path))
+                .bearer_auth(token)
+                .json(&body);
+            async move { req.send().await.unwrap() }
+        };
+        let agenda = lead.get("/ladder").await;
+        assert!(
+            agenda.body.contains("No review mechanism has launched yet"),
+            "{}",
+            app.backend
+        );
+        let res = post(
+            &token,
+            format!("/api/v1/clusters/{cluster}/actions"),
+            json!({"rung": 3, "title": "Customer lock policy", "departments": ["sales"]}),
+        )
+        .await;
+        let policy: serde_json::Value = res.json().await.unwrap();
+        let pid = policy["id"].as_i64().unwrap();
+        assert_eq!(
+            post(
+                &signer_token,
+                format!("/api/v1/actions/{pid}/signoffs"),
+                json!({"department": "sales", "decision": "approve"})
+            )
+            .await
+            .status(),
+            StatusCode::CREATED
+        );
+        let last_week = (chrono::Utc::now() - chrono::Duration::days(7))
+            .date_naive()
+            .to_string();
+        assert_eq!(
+            post(
+                &token,
+                format!("/api/v1/actions/{pid}/advance"),
+                json!({"stage": "launched", "on": last_week})
+            )
+            .await
+            .status(),
+            StatusCode::OK
+        );
+        let res = post(&token, format!("/api/v1/clusters/{cluster}/actions"), json!({"rung": 4, "title": "Weekly retrospective of new policies", "retro_weeks": 6, "launched_at": last_week})).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let agenda = lead.get("/ladder").await;
+        assert!(agenda.body.contains("for 6 weeks"), "{}", app.backend);
+        assert!(
+            agenda.body.contains("Customer lock policy"),
+            "{}: the policy is on the agenda",
+            app.backend
+        );
+        assert!(agenda.body.contains("1 / 6"));
+    }
+}

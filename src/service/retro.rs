@@ -1,0 +1,67 @@
+//! The retrospective agenda: policies under post-launch watch. A launched mechanism
+//! (rung 4) sets how many weeks each launched policy (rung 3) stays on the agenda.
+
+use crate::db::DbConn;
+use crate::db::actions::{self as db_actions, ActionRow};
+use crate::domain::week::{WeekKey, current_week};
+use crate::error::AppResult;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgendaItem {
+    pub action_id: i64,
+    pub cluster_id: i64,
+    pub title: String,
+    pub launched_on: String,
+    /// This is week `week_no` of `of_weeks` under watch.
+    pub week_no: u32,
+    pub of_weeks: u32,
+}
+
+/// Weeks under watch set by the latest launched mechanism, if any has launched.
+pub fn watch_weeks(actions: &[ActionRow]) -> Option<u32> {
+    actions
+        .iter()
+        .filter(|a| a.rung == 4 && a.stage == "launched")
+        .max_by_key(|a| (a.launched_on, a.id))
+        .and_then(|a| a.retro_weeks)
+        .map(|w| w.max(1) as u32)
+}
+
+pub fn agenda(
+    conn: &mut DbConn,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> AppResult<(Option<u32>, Vec<AgendaItem>)> {
+    let actions = db_actions::all(conn)?;
+    let Some(weeks) = watch_weeks(&actions) else {
+        return Ok((None, Vec::new()));
+    };
+    let this_week = current_week(now, tz);
+    let mut items = Vec::new();
+    for a in actions
+        .iter()
+        .filter(|a| a.rung == 3 && a.stage == "launched")
+    {
+        let Some(on) = a.launched_on else { continue };
+        let launch = WeekKey::of(on);
+        // The weeks after the launch week: 1 ..= weeks.
+        let mut w = launch;
+        for n in 1..=weeks {
+            w = w.next();
+            if w == this_week {
+                items.push(AgendaItem {
+                    action_id: a.id,
+                    cluster_id: a.cluster_id,
+                    title: a.title.clone(),
+                    launched_on: on.to_string(),
+                    week_no: n,
+                    of_weeks: weeks,
+                });
+            }
+        }
+    }
+    Ok((Some(weeks), items))
+}
