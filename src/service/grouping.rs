@@ -9,6 +9,7 @@
 use crate::db::{DbConn, clusters, settings};
 use crate::domain::grouping::{ClusterIndex, Match};
 use crate::error::AppResult;
+use rustc_hash::FxHashSet;
 use std::sync::Mutex;
 
 pub const VERSION_KEY: &str = "grouping_version";
@@ -20,6 +21,9 @@ struct Cache {
     watermark: i64,
     version: i64,
     built: bool,
+    /// Incidents above the watermark already in the index: the filing writer adds its
+    /// own as it writes them, so the incremental load must not add them twice.
+    ahead: FxHashSet<i64>,
 }
 
 pub struct GroupingCache {
@@ -35,6 +39,7 @@ impl GroupingCache {
                 watermark: 0,
                 version: 0,
                 built: false,
+                ahead: FxHashSet::default(),
             }),
             threshold,
         }
@@ -55,6 +60,7 @@ impl GroupingCache {
                 watermark: 0,
                 version,
                 built: true,
+                ahead: FxHashSet::default(),
             };
             load_after(conn, &mut fresh)?;
             *cache = fresh;
@@ -94,6 +100,27 @@ impl GroupingCache {
         }
     }
 
+    /// The filing writer's incident, added as it is written (before its batch commits),
+    /// so that later filings of the same batch can join the cluster it started. If the
+    /// batch rolls back, the writer calls `invalidate`.
+    pub fn add_written(&self, id: i64, cluster_id: i64, category_id: i64, title: &str, body: &str) {
+        let mut cache = self.lock();
+        if !cache.built {
+            return;
+        }
+        cache
+            .index
+            .add_incident(cluster_id, category_id, title, body);
+        if id > cache.watermark {
+            cache.ahead.insert(id);
+        }
+    }
+
+    /// Forget the index: the next refresh rebuilds it from the database.
+    pub fn invalidate(&self) {
+        self.lock().built = false;
+    }
+
     pub fn cluster_count(&self) -> usize {
         self.lock().index.cluster_count()
     }
@@ -107,12 +134,17 @@ fn load_after(conn: &mut DbConn, cache: &mut Cache) -> AppResult<()> {
         };
         cache.watermark = last.0;
         let done = (rows.len() as i64) < BATCH;
-        for (_, cluster_id, category_id, title, body) in &rows {
+        for (id, cluster_id, category_id, title, body) in &rows {
+            if cache.ahead.remove(id) {
+                continue;
+            }
             cache
                 .index
                 .add_incident(*cluster_id, *category_id, title, body);
         }
         if done {
+            let watermark = cache.watermark;
+            cache.ahead.retain(|&id| id > watermark);
             return Ok(());
         }
     }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod clusters;
 pub mod effects;
+pub mod filing_queue;
 pub mod grouping;
 pub mod incidents;
 pub mod ladder;
