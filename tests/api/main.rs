@@ -7,5 +7,6 @@ mod helpers;
 mod incidents;
 mod ladder;
 mod ladder_pages;
+mod load;
 mod setup;
 mod time;
