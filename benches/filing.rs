@@ -86,7 +86,7 @@ fn incident(client: usize, n: usize) -> (String, String, Vec<String>, String) {
     let title = TITLES[(client * 7 + n) % TITLES.len()]
         .replace("{n}", &(1000 + n).to_string())
         .replace("{f}", &(client % 5).to_string());
-    let body = if n % 3 == 0 {
+    let body = if n.is_multiple_of(3) {
         "客户一直在等 / the customer keeps waiting".to_string()
     } else {
         String::new()
@@ -116,7 +116,11 @@ impl Fresh {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        let name = format!("rungs_bench_{}_{}", std::process::id(), nanos % 1_000_000_000);
+        let name = format!(
+            "rungs_bench_{}_{}",
+            std::process::id(),
+            nanos % 1_000_000_000
+        );
         let mut conn = diesel::pg::PgConnection::establish(admin).expect("connect to PostgreSQL");
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
@@ -297,7 +301,12 @@ impl Tally {
     }
 }
 
-async fn filers(server: &Server, clients: usize, seconds: u64, newest: Arc<AtomicI64>) -> Vec<tokio::task::JoinHandle<Tally>> {
+async fn filers(
+    server: &Server,
+    clients: usize,
+    seconds: u64,
+    newest: Arc<AtomicI64>,
+) -> Vec<tokio::task::JoinHandle<Tally>> {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     (0..clients)
@@ -317,8 +326,10 @@ async fn filers(server: &Server, clients: usize, seconds: u64, newest: Arc<Atomi
                     let res = http
                         .post(&url)
                         .bearer_auth(&token)
-                        .json(&json!({"title": title, "body": body, "category": "approval-chase",
-                            "tags": tags, "external_ref": reference}))
+                        .json(
+                            &json!({"title": title, "body": body, "category": "approval-chase",
+                            "tags": tags, "external_ref": reference}),
+                        )
                         .send()
                         .await;
                     let Ok(res) = res else {
@@ -359,13 +370,25 @@ async fn login(base: &str) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let marker = "name=\"csrf_token\" value=\"";
     let at = page.find(marker).expect("a CSRF token") + marker.len();
     let token = page[at..].split('"').next().unwrap();
     let res = client
         .post(format!("{base}/login"))
-        .form(&[("csrf_token", token), ("login", "bench0"), ("password", "correct horse battery"), ("next", "/")])
+        .form(&[
+            ("csrf_token", token),
+            ("login", "bench0"),
+            ("password", "correct horse battery"),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -388,7 +411,11 @@ async fn load(server: &Server, seconds: u64) -> LoadResult {
     let mut readers = Vec::new();
     for r in 0..LOAD_READERS {
         let browser = login(&server.address).await;
-        let (base, token, newest) = (server.address.clone(), server.tokens[0].clone(), newest.clone());
+        let (base, token, newest) = (
+            server.address.clone(),
+            server.tokens[0].clone(),
+            newest.clone(),
+        );
         readers.push(tokio::spawn(async move {
             let api = reqwest::Client::new();
             let mut t = Tally::default();
@@ -400,7 +427,10 @@ async fn load(server: &Server, seconds: u64) -> LoadResult {
                 } else {
                     let top = newest.load(Ordering::Relaxed).max(1);
                     let id = 1 + (n * 7919) % top;
-                    api.get(format!("{base}/api/v1/incidents/{id}")).bearer_auth(&token).send().await
+                    api.get(format!("{base}/api/v1/incidents/{id}"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
                 };
                 let status = match res {
                     Ok(res) => {
@@ -436,7 +466,11 @@ async fn load(server: &Server, seconds: u64) -> LoadResult {
     }
     let read_count = read.latencies.len();
     LoadResult {
-        filed: measured(filed.acked.len(), elapsed, std::mem::take(&mut filed.latencies)),
+        filed: measured(
+            filed.acked.len(),
+            elapsed,
+            std::mem::take(&mut filed.latencies),
+        ),
         read: measured(read_count, elapsed, std::mem::take(&mut read.latencies)),
         statuses,
         problems,
@@ -458,7 +492,11 @@ fn check(server: &Server, acked: &[(i64, String)]) -> Vec<String> {
         problems.push("an id was acknowledged twice".into());
     }
     if stored.len() != acked.len() {
-        problems.push(format!("{} rows stored, {} acknowledged", stored.len(), acked.len()));
+        problems.push(format!(
+            "{} rows stored, {} acknowledged",
+            stored.len(),
+            acked.len()
+        ));
     }
     let stored: HashMap<i64, Option<String>> = stored.into_iter().collect();
     let missing = acked
@@ -466,7 +504,9 @@ fn check(server: &Server, acked: &[(i64, String)]) -> Vec<String> {
         .filter(|(id, r)| stored.get(id) != Some(&Some(r.clone())))
         .count();
     if missing > 0 {
-        problems.push(format!("{missing} acknowledged incidents missing or changed"));
+        problems.push(format!(
+            "{missing} acknowledged incidents missing or changed"
+        ));
     }
     let refs: HashSet<&Option<String>> = stored.values().collect();
     if refs.len() != stored.len() {
@@ -484,7 +524,9 @@ fn main() {
     let o = options();
     let admin = std::env::var("RUNGS_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let nproc = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let nproc = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -505,7 +547,10 @@ fn main() {
         let (tally, problems) = tally;
         if !problems.is_empty() || tally.statuses.keys().any(|s| *s != 201) {
             failed = true;
-            eprintln!("{backend}: filing run problems: {problems:?} {:?}", tally.statuses);
+            eprintln!(
+                "{backend}: filing run problems: {problems:?} {:?}",
+                tally.statuses
+            );
         }
         filing_rows.push(format!(
             "| {backend} | plain diesel, 1 row per transaction, 1 connection, no HTTP | {:.0} | {:.2} | {:.2} | {} | 1.00 |",
@@ -516,7 +561,10 @@ fn main() {
             rungs.rate, rungs.p50, rungs.p99, rungs.count, rungs.rate / base.rate
         ));
         if o.load_seconds > 0 {
-            eprintln!("{backend}: load, {LOAD_FILERS} filers + {LOAD_READERS} readers, {} s", o.load_seconds);
+            eprintln!(
+                "{backend}: load, {LOAD_FILERS} filers + {LOAD_READERS} readers, {} s",
+                o.load_seconds
+            );
             let l = runtime.block_on(async {
                 let server = serve(backend, &admin).await;
                 load(&server, o.load_seconds).await
@@ -538,7 +586,10 @@ fn main() {
         }
     }
     let date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let command = if args.is_empty() {
         "cargo bench --bench filing".to_string()
     } else {
