@@ -53,6 +53,22 @@ impl GroupingCache {
     /// Bring the index up to date with the database.
     pub fn refresh(&self, conn: &mut DbConn) -> AppResult<()> {
         let version = current_version(conn)?;
+        // The common case, new incidents only: read them without holding the lock, so
+        // that concurrent filings and the writer do not queue behind a database read.
+        let watermark = {
+            let cache = self.lock();
+            (cache.built && cache.version == version).then_some(cache.watermark)
+        };
+        if let Some(watermark) = watermark {
+            let rows = clusters::texts_for_index(conn, watermark, BATCH)?;
+            if (rows.len() as i64) < BATCH {
+                let mut cache = self.lock();
+                if cache.built && cache.version == version {
+                    apply_rows(&mut cache, &rows);
+                    return Ok(());
+                }
+            }
+        }
         let mut cache = self.lock();
         if !cache.built || cache.version != version {
             let mut fresh = Cache {
@@ -129,25 +145,34 @@ impl GroupingCache {
 fn load_after(conn: &mut DbConn, cache: &mut Cache) -> AppResult<()> {
     loop {
         let rows = clusters::texts_for_index(conn, cache.watermark, BATCH)?;
-        let Some(last) = rows.last() else {
+        if rows.is_empty() {
             return Ok(());
-        };
-        cache.watermark = last.0;
-        let done = (rows.len() as i64) < BATCH;
-        for (id, cluster_id, category_id, title, body) in &rows {
-            if cache.ahead.remove(id) {
-                continue;
-            }
-            cache
-                .index
-                .add_incident(*cluster_id, *category_id, title, body);
         }
+        let done = (rows.len() as i64) < BATCH;
+        apply_rows(cache, &rows);
         if done {
-            let watermark = cache.watermark;
-            cache.ahead.retain(|&id| id > watermark);
             return Ok(());
         }
     }
+}
+
+/// Add rows read after some watermark: those another refresh already added (at or below
+/// the current watermark) and the writer's own (`ahead`) are skipped.
+fn apply_rows(cache: &mut Cache, rows: &[clusters::IndexedText]) {
+    for (id, cluster_id, category_id, title, body) in rows {
+        if *id <= cache.watermark {
+            continue;
+        }
+        cache.watermark = *id;
+        if cache.ahead.remove(id) {
+            continue;
+        }
+        cache
+            .index
+            .add_incident(*cluster_id, *category_id, title, body);
+    }
+    let watermark = cache.watermark;
+    cache.ahead.retain(|&id| id > watermark);
 }
 
 pub fn current_version(conn: &mut DbConn) -> AppResult<i64> {
