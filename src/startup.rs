@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::error::{AppError, AppResult};
+use crate::service::filing_queue::FilingQueue;
 use crate::service::grouping::GroupingCache;
 use crate::service::{self, organisation};
 use crate::{api, web as pages};
@@ -27,14 +28,17 @@ pub struct AppState {
     pub pool: Pool,
     /// The matcher's index: a cache of the database, refreshed from it.
     pub grouping: Arc<GroupingCache>,
+    /// This process's filing writer (group commit).
+    pub filing: FilingQueue,
     users_exist: AtomicBool,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, grouping: Arc<GroupingCache>) -> Self {
+    pub fn new(pool: Pool, grouping: Arc<GroupingCache>, filing: FilingQueue) -> Self {
         Self {
             pool,
             grouping,
+            filing,
             users_exist: AtomicBool::new(false),
         }
     }
@@ -83,7 +87,11 @@ impl Application {
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let state = web::Data::new(AppState::new(pool, grouping));
+        let filing = FilingQueue::start(
+            db::ConnectionManager::new(config.database_url.clone()),
+            grouping.clone(),
+        )?;
+        let state = web::Data::new(AppState::new(pool, grouping, filing));
         let key = Key::from(&key);
         let secure = config.secure_cookies;
         let mut server = HttpServer::new(move || {

@@ -36,11 +36,7 @@ async fn file(
 ) -> ApiResult<HttpResponse> {
     let raw = parse(body.into_inner())?;
     let actor = user.0;
-    let grouping = state.grouping.clone();
-    let filed = service::run(&state.pool, move |conn| {
-        service::incidents::file(conn, &grouping, &actor, &raw, chrono::Utc::now())
-    })
-    .await?;
+    let filed = state.filing.file(&state.pool, actor, raw).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             actix_web::http::header::LOCATION,

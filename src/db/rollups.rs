@@ -80,8 +80,31 @@ const UPSERT_CATEGORY_WEEK: &str = "INSERT INTO category_weeks (category_id, wee
      ON CONFLICT (category_id, week_key) DO UPDATE SET incidents = category_weeks.incidents + excluded.incidents";
 
 /// Add (`delta` = 1) or take away (`delta` = -1) one incident's counts.
-/// Upserts differ in placeholder syntax only, so each backend gets its own spelling.
 pub fn apply(conn: &mut DbConn, facts: &Facts, delta: i32) -> QueryResult<()> {
+    apply_many(conn, std::slice::from_ref(facts), delta)
+}
+
+/// Add or take away several incidents' counts: each counter is summed first and
+/// upserted once, in key order (so concurrent writers lock rows in the same order).
+/// Upserts differ in placeholder syntax only, so each backend gets its own spelling.
+pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<()> {
+    let mut categories: BTreeMap<(i64, &str), i32> = BTreeMap::new();
+    let mut weeks: BTreeMap<(i64, &str), i32> = BTreeMap::new();
+    let mut values: BTreeMap<(i64, &str, &'static str, String), i32> = BTreeMap::new();
+    for facts in many {
+        *categories
+            .entry((facts.category_id, facts.week.as_str()))
+            .or_default() += delta;
+        let Some(cluster_id) = facts.cluster_id else {
+            continue;
+        };
+        *weeks.entry((cluster_id, facts.week.as_str())).or_default() += delta;
+        for (dimension, value) in facts.values() {
+            *values
+                .entry((cluster_id, facts.week.as_str(), dimension, value))
+                .or_default() += delta;
+        }
+    }
     macro_rules! run {
         ($sql:expr, $($ty:ty => $val:expr),+) => {
             match conn {
@@ -90,13 +113,14 @@ pub fn apply(conn: &mut DbConn, facts: &Facts, delta: i32) -> QueryResult<()> {
             }
         };
     }
-    run!(UPSERT_CATEGORY_WEEK, BigInt => facts.category_id, Text => &facts.week, Integer => delta)?;
-    let Some(cluster_id) = facts.cluster_id else {
-        return Ok(());
-    };
-    run!(UPSERT_CLUSTER_WEEK, BigInt => cluster_id, Text => &facts.week, Integer => delta)?;
-    for (dimension, value) in facts.values() {
-        run!(UPSERT_VALUE, BigInt => cluster_id, Text => &facts.week, Text => dimension, Text => &value, Integer => delta)?;
+    for ((category_id, week), n) in categories {
+        run!(UPSERT_CATEGORY_WEEK, BigInt => category_id, Text => week, Integer => n)?;
+    }
+    for ((cluster_id, week), n) in weeks {
+        run!(UPSERT_CLUSTER_WEEK, BigInt => cluster_id, Text => week, Integer => n)?;
+    }
+    for ((cluster_id, week, dimension, value), n) in values {
+        run!(UPSERT_VALUE, BigInt => cluster_id, Text => week, Text => dimension, Text => &value, Integer => n)?;
     }
     Ok(())
 }

@@ -41,10 +41,14 @@ pub fn place(
     folded: &str,
 ) -> AppResult<Placement> {
     let matches = grouping.best_matches(category_id, title, body, 3, &[]);
-    let found = db_clusters::find_many(
-        conn,
-        &matches.iter().map(|m| m.cluster_id).collect::<Vec<_>>(),
-    )?;
+    let found = if matches.is_empty() {
+        Vec::new()
+    } else {
+        db_clusters::find_many(
+            conn,
+            &matches.iter().map(|m| m.cluster_id).collect::<Vec<_>>(),
+        )?
+    };
     let suggestions: Vec<Suggestion> = matches
         .iter()
         .filter_map(|m| {

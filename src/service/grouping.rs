@@ -9,6 +9,7 @@
 use crate::db::{DbConn, clusters, settings};
 use crate::domain::grouping::{ClusterIndex, IndexBuilder, Match};
 use crate::error::AppResult;
+use rustc_hash::FxHashSet;
 use std::sync::Mutex;
 
 pub const VERSION_KEY: &str = "grouping_version";
@@ -20,6 +21,9 @@ struct Cache {
     watermark: i64,
     version: i64,
     built: bool,
+    /// Incidents above the watermark already in the index: the filing writer adds its
+    /// own as it writes them, so the incremental load must not add them twice.
+    ahead: FxHashSet<i64>,
 }
 
 pub struct GroupingCache {
@@ -35,6 +39,7 @@ impl GroupingCache {
                 watermark: 0,
                 version: 0,
                 built: false,
+                ahead: FxHashSet::default(),
             }),
             threshold,
         }
@@ -48,6 +53,22 @@ impl GroupingCache {
     /// Bring the index up to date with the database.
     pub fn refresh(&self, conn: &mut DbConn) -> AppResult<()> {
         let version = current_version(conn)?;
+        // The common case, new incidents only: read them without holding the lock, so
+        // that concurrent filings and the writer do not queue behind a database read.
+        let watermark = {
+            let cache = self.lock();
+            (cache.built && cache.version == version).then_some(cache.watermark)
+        };
+        if let Some(watermark) = watermark {
+            let rows = clusters::texts_for_index(conn, watermark, BATCH)?;
+            if (rows.len() as i64) < BATCH {
+                let mut cache = self.lock();
+                if cache.built && cache.version == version {
+                    apply_rows(&mut cache, &rows);
+                    return Ok(());
+                }
+            }
+        }
         let mut cache = self.lock();
         if !cache.built || cache.version != version {
             *cache = build(conn, version)?;
@@ -87,6 +108,27 @@ impl GroupingCache {
         }
     }
 
+    /// The filing writer's incident, added as it is written (before its batch commits),
+    /// so that later filings of the same batch can join the cluster it started. If the
+    /// batch rolls back, the writer calls `invalidate`.
+    pub fn add_written(&self, id: i64, cluster_id: i64, category_id: i64, title: &str, body: &str) {
+        let mut cache = self.lock();
+        if !cache.built {
+            return;
+        }
+        cache
+            .index
+            .add_incident(cluster_id, category_id, title, body);
+        if id > cache.watermark {
+            cache.ahead.insert(id);
+        }
+    }
+
+    /// Forget the index: the next refresh rebuilds it from the database.
+    pub fn invalidate(&self) {
+        self.lock().built = false;
+    }
+
     pub fn cluster_count(&self) -> usize {
         self.lock().index.cluster_count()
     }
@@ -113,26 +155,41 @@ fn build(conn: &mut DbConn, version: i64) -> AppResult<Cache> {
         watermark,
         version,
         built: true,
+        ahead: FxHashSet::default(),
     })
 }
 
 fn load_after(conn: &mut DbConn, cache: &mut Cache) -> AppResult<()> {
     loop {
         let rows = clusters::texts_for_index(conn, cache.watermark, BATCH)?;
-        let Some(last) = rows.last() else {
+        if rows.is_empty() {
             return Ok(());
-        };
-        cache.watermark = last.0;
-        let done = (rows.len() as i64) < BATCH;
-        for (_, cluster_id, category_id, title, body) in &rows {
-            cache
-                .index
-                .add_incident(*cluster_id, *category_id, title, body);
         }
+        let done = (rows.len() as i64) < BATCH;
+        apply_rows(cache, &rows);
         if done {
             return Ok(());
         }
     }
+}
+
+/// Add rows read after some watermark: those another refresh already added (at or below
+/// the current watermark) and the writer's own (`ahead`) are skipped.
+fn apply_rows(cache: &mut Cache, rows: &[clusters::IndexedText]) {
+    for (id, cluster_id, category_id, title, body) in rows {
+        if *id <= cache.watermark {
+            continue;
+        }
+        cache.watermark = *id;
+        if cache.ahead.remove(id) {
+            continue;
+        }
+        cache
+            .index
+            .add_incident(*cluster_id, *category_id, title, body);
+    }
+    let watermark = cache.watermark;
+    cache.ahead.retain(|&id| id > watermark);
 }
 
 pub fn current_version(conn: &mut DbConn) -> AppResult<i64> {

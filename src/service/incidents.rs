@@ -4,7 +4,7 @@ use super::accounts::Actor;
 use super::catalog::Catalog;
 use super::clusters::{self, Suggestion};
 use super::grouping::GroupingCache;
-use super::{organisation, snapshot};
+use super::{filing_queue, organisation, snapshot};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::clusters as db_clusters;
 use crate::db::incidents::{self, IncidentFilter, IncidentRow, NewIncident};
@@ -80,15 +80,36 @@ fn resolve_department(
     }
 }
 
-/// File an incident. The reporter's department is used when none is given.
+/// A filing that passed validation and was matched against the clusters, ready for the
+/// writer. Everything here was worked out in the request, off the write lock.
+#[derive(Debug, Clone)]
+pub struct PreparedFiling {
+    pub actor: Actor,
+    pub title: String,
+    pub body: String,
+    pub category_id: i64,
+    pub category_slug: String,
+    /// UTC, truncated to microseconds.
+    pub occurred: chrono::NaiveDateTime,
+    pub tags: Vec<String>,
+    pub external_ref: Option<String>,
+    pub search: String,
+    /// The given department, else the reporter's.
+    pub department_id: Option<i64>,
+    pub counterpart_id: Option<i64>,
+    pub placement: clusters::Placement,
+}
+
+/// Validate a filing and place it (rules, then similarity): every read a filing needs,
+/// and no write. The reporter's department is used when none is given.
 #[tracing::instrument(skip(conn, grouping, raw), fields(actor = %actor.login))]
-pub fn file(
+pub fn prepare(
     conn: &mut DbConn,
     grouping: &GroupingCache,
     actor: &Actor,
     raw: &RawIncident,
     now: DateTime<Utc>,
-) -> AppResult<Filed> {
+) -> AppResult<PreparedFiling> {
     let tz = organisation::timezone(conn)?;
     let mut errors = FieldErrors::new();
     let title = errors.check("title", input::required_text(&raw.title, TITLE_MAX));
@@ -118,8 +139,6 @@ pub fn file(
     }
     let body = body.unwrap_or_default();
     let occurred = db::truncate_micros(occurred.naive_utc());
-    let stamp = LocalStamp::of(occurred.and_utc(), tz);
-    let week = stamp.week.to_string();
     let tag_text = tags.join(", ");
     let search = input::search_fold(&[
         &title,
@@ -130,40 +149,134 @@ pub fn file(
     // Matching reads the in-process index outside the write transaction.
     grouping.refresh(conn)?;
     let placement = clusters::place(conn, grouping, category.id, &title, &body, &search)?;
-    let terms = placement.terms.join(", ");
-    let written = db::now();
-    let department_id = department.or(actor.department_id);
-    let mut new = NewIncident {
-        title: &title,
-        body: &body,
-        category_id: category.id,
-        reporter_id: actor.id,
-        department_id,
+    Ok(PreparedFiling {
+        department_id: department.or(actor.department_id),
         counterpart_id: counterpart,
-        occurred_at: occurred,
-        local_date: stamp.date,
-        week_key: &week,
-        iso_weekday: stamp.weekday as i32,
-        local_hour: stamp.hour as i32,
-        tags: &tag_text,
-        external_ref: external_ref.as_deref(),
-        status: "open",
-        search_text: &search,
-        created_at: written,
-        updated_at: written,
-        cluster_id: None,
-        join_reason: Some(placement.reason),
-        join_score: placement.score,
-        join_terms: Some(terms.as_str()).filter(|t| !t.is_empty()),
-    };
-    let (id, cluster_id) = crate::db::write_transaction(conn, |conn| {
-        let cluster_id =
-            clusters::cluster_for_new_incident(conn, actor, &placement, category.id, &title)?;
-        new.cluster_id = Some(cluster_id);
-        let id = incidents::insert(conn, &new, &tags)?;
-        db_clusters::add_to_count(conn, cluster_id, 1, Some(occurred))?;
-        let facts = incidents::facts(conn, id)?.ok_or(AppError::NotFound)?;
-        rollups::apply(conn, &facts, 1)?;
+        actor: actor.clone(),
+        title,
+        body,
+        category_id: category.id,
+        category_slug: category.slug,
+        occurred,
+        tags,
+        external_ref,
+        search,
+        placement,
+    })
+}
+
+/// File an incident on this connection, in a transaction of its own (the server files
+/// through `filing_queue::FilingQueue`, which writes many filings per transaction).
+pub fn file(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    actor: &Actor,
+    raw: &RawIncident,
+    now: DateTime<Utc>,
+) -> AppResult<Filed> {
+    let prepared = prepare(conn, grouping, actor, raw, now)?;
+    let mut filed = filing_queue::write_one(conn, grouping, &prepared)?;
+    Ok(filed.remove(0))
+}
+
+/// Write a batch of prepared filings; call inside a transaction. The organisation's
+/// time zone and the departments are read once per batch. A filing whose placement was
+/// "new" is matched again against the index, which by then holds the batch's earlier
+/// filings, so that two similar incidents of one batch do not start two clusters.
+pub fn write_batch(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    batch: &[&PreparedFiling],
+) -> AppResult<Vec<Filed>> {
+    use rustc_hash::FxHashMap;
+    use std::collections::BTreeMap;
+    let tz = organisation::timezone(conn)?;
+    let departments: FxHashMap<i64, String> = catalog::departments(conn)?
+        .into_iter()
+        .map(|d| (d.id, d.slug))
+        .collect();
+    // Placement cluster -> the live cluster it resolved to, for this transaction.
+    let mut live: FxHashMap<i64, i64> = FxHashMap::default();
+    let mut counts: BTreeMap<i64, (i32, chrono::NaiveDateTime)> = BTreeMap::new();
+    let mut all_facts = Vec::with_capacity(batch.len());
+    let mut out = Vec::with_capacity(batch.len());
+    for f in batch {
+        let actor = &f.actor;
+        let stamp = LocalStamp::of(f.occurred.and_utc(), tz);
+        let week = stamp.week.to_string();
+        let tag_text = f.tags.join(", ");
+        let mut placement = f.placement.clone();
+        if placement.cluster_id.is_none()
+            && let Some(best) = grouping
+                .best_matches(f.category_id, &f.title, &f.body, 1, &[])
+                .into_iter()
+                .next()
+            && best.score >= grouping.threshold
+        {
+            placement.cluster_id = Some(best.cluster_id);
+            placement.reason = "similar";
+            placement.score = Some(best.score);
+            placement.terms = best.matched_terms;
+        }
+        let cluster_id = match placement.cluster_id.and_then(|c| live.get(&c).copied()) {
+            Some(id) => id,
+            None => {
+                let id = clusters::cluster_for_new_incident(
+                    conn,
+                    actor,
+                    &placement,
+                    f.category_id,
+                    &f.title,
+                )?;
+                if placement.cluster_id == Some(id) {
+                    live.insert(id, id);
+                }
+                id
+            }
+        };
+        let terms = placement.terms.join(", ");
+        let written = db::now();
+        let new = NewIncident {
+            title: &f.title,
+            body: &f.body,
+            category_id: f.category_id,
+            reporter_id: actor.id,
+            department_id: f.department_id,
+            counterpart_id: f.counterpart_id,
+            occurred_at: f.occurred,
+            local_date: stamp.date,
+            week_key: &week,
+            iso_weekday: stamp.weekday as i32,
+            local_hour: stamp.hour as i32,
+            tags: &tag_text,
+            external_ref: f.external_ref.as_deref(),
+            status: "open",
+            search_text: &f.search,
+            created_at: written,
+            updated_at: written,
+            cluster_id: Some(cluster_id),
+            join_reason: Some(placement.reason),
+            join_score: placement.score,
+            join_terms: Some(terms.as_str()).filter(|t| !t.is_empty()),
+        };
+        let id = incidents::insert(conn, &new, &f.tags)?;
+        let count = counts.entry(cluster_id).or_insert((0, f.occurred));
+        count.0 += 1;
+        count.1 = count.1.max(f.occurred);
+        let mut tags = f.tags.clone();
+        tags.sort();
+        all_facts.push(rollups::Facts {
+            cluster_id: Some(cluster_id),
+            category_id: f.category_id,
+            week,
+            hour: stamp.hour as i32,
+            weekday: stamp.weekday as i32,
+            department: f.department_id.and_then(|d| departments.get(&d).cloned()),
+            counterpart: f.counterpart_id.and_then(|d| departments.get(&d).cloned()),
+            reporter: actor.login.clone(),
+            tags,
+            external_ref: f.external_ref.clone(),
+        });
         audit::record(
             conn,
             &NewAuditEvent {
@@ -173,33 +286,37 @@ pub fn file(
                 action: "filed",
                 before_json: None,
                 after_json: snapshot(&IncidentSnapshot {
-                    title: &title,
-                    body: &body,
-                    category: &category.slug,
+                    title: &f.title,
+                    body: &f.body,
+                    category: &f.category_slug,
                     status: "open",
                     handled_note: None,
                 }),
                 at: written,
             },
         )?;
-        Ok::<_, AppError>((id, cluster_id))
-    })?;
-    // The new incident joins the index through the same path as other processes' ones.
-    grouping.refresh(conn)?;
-    let joined = placement.cluster_id.is_some();
-    let suggestions = placement
-        .suggestions
-        .into_iter()
-        .filter(|s| !joined || s.cluster_id != cluster_id)
-        .collect();
-    Ok(Filed {
-        id,
-        week: stamp.week,
-        local_hour: stamp.hour,
-        cluster_id: Some(cluster_id),
-        joined,
-        suggestions,
-    })
+        // Later filings of this batch (and other requests) match against it at once.
+        grouping.add_written(id, cluster_id, f.category_id, &f.title, &f.body);
+        let joined = placement.cluster_id.is_some();
+        let suggestions = placement
+            .suggestions
+            .into_iter()
+            .filter(|s| !joined || s.cluster_id != cluster_id)
+            .collect();
+        out.push(Filed {
+            id,
+            week: stamp.week,
+            local_hour: stamp.hour,
+            cluster_id: Some(cluster_id),
+            joined,
+            suggestions,
+        });
+    }
+    for (cluster_id, (n, last)) in counts {
+        db_clusters::add_to_count(conn, cluster_id, n, Some(last))?;
+    }
+    rollups::apply_many(conn, &all_facts, 1)?;
+    Ok(out)
 }
 
 /// An incident as pages and the API show it.

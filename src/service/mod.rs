@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod clusters;
 pub mod demo;
 pub mod effects;
+pub mod filing_queue;
 pub mod grouping;
 pub mod incidents;
 pub mod ladder;

@@ -103,11 +103,7 @@ async fn file(
 ) -> AppResult<HttpResponse> {
     let actor = user.actor.clone();
     let raw = form.raw.clone();
-    let grouping = state.grouping.clone();
-    let filed = service::run(&state.pool, move |conn| {
-        service::incidents::file(conn, &grouping, &actor, &raw, chrono::Utc::now())
-    })
-    .await;
+    let filed = state.filing.file(&state.pool, actor, raw).await;
     match filed {
         Ok(f) => Ok(see_other(&format!("/incidents/{}?filed=1", f.id))),
         Err(AppError::Invalid(errors)) => {

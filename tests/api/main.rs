@@ -12,5 +12,6 @@ mod hostile;
 mod incidents;
 mod ladder;
 mod ladder_pages;
+mod load;
 mod setup;
 mod time;
