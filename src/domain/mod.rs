@@ -1,5 +1,6 @@
 //! Pure logic: no actix, no diesel. Plain values in, plain values out.
 
+pub mod comparison;
 pub mod drivers;
 pub mod effect;
 pub mod grouping;
