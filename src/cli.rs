@@ -35,6 +35,18 @@ pub enum Command {
     Token(TokenCommand),
     /// Copy the whole SQLite database, online, to FILE.
     Backup { file: String },
+    /// Check or rebuild the weekly rollups.
+    #[command(subcommand)]
+    Rollups(RollupsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RollupsCommand {
+    /// Recompute the rollups from the raw incidents and print every difference from the
+    /// stored ones (nothing is changed); exits with status 1 if there is any.
+    Verify,
+    /// Recompute every rollup from the raw incidents and store it.
+    Rebuild,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +163,26 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let token =
                 service::tokens::create(&mut conn, None, user.id, &label).map_err(describe)?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Rollups(RollupsCommand::Verify) => {
+            let mut conn = open(&cli.database_url)?;
+            let differences = db::rollups::verify(&mut conn).map_err(|e| e.to_string())?;
+            for d in &differences {
+                println!("{d}");
+            }
+            if differences.is_empty() {
+                println!("rollups equal the incidents");
+                Ok(())
+            } else {
+                Err(format!("{} rollup counts differ", differences.len()))
+            }
+        }
+        Command::Rollups(RollupsCommand::Rebuild) => {
+            let mut conn = open(&cli.database_url)?;
+            diesel::Connection::transaction(&mut conn, |c| db::rollups::rebuild_all(c))
+                .map_err(|e| e.to_string())?;
+            println!("rollups rebuilt");
             Ok(())
         }
         Command::Backup { file } => {

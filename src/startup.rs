@@ -27,6 +27,8 @@ pub struct AppState {
     pub pool: Pool,
     /// The matcher's index: a cache of the database, refreshed from it.
     pub grouping: Arc<GroupingCache>,
+    /// The weekly review's figures: a cache validated against the rollups' version.
+    pub review: Arc<service::review::ReviewCache>,
     users_exist: AtomicBool,
 }
 
@@ -35,6 +37,7 @@ impl AppState {
         Self {
             pool,
             grouping,
+            review: Arc::default(),
             users_exist: AtomicBool::new(false),
         }
     }

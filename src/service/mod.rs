@@ -4,9 +4,11 @@
 pub mod accounts;
 pub mod catalog;
 pub mod clusters;
+pub mod drivers;
 pub mod grouping;
 pub mod incidents;
 pub mod organisation;
+pub mod review;
 pub mod tokens;
 
 use crate::db::{DbConn, Pool};

@@ -92,6 +92,7 @@ struct ShowPage {
     tz: Tz,
     errors: FieldErrors,
     max_week: i32,
+    drivers: Option<super::drivers::DriversPanel>,
 }
 
 impl ShowPage {
@@ -143,8 +144,10 @@ async fn show_page(
     id: i64,
     errors: FieldErrors,
     status: StatusCode,
+    week: super::DriversQuery,
 ) -> AppResult<HttpResponse> {
     let loaded = service::run(&state.pool, move |conn| {
+        let drivers = week.load(conn, id)?;
         let view = service::clusters::view(conn, id)?;
         if let Some(into) = view.cluster.merged_into {
             return Ok(Err(into));
@@ -167,6 +170,7 @@ async fn show_page(
             rules,
             Catalog::load(conn)?,
             organisation::timezone(conn)?,
+            drivers,
         )))
     })
     .await?;
@@ -178,8 +182,9 @@ async fn show_page(
                 format!("/clusters/{into}"),
             ))
             .finish()),
-        Ok((view, incidents, timeline, siblings, rules, catalog, tz)) => {
+        Ok((view, incidents, timeline, siblings, rules, catalog, tz, drivers)) => {
             let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
+            let drivers = drivers.map(|d| super::drivers::panel(&user.page, &d));
             render(
                 status,
                 &ShowPage {
@@ -193,6 +198,7 @@ async fn show_page(
                     tz,
                     errors,
                     max_week,
+                    drivers,
                 },
             )
         }
@@ -203,6 +209,7 @@ async fn show(
     state: web::Data<AppState>,
     user: Signed,
     path: web::Path<i64>,
+    week: web::Query<super::DriversQuery>,
 ) -> AppResult<HttpResponse> {
     show_page(
         &state,
@@ -210,6 +217,7 @@ async fn show(
         path.into_inner(),
         FieldErrors::new(),
         StatusCode::OK,
+        week.into_inner(),
     )
     .await
 }
@@ -224,7 +232,15 @@ async fn after(
     match result {
         Ok(location) => Ok(see_other(&location)),
         Err(AppError::Invalid(errors)) => {
-            show_page(state, user, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            show_page(
+                state,
+                user,
+                id,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Default::default(),
+            )
+            .await
         }
         Err(e) => Err(e),
     }

@@ -4,9 +4,12 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod charts;
 pub mod clusters;
+pub mod drivers;
 pub mod format;
 pub mod incidents;
+pub mod review;
 pub mod session;
 
 use crate::error::{AppError, AppResult};
@@ -21,8 +24,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(incidents::routes)
         .configure(clusters::routes)
         .configure(account::routes)
-        .configure(admin::routes);
+        .configure(admin::routes)
+        .configure(review::routes);
 }
+
+pub use drivers::DriversQuery;
 
 async fn home(_user: session::Signed) -> HttpResponse {
     see_other("/incidents")

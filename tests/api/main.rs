@@ -5,5 +5,6 @@ mod api_incidents;
 mod clusters;
 mod helpers;
 mod incidents;
+mod review;
 mod setup;
 mod time;
