@@ -27,7 +27,7 @@ SEEDED=$(($(date +%s) - START))
 
 RUST_LOG=warn "$BIN/rungs" serve --database-url "$URL" --bind "127.0.0.1:$PORT" --workers 2 >"$WORK/serve.log" 2>&1 &
 SERVER=$!
-RUST_LOG=warn "$BIN/examples/trivial" "127.0.0.1:$TPORT" >/dev/null 2>&1 &
+RUST_LOG=warn "$BIN/examples/trivial" "127.0.0.1:$TPORT" "$URL" >/dev/null 2>&1 &
 TRIVIAL=$!
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && curl -sf "http://127.0.0.1:$TPORT/bench/trivial" >/dev/null 2>&1 && break
@@ -59,5 +59,6 @@ measure() { # name url header
 }
 echo "<!-- seeded in ${SEEDED}s; first review page (cache cold) ${COLD}s; week $WEEK, busiest cluster $CLUSTER -->"
 measure "trivial askama, 50 rows" "http://127.0.0.1:$TPORT/bench/trivial" "X-Bench: 1"
+measure "trivial askama, 50 rows, signed in" "http://127.0.0.1:$TPORT/bench/signed" "Cookie: $COOKIE"
 measure "weekly review /review" "$REVIEW" "Cookie: $COOKIE"
 measure "drivers of the busiest cluster (API)" "$DRIVERS" "Authorization: Bearer $TOKEN"

@@ -2,7 +2,11 @@
 //! actix-web with the same middleware as rungs (headers, compression, tracing), and no
 //! database. Never part of the product.
 //!
-//! cargo run --release --example trivial -- 127.0.0.1:8091
+//! cargo run --release --example trivial -- 127.0.0.1:8091 [DATABASE_URL]
+//!
+//! With a database, `/bench/signed` serves the same table behind rungs's own session
+//! middleware and `Signed` extractor (one database read of the signed-in person), the
+//! fixed cost of any signed-in page.
 
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -27,6 +31,10 @@ struct Trivial {
     rows: Vec<Row>,
 }
 
+async fn signed(_user: rungs::web::session::Signed) -> HttpResponse {
+    page().await
+}
+
 async fn page() -> HttpResponse {
     let page = Trivial {
         title: "Fifty rows",
@@ -49,16 +57,39 @@ async fn page() -> HttpResponse {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
+    use actix_session::SessionMiddleware;
+    use actix_session::config::CookieContentSecurity;
+    use actix_session::storage::CookieSessionStore;
     let bind = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:8091".into());
-    HttpServer::new(|| {
+    let url = std::env::args().nth(2).unwrap_or_else(|| "rungs.db".into());
+    let url = rungs::db::DatabaseUrl::parse(&url).map_err(std::io::Error::other)?;
+    let pool = rungs::db::connect(&url, 16).map_err(std::io::Error::other)?;
+    let key = {
+        let mut conn = pool.get().map_err(std::io::Error::other)?;
+        rungs::service::organisation::session_key(&mut conn).map_err(std::io::Error::other)?
+    };
+    let key = actix_web::cookie::Key::from(&key);
+    let grouping = std::sync::Arc::new(rungs::service::grouping::GroupingCache::new(0.5));
+    let state = web::Data::new(rungs::startup::AppState::new(pool, grouping));
+    HttpServer::new(move || {
         App::new()
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(
+                SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                    .cookie_name("rungs_session".into())
+                    .cookie_secure(false)
+                    .cookie_content_security(CookieContentSecurity::Signed)
+                    .build(),
+            )
             .wrap(Compress::default())
             .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(state.clone())
             .route("/bench/trivial", web::get().to(page))
+            .route("/bench/signed", web::get().to(signed))
     })
+    .workers(2)
     .bind(bind)?
     .run()
     .await

@@ -72,7 +72,7 @@ fn cluster_json(row: &ReviewRow, catalog: &Catalog) -> Value {
             "rung": row.cluster.rung,
             "state": row.cluster.state,
             "confirmed": row.cluster.confirmed,
-            "owner": row.owner,
+            "owner": row.cluster.owner,
             "distinct_refs": row.line.distinct_refs,
             "series": row.line.series,
         }),

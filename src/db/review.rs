@@ -3,7 +3,6 @@
 
 use super::DbConn;
 use super::schema::{category_weeks, cluster_week_values, cluster_weeks, clusters, users};
-use crate::db::clusters::ClusterRow;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use std::collections::HashSet;
@@ -127,20 +126,65 @@ pub fn one_cluster_values(
         .load(conn)
 }
 
+/// What a review row shows of a cluster, as it is now (no timestamps: parsing them is
+/// most of the cost of reading a full `ClusterRow`).
+#[derive(Debug, Clone, Queryable)]
+pub struct ShownCluster {
+    pub id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub state: String,
+    pub rung: i32,
+    pub confirmed: bool,
+    pub dismissed: bool,
+    pub merged_into: Option<i64>,
+    /// The owner's login.
+    pub owner: Option<String>,
+}
+
 /// The clusters `ids` as they are now, with their owner's login.
-pub fn clusters_with_owner(
-    conn: &mut DbConn,
-    ids: &[i64],
-) -> QueryResult<Vec<(ClusterRow, Option<String>)>> {
+pub fn shown_clusters(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ShownCluster>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         out.extend(
             clusters::table
                 .left_join(users::table.on(clusters::owner_id.eq(users::id.nullable())))
                 .filter(clusters::id.eq_any(chunk))
-                .select((ClusterRow::as_select(), users::login.nullable()))
-                .load::<(ClusterRow, Option<String>)>(conn)?,
+                .select((
+                    clusters::id,
+                    clusters::category_id,
+                    clusters::title,
+                    clusters::state,
+                    clusters::rung,
+                    clusters::confirmed,
+                    clusters::dismissed,
+                    clusters::merged_into,
+                    users::login.nullable(),
+                ))
+                .load::<ShownCluster>(conn)?,
         );
     }
     Ok(out)
+}
+
+/// Several settings in one read.
+pub fn settings(conn: &mut DbConn, keys: &[&str]) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::settings;
+    settings::table
+        .filter(settings::key.eq_any(keys))
+        .select((settings::key, settings::value))
+        .load(conn)
+}
+
+/// The settings row counting changes to clusters (see the 000003_review migration): the
+/// review's rendered tables are cached under it.
+pub const CLUSTERS_VERSION_KEY: &str = "clusters_version";
+
+/// Count one more change of a cluster; call inside the change's transaction.
+pub fn bump_clusters_version(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = '{CLUSTERS_VERSION_KEY}'"
+    ))
+    .execute(conn)?;
+    Ok(())
 }

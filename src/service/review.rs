@@ -12,8 +12,8 @@
 //! transaction of every change they depend on), so a page view costs one indexed read
 //! to validate the cache plus the rows it shows.
 
-use crate::db::clusters::ClusterRow;
-use crate::db::{DbConn, clusters as db_clusters, review as q, rollups};
+use crate::db::review::ShownCluster;
+use crate::db::{DbConn, clusters as db_clusters, review as q, rollups, settings};
 use crate::domain::comparison::{BASELINE_WEEKS, Comparison, Counts, SERIES_WEEKS};
 use crate::domain::week::WeekKey;
 use crate::error::AppResult;
@@ -56,13 +56,18 @@ pub struct WeekFigures {
 }
 
 /// The rollups' version and the grouping version a week's figures were computed at.
-type Versions = (i64, i64);
+pub type Versions = (i64, i64);
 
 /// Weeks computed by this process, each under the versions it was computed at.
 #[derive(Default)]
 pub struct ReviewCache {
     weeks: Mutex<Vec<(WeekKey, Versions, Arc<WeekFigures>)>>,
+    /// Rendered review tables, by a key that names everything they depend on.
+    pages: Mutex<HashMap<String, Arc<String>>>,
 }
+
+/// Rendered tables kept at most (weeks × filters × pages × languages in use).
+const CACHED_PAGES: usize = 64;
 
 /// A few weeks are looked at at once (this one, last one, the week picker's neighbours).
 const CACHED_WEEKS: usize = 8;
@@ -80,6 +85,20 @@ impl ReviewCache {
             .map(|(_, _, f)| f.clone())
     }
 
+    /// A rendered table; `key` must include every version it depends on.
+    pub fn page(&self, key: &str) -> Option<Arc<String>> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        pages.get(key).cloned()
+    }
+
+    pub fn put_page(&self, key: String, html: Arc<String>) {
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() >= CACHED_PAGES {
+            pages.clear();
+        }
+        pages.insert(key, html);
+    }
+
     fn put(&self, week: WeekKey, version: Versions, figures: Arc<WeekFigures>) {
         let mut weeks = self.weeks.lock().unwrap_or_else(|e| e.into_inner());
         weeks.retain(|(w, v, _)| *w != week && *v == version);
@@ -90,13 +109,56 @@ impl ReviewCache {
     }
 }
 
+/// What a review reads before anything else: the versions its cache depends on and
+/// the organisation's time zone, in one query.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    pub versions: Versions,
+    /// Changes to clusters themselves (titles, states, rungs, owners, triage).
+    pub clusters_version: i64,
+    pub tz: chrono_tz::Tz,
+}
+
+pub fn context(conn: &mut DbConn) -> AppResult<Context> {
+    let keys = [
+        rollups::VERSION_KEY,
+        grouping::VERSION_KEY,
+        q::CLUSTERS_VERSION_KEY,
+        settings::TIMEZONE,
+    ];
+    let mut ctx = Context {
+        versions: (0, 0),
+        clusters_version: 0,
+        tz: chrono_tz::UTC,
+    };
+    for (key, value) in q::settings(conn, &keys)? {
+        match key.as_str() {
+            k if k == rollups::VERSION_KEY => ctx.versions.0 = value.parse().unwrap_or(0),
+            k if k == grouping::VERSION_KEY => ctx.versions.1 = value.parse().unwrap_or(0),
+            k if k == q::CLUSTERS_VERSION_KEY => ctx.clusters_version = value.parse().unwrap_or(0),
+            _ => ctx.tz = crate::domain::week::parse_timezone(&value).unwrap_or(chrono_tz::UTC),
+        }
+    }
+    Ok(ctx)
+}
+
 /// The week's figures, from the cache while the rollups have not changed.
 pub fn figures(
     conn: &mut DbConn,
     cache: &ReviewCache,
     week: WeekKey,
 ) -> AppResult<Arc<WeekFigures>> {
-    let version = (rollups::version(conn)?, grouping::current_version(conn)?);
+    let version = context(conn)?.versions;
+    figures_at(conn, cache, week, version)
+}
+
+/// The week's figures when `version` was read (by `context`) at the start of the request.
+pub fn figures_at(
+    conn: &mut DbConn,
+    cache: &ReviewCache,
+    week: WeekKey,
+    version: Versions,
+) -> AppResult<Arc<WeekFigures>> {
     if let Some(hit) = cache.get(week, version) {
         return Ok(hit);
     }
@@ -260,8 +322,7 @@ fn compute(conn: &mut DbConn, week: WeekKey) -> AppResult<WeekFigures> {
 #[derive(Debug, Clone)]
 pub struct ReviewRow {
     pub line: ClusterLine,
-    pub cluster: ClusterRow,
-    pub owner: Option<String>,
+    pub cluster: ShownCluster,
     /// Resolved once, and incidents came back.
     pub regressed: bool,
 }
@@ -286,14 +347,14 @@ impl ReviewRow {
 /// Attach each line's cluster as it is now.
 pub fn rows(conn: &mut DbConn, lines: &[&ClusterLine]) -> AppResult<Vec<ReviewRow>> {
     let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
-    let mut found: HashMap<i64, (ClusterRow, Option<String>)> = q::clusters_with_owner(conn, &ids)?
+    let mut found: HashMap<i64, ShownCluster> = q::shown_clusters(conn, &ids)?
         .into_iter()
-        .map(|(c, o)| (c.id, (c, o)))
+        .map(|c| (c.id, c))
         .collect();
     Ok(lines
         .iter()
         .filter_map(|line| {
-            let (cluster, owner) = found.remove(&line.id)?;
+            let cluster = found.remove(&line.id)?;
             // A dismissal or merge since the figures were cached leaves the row out.
             if cluster.dismissed || cluster.merged_into.is_some() {
                 return None;
@@ -302,7 +363,6 @@ pub fn rows(conn: &mut DbConn, lines: &[&ClusterLine]) -> AppResult<Vec<ReviewRo
                 regressed: cluster.state == "regressed" && line.cmp.this_week > 0,
                 line: (*line).clone(),
                 cluster,
-                owner,
             })
         })
         .collect())
@@ -348,12 +408,20 @@ pub fn triage_size(conn: &mut DbConn) -> AppResult<i64> {
 /// time zone when none is given.
 pub fn week_or_default(conn: &mut DbConn, raw: Option<&str>) -> AppResult<WeekKey> {
     match raw.map(str::trim).filter(|w| !w.is_empty()) {
+        Some(_) => week_in(raw, chrono_tz::UTC),
+        None => week_in(None, super::organisation::timezone(conn)?),
+    }
+}
+
+/// `week_or_default` with the time zone already read.
+pub fn week_in(raw: Option<&str>, tz: chrono_tz::Tz) -> AppResult<WeekKey> {
+    match raw.map(str::trim).filter(|w| !w.is_empty()) {
         Some(w) => w
             .parse()
             .map_err(|_| crate::error::AppError::field("week", "review.bad_week")),
         None => Ok(crate::domain::week::last_complete_week(
             chrono::Utc::now(),
-            super::organisation::timezone(conn)?,
+            tz,
         )),
     }
 }

@@ -1,16 +1,16 @@
 //! The weekly review page (/review?week=), for leads and admins.
 
-use super::charts::{fmt_count, sparkline};
+use super::charts::{fmt_count, fmt_p, sparkline};
 use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::domain::comparison::{Comparison, Reading};
 use crate::domain::role::Role;
 use crate::domain::week::current_week;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
+use crate::service;
 use crate::service::catalog::Catalog;
 use crate::service::review::{self, ReviewFilter, ReviewRow};
-use crate::service::{self, organisation};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -74,6 +74,16 @@ pub struct TotalView {
 struct ReviewPage {
     page: PageCtx,
     week: String,
+    content: std::sync::Arc<String>,
+}
+
+/// The review's body: language, week, filters and data only (no session), so that it can
+/// be cached and shared by every lead reading the same week.
+#[derive(Template)]
+#[template(path = "review/table.html")]
+struct ReviewTable {
+    page: PageCtx,
+    week: String,
     previous: String,
     next: Option<String>,
     current: String,
@@ -90,7 +100,7 @@ struct ReviewPage {
     triage: i64,
 }
 
-impl ReviewPage {
+impl ReviewTable {
     fn category_label(&self, slug: &str) -> String {
         self.catalog
             .categories
@@ -126,7 +136,7 @@ fn localised(lang: Lang, en: &str, zh: &str) -> String {
 pub fn change_text(page: &PageCtx, c: &Comparison) -> String {
     let sign = if c.delta > 0 { "+" } else { "" };
     match c.percent {
-        Some(p) => format!("{sign}{} ({sign}{:.0}%)", c.delta, p),
+        Some(p) => format!("{sign}{} ({sign}{}%)", c.delta, p.round() as i64),
         None if c.delta != 0 => format!("{sign}{} ({})", c.delta, page.t("review.from_zero")),
         None => "0".into(),
     }
@@ -141,13 +151,14 @@ pub fn reading_text(page: &PageCtx, r: &Reading) -> String {
     }
 }
 
-fn p_text(c: &Comparison) -> String {
-    let p = c.p_value.max(c.baseline_p_value);
-    if p < 0.001 {
-        "< 0.001".into()
-    } else {
-        format!("{p:.3}")
-    }
+/// The larger raw p-value and its adjusted value: "p 0.033 · adj. 0.412".
+fn p_text(page: &PageCtx, c: &Comparison) -> String {
+    format!(
+        "p {} · {} {}",
+        fmt_p(c.p_value.max(c.baseline_p_value)),
+        page.t("review.adjusted"),
+        fmt_p(c.q_value)
+    )
 }
 
 fn row_view(page: &PageCtx, catalog: &Catalog, row: ReviewRow) -> RowView {
@@ -177,13 +188,13 @@ fn row_view(page: &PageCtx, catalog: &Catalog, row: ReviewRow) -> RowView {
         change: change_text(page, c),
         reading: reading_text(page, &c.reading),
         reading_key: c.reading.key(),
-        p_value: p_text(c),
+        p_value: p_text(page, c),
         flags: row.flags(),
         spark: sparkline(&title, &row.line.series),
         refs: row.line.distinct_refs,
         rung: row.cluster.rung,
         state: row.cluster.state.clone(),
-        owner: row.owner.clone().unwrap_or_default(),
+        owner: row.cluster.owner.clone().unwrap_or_default(),
         confirmed: row.cluster.confirmed,
         stands_out: c.new || c.spike,
         title: row.cluster.title,
@@ -210,11 +221,29 @@ async fn review_page(
     user.actor.require(Role::Lead)?;
     let query = query.into_inner();
     let cache = state.review.clone();
-    let page = user.page;
+    // The table sees only the language: it is shared by everyone reading it.
+    let page = PageCtx {
+        lang: user.page.lang,
+        csrf: String::new(),
+        user: None,
+        path: String::new(),
+    };
     let page_no = query.page.unwrap_or(1).max(1);
-    let view = service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
-        let week = review::week_or_default(conn, query.week.as_deref())?;
+    let (week, content) = service::run(&state.pool, move |conn| {
+        let ctx = review::context(conn)?;
+        let week = review::week_in(query.week.as_deref(), ctx.tz)?;
+        let current = current_week(chrono::Utc::now(), ctx.tz);
+        let key = format!(
+            "{week}|{}|{}|{page_no}|{}|{:?}|{}|{current}",
+            query.category,
+            query.department,
+            page.lang.code(),
+            ctx.versions,
+            ctx.clusters_version
+        );
+        if let Some(html) = cache.page(&key) {
+            return Ok((week, html));
+        }
         let catalog = Catalog::load(conn)?;
         let filter = ReviewFilter {
             category_id: catalog
@@ -224,7 +253,7 @@ async fn review_page(
                 .map(|c| c.id),
             department: Some(query.department.clone()).filter(|d| !d.is_empty()),
         };
-        let figures = review::figures(conn, &cache, week)?;
+        let figures = review::figures_at(conn, &cache, week, ctx.versions)?;
         let lines = review::filtered(conn, &figures, &filter)?;
         let total_rows = lines.len();
         let shown: Vec<_> = lines
@@ -236,7 +265,6 @@ async fn review_page(
             .into_iter()
             .map(|r| row_view(&page, &catalog, r))
             .collect();
-        let current = current_week(chrono::Utc::now(), tz);
         let next = week.next();
         let categories = figures
             .categories
@@ -248,7 +276,7 @@ async fn review_page(
             })
             .collect();
         let team_name = page.t("review.team");
-        Ok(ReviewPage {
+        let table = ReviewTable {
             team: total_view(&page, team_name, &figures.team.series, &figures.team.cmp),
             categories,
             week: week.to_string(),
@@ -265,8 +293,15 @@ async fn review_page(
             category: query.category,
             department: query.department,
             page: page.clone(),
-        })
+        };
+        let html = std::sync::Arc::new(table.render().map_err(AppError::internal)?);
+        cache.put_page(key, html.clone());
+        Ok((week, html))
     })
     .await?;
-    ok(&view)
+    ok(&ReviewPage {
+        page: user.page,
+        week: week.to_string(),
+        content,
+    })
 }

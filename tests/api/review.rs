@@ -384,5 +384,21 @@ async fn the_week_follows_the_organisations_time_zone() {
             .find(|x| x["dimension"] == "hour")
             .unwrap();
         assert_eq!(hour["value"], "1");
+
+        // A rollup that disagrees with the incidents is reported, and the command fails.
+        use diesel::RunQueryDsl;
+        diesel::sql_query("UPDATE cluster_weeks SET incidents = incidents + 1")
+            .execute(&mut app.conn())
+            .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rungs"))
+            .args(["rollups", "verify", "--database-url", &app.database_url])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            printed.contains("2026-W48: stored Some(2), recomputed Some(1)"),
+            "{printed}"
+        );
     }
 }
