@@ -118,13 +118,10 @@ async fn drivers(
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
     let baseline = Baseline::parse(&query.baseline)
         .ok_or_else(|| AppError::field("baseline", "review.bad_baseline"))?;
+    let cache = state.review.clone();
     let found = service::run(&state.pool, move |conn| {
         let week = review::week_or_default(conn, query.week.as_deref())?;
-        match crate::db::clusters::find(conn, id)? {
-            None => Err(AppError::NotFound),
-            Some(c) if c.merged_into.is_some() => Ok(Err(c.merged_into.unwrap_or(id))),
-            Some(_) => Ok(Ok(service::drivers::view(conn, id, week, baseline)?)),
-        }
+        service::drivers::view_cached(conn, &cache, id, week, baseline)
     })
     .await?;
     match found {

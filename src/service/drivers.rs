@@ -2,15 +2,17 @@
 //! department, counterpart, reporter and tag against last week or the eight-week mean,
 //! ranked by Adtributor (`domain::drivers`).
 
+use super::review::ReviewCache;
 use crate::db::{DbConn, review as q, rollups};
 use crate::domain::comparison::BASELINE_WEEKS;
 use crate::domain::drivers::{self, DimensionCounts, Driver, Headline, ValueCounts};
 use crate::domain::week::WeekKey;
 use crate::error::{AppError, AppResult};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What this week is compared with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Baseline {
     #[default]
@@ -67,6 +69,31 @@ pub struct DriversView {
     pub hours: Vec<(f64, f64)>,
     /// (this week, baseline) per ISO weekday, Monday first.
     pub weekdays: Vec<(f64, f64)>,
+}
+
+/// A cluster's drivers, or the cluster it was merged into; cached under the rollups' and
+/// the grouping version (drivers read nothing else), so a repeated view costs one read.
+pub fn view_cached(
+    conn: &mut DbConn,
+    cache: &ReviewCache,
+    cluster_id: i64,
+    week: WeekKey,
+    baseline: Baseline,
+) -> AppResult<Result<Arc<DriversView>, i64>> {
+    let versions = super::review::context(conn)?.versions;
+    let key = (cluster_id, week, baseline);
+    if let Some(hit) = cache.drivers(&key, versions) {
+        return Ok(hit);
+    }
+    let found = match crate::db::clusters::find(conn, cluster_id)? {
+        None => return Err(AppError::NotFound),
+        Some(c) => match c.merged_into {
+            Some(into) => Err(into),
+            None => Ok(Arc::new(view(conn, cluster_id, week, baseline)?)),
+        },
+    };
+    cache.put_drivers(key, versions, found.clone());
+    Ok(found)
 }
 
 pub fn view(

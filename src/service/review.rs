@@ -64,7 +64,15 @@ pub struct ReviewCache {
     weeks: Mutex<Vec<(WeekKey, Versions, Arc<WeekFigures>)>>,
     /// Rendered review tables, by a key that names everything they depend on.
     pages: Mutex<HashMap<String, Arc<String>>>,
+    drivers: Mutex<HashMap<DriversKey, (Versions, DriversFound)>>,
 }
+
+type DriversKey = (i64, WeekKey, crate::service::drivers::Baseline);
+/// A cluster's drivers, or the id it was merged into.
+type DriversFound = Result<Arc<crate::service::drivers::DriversView>, i64>;
+
+/// Drivers kept at most (clusters × weeks × baselines looked at).
+const CACHED_DRIVERS: usize = 1024;
 
 /// Rendered tables kept at most (weeks × filters × pages × languages in use).
 const CACHED_PAGES: usize = 64;
@@ -89,6 +97,25 @@ impl ReviewCache {
     pub fn page(&self, key: &str) -> Option<Arc<String>> {
         let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         pages.get(key).cloned()
+    }
+
+    pub(crate) fn drivers(&self, key: &DriversKey, version: Versions) -> Option<DriversFound> {
+        let drivers = self.drivers.lock().unwrap_or_else(|e| e.into_inner());
+        match drivers.get(key) {
+            Some((v, found)) if *v == version => Some(found.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn put_drivers(&self, key: DriversKey, version: Versions, found: DriversFound) {
+        let mut drivers = self.drivers.lock().unwrap_or_else(|e| e.into_inner());
+        if drivers.len() >= CACHED_DRIVERS {
+            drivers.retain(|_, (v, _)| *v == version);
+            if drivers.len() >= CACHED_DRIVERS {
+                drivers.clear();
+            }
+        }
+        drivers.insert(key, (version, found));
     }
 
     pub fn put_page(&self, key: String, html: Arc<String>) {
