@@ -199,10 +199,12 @@ fn main() -> Result<(), String> {
             eprintln!("{written} incidents ({:.0?})", started.elapsed());
         }
     }
+    // Statistics first, or PostgreSQL plans the aggregate blind; one grouped pass, not
+    // a correlated subquery per cluster.
     conn.batch_execute(
-        "BEGIN; UPDATE clusters SET \
-         incident_count = (SELECT COUNT(*) FROM incidents i WHERE i.cluster_id = clusters.id), \
-         last_incident_at = (SELECT MAX(occurred_at) FROM incidents i WHERE i.cluster_id = clusters.id); COMMIT;",
+        "ANALYZE; BEGIN; UPDATE clusters SET incident_count = t.n, last_incident_at = t.last \
+         FROM (SELECT cluster_id, COUNT(*) AS n, MAX(occurred_at) AS last FROM incidents \
+         GROUP BY cluster_id) AS t WHERE t.cluster_id = clusters.id; COMMIT;",
     )
     .map_err(|e| e.to_string())?;
     eprintln!("rebuilding rollups ({:.0?})", started.elapsed());
