@@ -9,6 +9,7 @@ pub mod grouping;
 pub mod incidents;
 pub mod organisation;
 pub mod review;
+pub mod review_cache;
 pub mod tokens;
 
 use crate::db::{DbConn, Pool};

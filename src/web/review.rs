@@ -305,3 +305,40 @@ async fn review_page(
         content,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::Lang;
+
+    #[test]
+    fn the_review_speaks_both_languages() {
+        let keys = [
+            "review.title",
+            "review.too_few",
+            "review.unusual",
+            "review.within_noise",
+            "review.flag.spike",
+            "review.headline_hours",
+            "review.headline_values",
+            "review.weekday.7",
+            "review.dimension.counterpart",
+            "review.against.mean8",
+            "review.bad_week",
+        ];
+        for key in keys {
+            for lang in Lang::ALL {
+                assert_ne!(lang.t(key), key, "{key} in {}", lang.code());
+            }
+        }
+        let zh = Lang::Zh.t_with(
+            "review.headline_hours",
+            &[
+                ("share", "68"),
+                ("from", "12:00"),
+                ("to", "13:59"),
+                ("baseline", "上周"),
+            ],
+        );
+        assert_eq!(zh, "相对上周的上升中，68% 发生在 12:00 至 13:59 之间。");
+    }
+}

@@ -6,5 +6,6 @@ mod clusters;
 mod helpers;
 mod incidents;
 mod review;
+mod review_cache;
 mod setup;
 mod time;
