@@ -37,6 +37,18 @@ pub enum Command {
     Demo,
     /// Copy the whole SQLite database, online, to FILE.
     Backup { file: String },
+    /// Check or rebuild the weekly rollups.
+    #[command(subcommand)]
+    Rollups(RollupsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RollupsCommand {
+    /// Recompute the rollups from the raw incidents and print every difference from the
+    /// stored ones (nothing is changed); exits with status 1 if there is any.
+    Verify,
+    /// Recompute every rollup from the raw incidents and store it.
+    Rebuild,
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +180,26 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             for (login, password) in logins {
                 println!("  {login:<8} {password}");
             }
+            Ok(())
+        }
+        Command::Rollups(RollupsCommand::Verify) => {
+            let mut conn = open(&cli.database_url)?;
+            let differences = db::rollups::verify(&mut conn).map_err(|e| e.to_string())?;
+            for d in &differences {
+                println!("{d}");
+            }
+            if differences.is_empty() {
+                println!("rollups equal the incidents");
+                Ok(())
+            } else {
+                Err(format!("{} rollup counts differ", differences.len()))
+            }
+        }
+        Command::Rollups(RollupsCommand::Rebuild) => {
+            let mut conn = open(&cli.database_url)?;
+            db::write_transaction(&mut conn, db::rollups::rebuild_all)
+                .map_err(|e| e.to_string())?;
+            println!("rollups rebuilt");
             Ok(())
         }
         Command::Backup { file } => {

@@ -30,6 +30,8 @@ pub struct AppState {
     pub grouping: Arc<GroupingCache>,
     /// This process's filing writer (group commit).
     pub filing: FilingQueue,
+    /// The weekly review's figures: a cache validated against the rollups' version.
+    pub review: Arc<service::review::ReviewCache>,
     users_exist: AtomicBool,
 }
 
@@ -39,6 +41,7 @@ impl AppState {
             pool,
             grouping,
             filing,
+            review: Arc::default(),
             users_exist: AtomicBool::new(false),
         }
     }

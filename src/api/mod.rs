@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod clusters;
 pub mod incidents;
+pub mod review;
 
 use crate::error::{ApiError, AppError};
 use actix_web::{HttpRequest, web};
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(incidents::routes)
             .configure(clusters::routes)
             .configure(actions::routes)
+            .configure(review::routes)
             .default_service(web::to(not_found)),
     );
 }

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod catalog;
 pub mod clusters;
 pub mod incidents;
+pub mod review;
 pub mod rollups;
 pub mod schema;
 pub mod settings;

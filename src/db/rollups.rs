@@ -113,6 +113,9 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
             }
         };
     }
+    if !many.is_empty() {
+        bump_version(conn)?;
+    }
     for ((category_id, week), n) in categories {
         run!(UPSERT_CATEGORY_WEEK, BigInt => category_id, Text => week, Integer => n)?;
     }
@@ -127,6 +130,7 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
 
 /// Move every count of cluster `from` onto cluster `into` (a merge).
 pub fn move_cluster(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<()> {
+    bump_version(conn)?;
     let weeks = "INSERT INTO cluster_weeks (cluster_id, week_key, incidents) \
          SELECT ?, week_key, incidents FROM cluster_weeks WHERE cluster_id = ? \
          ON CONFLICT (cluster_id, week_key) DO UPDATE SET incidents = cluster_weeks.incidents + excluded.incidents";
@@ -183,7 +187,28 @@ pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<()> {
         value(REF, "i.external_ref", "", " AND i.external_ref IS NOT NULL"),
     ]
     .concat();
+    bump_version(conn)?;
     conn.batch_execute(&sql)
+}
+
+/// The settings row that counts changes of the rollups (see the 000003_review migration).
+pub const VERSION_KEY: &str = "rollups_version";
+
+/// Count one more change; call inside the change's transaction. The row lock orders
+/// concurrent writers, so a reader never sees a version whose change is still to come.
+fn bump_version(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = '{VERSION_KEY}'"
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// How many times the rollups have changed (a cache key for weekly figures).
+pub fn version(conn: &mut DbConn) -> QueryResult<i64> {
+    Ok(super::settings::get(conn, VERSION_KEY)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
 }
 
 type Snapshot = BTreeMap<String, i32>;

@@ -1,6 +1,7 @@
 //! Pure logic: no actix, no diesel. Plain values in, plain values out.
 
 pub mod coach;
+pub mod comparison;
 pub mod drivers;
 pub mod effect;
 pub mod grouping;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod clusters;
 pub mod demo;
+pub mod drivers;
 pub mod effects;
 pub mod filing_queue;
 pub mod grouping;
@@ -12,6 +13,8 @@ pub mod incidents;
 pub mod ladder;
 pub mod organisation;
 pub mod retro;
+pub mod review;
+pub mod review_cache;
 pub mod tokens;
 
 use crate::db::{DbConn, Pool};

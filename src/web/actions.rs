@@ -204,7 +204,16 @@ async fn rejected(
     typed: HashMap<String, String>,
 ) -> AppResult<HttpResponse> {
     let status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    super::clusters::show_page(state, user, cluster_id, errors, status, typed).await
+    super::clusters::show_page(
+        state,
+        user,
+        cluster_id,
+        errors,
+        status,
+        typed,
+        Default::default(),
+    )
+    .await
 }
 
 async fn dismiss_advice(

@@ -95,6 +95,7 @@ struct ShowPage {
     ladder: super::actions::LadderPanel,
     /// The new-action form as typed, when it was rejected.
     action_form: HashMap<String, String>,
+    drivers: Option<super::drivers::DriversPanel>,
 }
 
 impl ShowPage {
@@ -176,8 +177,10 @@ pub(crate) async fn show_page(
     errors: FieldErrors,
     status: StatusCode,
     action_form: HashMap<String, String>,
+    week: super::DriversQuery,
 ) -> AppResult<HttpResponse> {
     let loaded = service::run(&state.pool, move |conn| {
+        let drivers = week.load(conn, id)?;
         let view = service::clusters::view(conn, id)?;
         if let Some(into) = view.cluster.merged_into {
             return Ok(Err(into));
@@ -203,6 +206,7 @@ pub(crate) async fn show_page(
             Catalog::load(conn)?,
             tz,
             ladder,
+            drivers,
         )))
     })
     .await?;
@@ -214,8 +218,9 @@ pub(crate) async fn show_page(
                 format!("/clusters/{into}"),
             ))
             .finish()),
-        Ok((view, incidents, timeline, siblings, rules, catalog, tz, ladder)) => {
+        Ok((view, incidents, timeline, siblings, rules, catalog, tz, ladder, drivers)) => {
             let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
+            let drivers = drivers.map(|d| super::drivers::panel(&user.page, &d));
             render(
                 status,
                 &ShowPage {
@@ -231,6 +236,7 @@ pub(crate) async fn show_page(
                     max_week,
                     ladder,
                     action_form,
+                    drivers,
                 },
             )
         }
@@ -241,6 +247,7 @@ async fn show(
     state: web::Data<AppState>,
     user: Signed,
     path: web::Path<i64>,
+    week: web::Query<super::DriversQuery>,
 ) -> AppResult<HttpResponse> {
     show_page(
         &state,
@@ -249,6 +256,7 @@ async fn show(
         FieldErrors::new(),
         StatusCode::OK,
         HashMap::new(),
+        week.into_inner(),
     )
     .await
 }
@@ -270,6 +278,7 @@ async fn after(
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 HashMap::new(),
+                Default::default(),
             )
             .await
         }

@@ -5,11 +5,14 @@ pub mod actions;
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod charts;
 pub mod clusters;
+pub mod drivers;
 pub mod format;
 pub mod incidents;
 pub mod ladder;
 pub mod request;
+pub mod review;
 pub mod session;
 
 use crate::error::{AppError, AppResult};
@@ -26,8 +29,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(actions::routes)
         .configure(ladder::routes)
         .configure(account::routes)
-        .configure(admin::routes);
+        .configure(admin::routes)
+        .configure(review::routes);
 }
+
+pub use drivers::DriversQuery;
 
 async fn home(_user: session::Signed) -> HttpResponse {
     see_other("/incidents")

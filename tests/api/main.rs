@@ -13,5 +13,7 @@ mod incidents;
 mod ladder;
 mod ladder_pages;
 mod load;
+mod review;
+mod review_cache;
 mod setup;
 mod time;

@@ -1,0 +1,190 @@
+//! The weekly review's reads: rollup rows for a handful of weeks across all clusters in
+//! one query, through the `week_key` indexes; never raw incidents.
+
+use super::DbConn;
+use super::schema::{category_weeks, cluster_week_values, cluster_weeks, clusters, users};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use std::collections::HashSet;
+
+/// Bind lists are cut to this size (SQLite and PostgreSQL both accept far more).
+const CHUNK: usize = 1000;
+
+/// (cluster id, category id, week, incidents)
+pub type ClusterWeekRow = (i64, i64, String, i32);
+
+/// Every live cluster's counts in `weeks` (not dismissed, not merged away).
+pub fn cluster_weeks_in(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<ClusterWeekRow>> {
+    cluster_weeks::table
+        .inner_join(clusters::table)
+        .filter(cluster_weeks::week_key.eq_any(weeks))
+        .filter(cluster_weeks::incidents.ne(0))
+        .filter(clusters::dismissed.eq(false))
+        .filter(clusters::merged_into.is_null())
+        .select((
+            cluster_weeks::cluster_id,
+            clusters::category_id,
+            cluster_weeks::week_key,
+            cluster_weeks::incidents,
+        ))
+        .load(conn)
+}
+
+/// Which of `ids` had any incident in a week before `week`.
+pub fn seen_before(conn: &mut DbConn, ids: &[i64], week: &str) -> QueryResult<HashSet<i64>> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(
+            cluster_weeks::table
+                .filter(cluster_weeks::cluster_id.eq_any(chunk))
+                .filter(cluster_weeks::week_key.lt(week))
+                .filter(cluster_weeks::incidents.ne(0))
+                .select(cluster_weeks::cluster_id)
+                .distinct()
+                .load::<i64>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Distinct external references per cluster in `week`.
+pub fn distinct_refs(conn: &mut DbConn, week: &str) -> QueryResult<Vec<(i64, i64)>> {
+    cluster_week_values::table
+        .filter(cluster_week_values::week_key.eq(week))
+        .filter(cluster_week_values::dimension.eq(super::rollups::REF))
+        .filter(cluster_week_values::incidents.gt(0))
+        .group_by(cluster_week_values::cluster_id)
+        .select((cluster_week_values::cluster_id, count_star()))
+        .load(conn)
+}
+
+/// Clusters with incidents in `week` whose `dimension` was `value` (e.g. the reporting
+/// department), through the (week_key, dimension, value) index.
+pub fn clusters_with_value(
+    conn: &mut DbConn,
+    week: &str,
+    dimension: &str,
+    value: &str,
+) -> QueryResult<HashSet<i64>> {
+    Ok(cluster_week_values::table
+        .filter(cluster_week_values::week_key.eq(week))
+        .filter(cluster_week_values::dimension.eq(dimension))
+        .filter(cluster_week_values::value.eq(value))
+        .filter(cluster_week_values::incidents.gt(0))
+        .select(cluster_week_values::cluster_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// (category id, week, incidents)
+pub fn category_weeks_in(
+    conn: &mut DbConn,
+    weeks: &[String],
+) -> QueryResult<Vec<(i64, String, i32)>> {
+    category_weeks::table
+        .filter(category_weeks::week_key.eq_any(weeks))
+        .select((
+            category_weeks::category_id,
+            category_weeks::week_key,
+            category_weeks::incidents,
+        ))
+        .load(conn)
+}
+
+/// One cluster's weekly totals in `weeks`.
+pub fn one_cluster_weeks(
+    conn: &mut DbConn,
+    cluster_id: i64,
+    weeks: &[String],
+) -> QueryResult<Vec<(String, i32)>> {
+    cluster_weeks::table
+        .filter(cluster_weeks::cluster_id.eq(cluster_id))
+        .filter(cluster_weeks::week_key.eq_any(weeks))
+        .select((cluster_weeks::week_key, cluster_weeks::incidents))
+        .load(conn)
+}
+
+/// (week, dimension, value, incidents) of one cluster in `weeks`, distinct references
+/// left out; read through the primary key (cluster_id, week_key, …).
+pub fn one_cluster_values(
+    conn: &mut DbConn,
+    cluster_id: i64,
+    weeks: &[String],
+) -> QueryResult<Vec<(String, String, String, i32)>> {
+    cluster_week_values::table
+        .filter(cluster_week_values::cluster_id.eq(cluster_id))
+        .filter(cluster_week_values::week_key.eq_any(weeks))
+        .filter(cluster_week_values::dimension.ne(super::rollups::REF))
+        .filter(cluster_week_values::incidents.ne(0))
+        .select((
+            cluster_week_values::week_key,
+            cluster_week_values::dimension,
+            cluster_week_values::value,
+            cluster_week_values::incidents,
+        ))
+        .load(conn)
+}
+
+/// What a review row shows of a cluster, as it is now (no timestamps: parsing them is
+/// most of the cost of reading a full `ClusterRow`).
+#[derive(Debug, Clone, Queryable)]
+pub struct ShownCluster {
+    pub id: i64,
+    pub category_id: i64,
+    pub title: String,
+    pub state: String,
+    pub rung: i32,
+    pub confirmed: bool,
+    pub dismissed: bool,
+    pub merged_into: Option<i64>,
+    /// The owner's login.
+    pub owner: Option<String>,
+}
+
+/// The clusters `ids` as they are now, with their owner's login.
+pub fn shown_clusters(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ShownCluster>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(
+            clusters::table
+                .left_join(users::table.on(clusters::owner_id.eq(users::id.nullable())))
+                .filter(clusters::id.eq_any(chunk))
+                .select((
+                    clusters::id,
+                    clusters::category_id,
+                    clusters::title,
+                    clusters::state,
+                    clusters::rung,
+                    clusters::confirmed,
+                    clusters::dismissed,
+                    clusters::merged_into,
+                    users::login.nullable(),
+                ))
+                .load::<ShownCluster>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Several settings in one read.
+pub fn settings(conn: &mut DbConn, keys: &[&str]) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::settings;
+    settings::table
+        .filter(settings::key.eq_any(keys))
+        .select((settings::key, settings::value))
+        .load(conn)
+}
+
+/// The settings row counting changes to clusters (see the 000003_review migration): the
+/// review's rendered tables are cached under it.
+pub const CLUSTERS_VERSION_KEY: &str = "clusters_version";
+
+/// Count one more change of a cluster; call inside the change's transaction.
+pub fn bump_clusters_version(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = '{CLUSTERS_VERSION_KEY}'"
+    ))
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! The drivers section of a cluster's page: what drove its change in a week, as a
+//! sentence to read aloud, two charts (hour of day, weekday) with their tables, and
+//! the ranked values.
+
+use super::charts::{PairedBars, fmt_count, paired_bars};
+use super::session::PageCtx;
+use crate::domain::drivers::Headline;
+use crate::service::drivers::{Baseline, DriversView};
+
+/// How many ranked values the page lists.
+const LISTED: usize = 10;
+
+pub struct ChartRow {
+    pub label: String,
+    pub this_week: String,
+    pub baseline: String,
+}
+
+pub struct DriverRow {
+    pub dimension: String,
+    pub value: String,
+    pub this_week: String,
+    pub baseline: String,
+    pub share: String,
+    pub surprise: String,
+}
+
+/// Everything the section shows, worded in the reader's language.
+pub struct DriversPanel {
+    pub week: String,
+    pub previous: String,
+    pub next: String,
+    pub baseline: &'static str,
+    /// The other baseline, for the switch link.
+    pub switch_to: &'static str,
+    pub baseline_label: String,
+    pub this_week: String,
+    pub baseline_total: String,
+    pub sentence: String,
+    pub hours_svg: String,
+    pub hours: Vec<ChartRow>,
+    pub weekdays_svg: String,
+    pub weekdays: Vec<ChartRow>,
+    pub drivers: Vec<DriverRow>,
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0}", share * 100.0)
+}
+
+/// The value as a reader knows it: hours as clock times, weekdays by name.
+fn value_label(page: &PageCtx, dimension: &str, value: &str) -> String {
+    match dimension {
+        "hour" => format!("{:0>2}:00", value),
+        "weekday" => page.t_in("review.weekday", value),
+        _ => value.to_string(),
+    }
+}
+
+/// "68% of the rise came between 12:00 and 13:59".
+pub fn sentence(page: &PageCtx, view: &DriversView) -> String {
+    let baseline = page.t_in("review.against", view.baseline.as_str());
+    if view.this_week <= view.baseline_total {
+        return page.t_with("review.no_rise", &[("baseline", &baseline)]);
+    }
+    match &view.headline {
+        Some(Headline {
+            hours: Some((from, to)),
+            explained_share,
+            ..
+        }) => page.t_with(
+            "review.headline_hours",
+            &[
+                ("share", &percent(*explained_share)),
+                ("from", &format!("{from:02}:00")),
+                ("to", &format!("{to:02}:59")),
+                ("baseline", &baseline),
+            ],
+        ),
+        Some(h) => {
+            let values: Vec<String> = h
+                .values
+                .iter()
+                .map(|v| value_label(page, &h.dimension, v))
+                .collect();
+            page.t_with(
+                "review.headline_values",
+                &[
+                    ("share", &percent(h.explained_share)),
+                    ("dimension", &page.t_in("review.dimension", &h.dimension)),
+                    (
+                        "values",
+                        &values.join(page.t("review.list_separator").as_str()),
+                    ),
+                    ("baseline", &baseline),
+                ],
+            )
+        }
+        None => page.t_with("review.spread_out", &[("baseline", &baseline)]),
+    }
+}
+
+fn chart_rows(labels: &[String], values: &[(f64, f64)]) -> Vec<ChartRow> {
+    labels
+        .iter()
+        .zip(values)
+        .map(|(label, (tw, bl))| ChartRow {
+            label: label.clone(),
+            this_week: fmt_count(*tw),
+            baseline: fmt_count(*bl),
+        })
+        .collect()
+}
+
+pub fn panel(page: &PageCtx, view: &DriversView) -> DriversPanel {
+    let this_label = page.t_with("review.this_week_of", &[("week", &view.week.to_string())]);
+    let base_label = page.t_in("review.against", view.baseline.as_str());
+    let hour_labels: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let day_labels: Vec<String> = (1..=7)
+        .map(|d| page.t_in("review.weekday", &d.to_string()))
+        .collect();
+    let hours_svg = paired_bars(&PairedBars {
+        id: "hours",
+        title: &page.t("review.hours_chart"),
+        labels: hour_labels.clone(),
+        values: &view.hours,
+        this_week_label: &this_label,
+        baseline_label: &base_label,
+    });
+    let weekdays_svg = paired_bars(&PairedBars {
+        id: "weekdays",
+        title: &page.t("review.weekdays_chart"),
+        labels: day_labels.clone(),
+        values: &view.weekdays,
+        this_week_label: &this_label,
+        baseline_label: &base_label,
+    });
+    let hour_names: Vec<String> = (0..24).map(|h| format!("{h:02}:00")).collect();
+    DriversPanel {
+        week: view.week.to_string(),
+        previous: view.week.previous().to_string(),
+        next: view.week.next().to_string(),
+        baseline: view.baseline.as_str(),
+        switch_to: other_baseline(view.baseline.as_str()),
+        baseline_label: view.baseline.label(view.week),
+        this_week: fmt_count(view.this_week),
+        baseline_total: fmt_count((view.baseline_total * 10.0).round() / 10.0),
+        sentence: sentence(page, view),
+        hours_svg,
+        hours: chart_rows(&hour_names, &view.hours),
+        weekdays_svg,
+        weekdays: chart_rows(&day_labels, &view.weekdays),
+        drivers: view
+            .drivers
+            .iter()
+            .take(LISTED)
+            .map(|d| DriverRow {
+                dimension: page.t_in("review.dimension", &d.dimension),
+                value: value_label(page, &d.dimension, &d.value),
+                this_week: fmt_count(d.this_week),
+                baseline: fmt_count((d.baseline * 10.0).round() / 10.0),
+                share: percent(d.explained_share),
+                surprise: format!("{:.3}", d.surprise),
+            })
+            .collect(),
+    }
+}
+
+fn other_baseline(b: &str) -> &'static str {
+    if b == Baseline::Mean8.as_str() {
+        Baseline::LastWeek.as_str()
+    } else {
+        Baseline::Mean8.as_str()
+    }
+}
+
+/// `?week=YYYY-Www&baseline=last_week|mean8` on a cluster's page; a week that does not
+/// parse falls back to the last complete week (the page is still worth showing).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DriversQuery {
+    week: Option<String>,
+    #[serde(default)]
+    baseline: String,
+}
+
+impl DriversQuery {
+    pub fn load(
+        &self,
+        conn: &mut crate::db::DbConn,
+        cluster_id: i64,
+    ) -> crate::error::AppResult<Option<DriversView>> {
+        use crate::service::review::week_or_default;
+        let week = match week_or_default(conn, self.week.as_deref()) {
+            Ok(w) => w,
+            Err(_) => week_or_default(conn, None)?,
+        };
+        let baseline = Baseline::parse(&self.baseline).unwrap_or_default();
+        match crate::service::drivers::view(conn, cluster_id, week, baseline) {
+            Ok(v) => Ok(Some(v)),
+            Err(crate::error::AppError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
