@@ -198,9 +198,10 @@ async fn coach(
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
     let now = instant(query.as_of.as_deref())?;
+    let review = state.review.clone();
     let view = service::run(&state.pool, move |conn| {
         let tz = organisation::timezone(conn)?;
-        effects::coach(conn, id, tz, now)
+        effects::coach(conn, id, tz, now, &review)
     })
     .await?;
     let lang = crate::i18n::Lang::En;

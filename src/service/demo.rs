@@ -341,7 +341,13 @@ pub fn load(
         .earliest()
         .expect("a local time")
         .with_timezone(&Utc);
-    super::effects::coach(story.conn, id, tz, review_day)?;
+    super::effects::coach(
+        story.conn,
+        id,
+        tz,
+        review_day,
+        &super::review::ReviewCache::new(),
+    )?;
     // Level 4: the mechanism that would have caught the flaw.
     create(&mut story, ActionInput {
         rung: Some(4),

@@ -209,6 +209,8 @@ pub struct CoachView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Evidence {
     pub state: String,
+    /// Whether the weekly review flagged a spike in the last complete week.
+    pub spike: bool,
     pub last_four_weeks: Vec<(String, u32)>,
     pub latest_action: Option<LatestAction>,
     pub dismissed: Vec<(i32, String)>,
@@ -231,6 +233,7 @@ pub fn coach(
     cluster_id: i64,
     tz: Tz,
     now: DateTime<Utc>,
+    review: &super::review::ReviewCache,
 ) -> AppResult<CoachView> {
     let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
     let this_week = current_week(now, tz);
@@ -264,11 +267,12 @@ pub fn coach(
     }
     let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
     let dismissed = db_actions::dismissed_advice(conn, cluster.id)?;
+    let spike = spiked(conn, review, cluster.id, this_week.previous())?;
     let situation = Situation {
         state: cluster.state.clone(),
         current_rung: cluster.rung.clamp(0, 6) as u8,
         last_four_weeks: counts,
-        spike: false,
+        spike,
         latest_launched: latest
             .as_ref()
             .map(|(a, e)| (a.rung.clamp(0, 6) as u8, e.verdict_kind)),
@@ -288,6 +292,7 @@ pub fn coach(
         reason,
         evidence: Evidence {
             state: cluster.state,
+            spike,
             last_four_weeks,
             latest_action: latest.map(|(a, e)| LatestAction {
                 id: a.id,
@@ -300,6 +305,20 @@ pub fn coach(
             dismissed,
         },
     })
+}
+
+/// Whether the weekly review flags the cluster as a spike in `week`.
+fn spiked(
+    conn: &mut DbConn,
+    review: &super::review::ReviewCache,
+    cluster_id: i64,
+    week: WeekKey,
+) -> AppResult<bool> {
+    let figures = super::review::figures(conn, review, week)?;
+    Ok(figures
+        .clusters
+        .iter()
+        .any(|c| c.id == cluster_id && c.cmp.spike))
 }
 
 #[cfg(test)]

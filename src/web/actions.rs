@@ -39,9 +39,14 @@ pub struct LadderPanel {
     pub actions: Vec<(ActionRow, Option<EffectView>)>,
 }
 
-pub fn ladder_panel(conn: &mut DbConn, cluster_id: i64, tz: Tz) -> AppResult<LadderPanel> {
+pub fn ladder_panel(
+    conn: &mut DbConn,
+    cluster_id: i64,
+    tz: Tz,
+    review: &crate::service::review::ReviewCache,
+) -> AppResult<LadderPanel> {
     let now = chrono::Utc::now();
-    let coach = effects::coach(conn, cluster_id, tz, now)?;
+    let coach = effects::coach(conn, cluster_id, tz, now, review)?;
     let mut actions = Vec::new();
     for a in db_actions::for_cluster(conn, cluster_id)? {
         let e = effects::effect_of(conn, &a, tz, now)?;

@@ -179,6 +179,7 @@ pub(crate) async fn show_page(
     action_form: HashMap<String, String>,
     week: super::DriversQuery,
 ) -> AppResult<HttpResponse> {
+    let review = state.review.clone();
     let loaded = service::run(&state.pool, move |conn| {
         let drivers = week.load(conn, id)?;
         let view = service::clusters::view(conn, id)?;
@@ -196,7 +197,7 @@ pub(crate) async fn show_page(
             .filter(|r| r.cluster_id == id)
             .collect();
         let tz = organisation::timezone(conn)?;
-        let ladder = super::actions::ladder_panel(conn, id, tz)?;
+        let ladder = super::actions::ladder_panel(conn, id, tz, &review)?;
         Ok(Ok((
             view,
             incidents,

@@ -234,6 +234,16 @@ async fn a_cluster_that_triples_at_lunchtime_is_a_spike_driven_by_the_hour() {
         assert_eq!(drivers[0]["this_week"], 6.0);
         assert_eq!(drivers[0]["baseline"], 0.0);
         assert_eq!(d["headline"]["hours"], serde_json::json!([12, 13]));
+        // The coach, as on the Monday after, sees the spike and points at rung 1.
+        let (status, coach) = get_json(
+            &app,
+            &token,
+            &format!("/api/v1/clusters/{a}/coach?as_of=2026-11-23"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{coach}");
+        assert_eq!(coach["evidence"]["spike"], true, "{}: {coach}", app.backend);
+        assert_eq!(coach["recommended_rung"], 1);
         // Against the eight-week mean the hours still lead.
         let (_, m) = get_json(
             &app,
