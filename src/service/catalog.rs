@@ -184,3 +184,26 @@ pub fn update_category(
         )
     })
 }
+
+/// A department named by slug in a form or API field: its id, `None` when the field is
+/// empty, and a message on `field` when the slug is malformed or unknown.
+pub fn department_field(
+    conn: &mut DbConn,
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+) -> AppResult<Option<i64>> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    let Some(slug) = errors.check(field, Slug::parse(raw)) else {
+        return Ok(None);
+    };
+    match catalog::department_by_slug(conn, slug.as_ref())? {
+        Some(d) => Ok(Some(d.id)),
+        None => {
+            errors.add(field, "error.unknown_department");
+            Ok(None)
+        }
+    }
+}

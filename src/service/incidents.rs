@@ -59,27 +59,6 @@ struct IncidentSnapshot<'a> {
     handled_note: Option<&'a str>,
 }
 
-fn resolve_department(
-    conn: &mut DbConn,
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &str,
-) -> AppResult<Option<i64>> {
-    if raw.trim().is_empty() {
-        return Ok(None);
-    }
-    let Some(slug) = errors.check(field, Slug::parse(raw)) else {
-        return Ok(None);
-    };
-    match catalog::department_by_slug(conn, slug.as_ref())? {
-        Some(d) => Ok(Some(d.id)),
-        None => {
-            errors.add(field, "error.unknown_department");
-            Ok(None)
-        }
-    }
-}
-
 /// A filing that passed validation and was matched against the clusters, ready for the
 /// writer. Everything here was worked out in the request, off the write lock.
 #[derive(Debug, Clone)]
@@ -127,8 +106,10 @@ pub fn prepare(
         },
         None => None,
     };
-    let department = resolve_department(conn, &mut errors, "department", &raw.department)?;
-    let counterpart = resolve_department(conn, &mut errors, "counterpart", &raw.counterpart)?;
+    let department =
+        super::catalog::department_field(conn, &mut errors, "department", &raw.department)?;
+    let counterpart =
+        super::catalog::department_field(conn, &mut errors, "counterpart", &raw.counterpart)?;
     let (Some(title), Some(body), Some(occurred), Some(tags), Some(external_ref), Some(category)) =
         (title, body, occurred, tags, external_ref, category)
     else {

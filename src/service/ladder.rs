@@ -6,7 +6,7 @@ use crate::db::actions::{self as db_actions, ActionRow, NewAction};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::clusters::{self as db_clusters, ClusterChangeset};
 use crate::db::{self, DbConn, catalog, users};
-use crate::domain::input::{self, FieldErrors, Slug, TITLE_MAX};
+use crate::domain::input::{self, FieldErrors, TITLE_MAX};
 use crate::domain::ladder::{Rung, policy_may_launch};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
@@ -57,27 +57,6 @@ pub fn parse_date(raw: &str, tz: Tz) -> Result<Option<NaiveDate>, &'static str> 
 }
 
 use chrono::Datelike;
-
-fn department_id(
-    conn: &mut DbConn,
-    errors: &mut FieldErrors,
-    field: &str,
-    slug: &str,
-) -> AppResult<Option<i64>> {
-    if slug.trim().is_empty() {
-        return Ok(None);
-    }
-    let Some(slug) = errors.check(field, Slug::parse(slug)) else {
-        return Ok(None);
-    };
-    match catalog::department_by_slug(conn, slug.as_ref())? {
-        Some(d) => Ok(Some(d.id)),
-        None => {
-            errors.add(field, "error.unknown_department");
-            Ok(None)
-        }
-    }
-}
 
 fn audit_action(
     conn: &mut DbConn,
@@ -153,12 +132,13 @@ pub fn create(
     };
     let mut departments = Vec::new();
     for slug in &raw.departments {
-        if let Some(id) = department_id(conn, &mut errors, "departments", slug)? {
+        if let Some(id) = super::catalog::department_field(conn, &mut errors, "departments", slug)?
+        {
             departments.push(id);
         }
     }
     let kpi_department_id =
-        department_id(conn, &mut errors, "kpi_department", &raw.kpi_department)?;
+        super::catalog::department_field(conn, &mut errors, "kpi_department", &raw.kpi_department)?;
     let kpi_item = errors
         .check("kpi_item", input::optional_text(&raw.kpi_item, TITLE_MAX))
         .flatten();
