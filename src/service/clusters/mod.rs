@@ -1,0 +1,81 @@
+//! Clusters: where a new incident goes, and the lead's tools to curate them
+//! (confirm, dismiss, rename, merge, split, move, rules). Every change is audited.
+
+mod curation;
+mod placement;
+mod views;
+
+pub use curation::*;
+pub use placement::*;
+pub use views::*;
+
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::clusters::{self as db_clusters, ClusterChangeset, ClusterRow};
+use crate::db::{self, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::service::accounts::Actor;
+
+/// Change a cluster's state, with its trail.
+pub fn set_state(
+    conn: &mut DbConn,
+    actor: Option<&Actor>,
+    cluster: &ClusterRow,
+    state: &str,
+) -> AppResult<()> {
+    let now = db::now();
+    db_clusters::update(
+        conn,
+        cluster.id,
+        &ClusterChangeset {
+            state: Some(state.into()),
+            resolved_at: Some(if state == "resolved" {
+                Some(now)
+            } else {
+                cluster.resolved_at
+            }),
+            updated_at: Some(now),
+            ..Default::default()
+        },
+    )?;
+    record(
+        conn,
+        actor,
+        cluster.id,
+        "state_changed",
+        Some(serde_json::json!({ "state": cluster.state })),
+        Some(serde_json::json!({ "state": state })),
+    )
+}
+
+pub(super) fn record(
+    conn: &mut DbConn,
+    actor: Option<&Actor>,
+    cluster_id: i64,
+    action: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        &NewAuditEvent {
+            actor_id: actor.map(|a| a.id),
+            entity: "cluster",
+            entity_id: cluster_id,
+            action,
+            before_json: before.map(|v| v.to_string()),
+            after_json: after.map(|v| v.to_string()),
+            at: db::now(),
+        },
+    )?;
+    Ok(())
+}
+
+pub(super) fn live(conn: &mut DbConn, id: i64) -> AppResult<ClusterRow> {
+    match db_clusters::find(conn, id)? {
+        Some(c) if c.merged_into.is_none() => Ok(c),
+        Some(_) => Err(AppError::Conflict(
+            "that cluster was merged into another".into(),
+        )),
+        None => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,131 @@
+//! Where a new incident goes: a lead's rule, else the most similar cluster, else a new one.
+
+use super::{record, set_state};
+use crate::db::clusters::{self as db_clusters, NewCluster};
+use crate::db::{self, DbConn};
+use crate::error::AppResult;
+use crate::service::accounts::Actor;
+use crate::service::grouping::GroupingCache;
+use serde::Serialize;
+
+/// A cluster a new incident resembles.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suggestion {
+    pub cluster_id: i64,
+    pub title: String,
+    pub score: f64,
+}
+
+/// Where a new incident goes, and why.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// An existing cluster, or None to start a new unconfirmed one.
+    pub cluster_id: Option<i64>,
+    pub reason: &'static str,
+    pub score: Option<f64>,
+    pub terms: Vec<String>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// Decide where an incident goes: a lead's rule first, then similarity.
+pub fn place(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    category_id: i64,
+    title: &str,
+    body: &str,
+    folded: &str,
+) -> AppResult<Placement> {
+    let matches = grouping.best_matches(category_id, title, body, 3, &[]);
+    let found = if matches.is_empty() {
+        Vec::new()
+    } else {
+        db_clusters::find_many(
+            conn,
+            &matches.iter().map(|m| m.cluster_id).collect::<Vec<_>>(),
+        )?
+    };
+    let suggestions: Vec<Suggestion> = matches
+        .iter()
+        .filter_map(|m| {
+            found
+                .iter()
+                .find(|c| c.id == m.cluster_id)
+                .map(|c| Suggestion {
+                    cluster_id: c.id,
+                    title: c.title.clone(),
+                    score: (m.score * 1000.0).round() / 1000.0,
+                })
+        })
+        .collect();
+    for rule in db_clusters::rules_for_category(conn, category_id)? {
+        if !rule.pattern.is_empty() && folded.contains(&rule.pattern) {
+            return Ok(Placement {
+                cluster_id: Some(rule.cluster_id),
+                reason: "rule",
+                score: None,
+                terms: vec![rule.pattern],
+                suggestions,
+            });
+        }
+    }
+    match matches.first() {
+        Some(best) if best.score >= grouping.threshold => Ok(Placement {
+            cluster_id: Some(best.cluster_id),
+            reason: "similar",
+            score: Some(best.score),
+            terms: best.matched_terms.clone(),
+            suggestions,
+        }),
+        _ => Ok(Placement {
+            cluster_id: None,
+            reason: "new",
+            score: None,
+            terms: vec![],
+            suggestions,
+        }),
+    }
+}
+
+/// Inside the filing transaction: the live cluster to join (following merges), or a new
+/// unconfirmed one named after the incident. A resolved cluster that gets a new incident
+/// has regressed.
+pub fn cluster_for_new_incident(
+    conn: &mut DbConn,
+    actor: &Actor,
+    placement: &Placement,
+    category_id: i64,
+    title: &str,
+) -> AppResult<i64> {
+    let now = db::now();
+    if let Some(id) = placement.cluster_id
+        && let Some(cluster) = db_clusters::survivor(conn, id)?
+        && !cluster.dismissed
+    {
+        if cluster.state == "resolved" {
+            set_state(conn, Some(actor), &cluster, "regressed")?;
+        }
+        return Ok(cluster.id);
+    }
+    let id = db_clusters::insert(
+        conn,
+        &NewCluster {
+            category_id,
+            title,
+            summary: "",
+            state: "open",
+            confirmed: false,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    record(
+        conn,
+        Some(actor),
+        id,
+        "created",
+        None,
+        Some(serde_json::json!({ "title": title })),
+    )?;
+    Ok(id)
+}

@@ -1,0 +1,122 @@
+//! A cluster as its page and the API show it, and the triage queue.
+
+use super::placement::Suggestion;
+use crate::db::clusters::{self as db_clusters, ClusterRow};
+use crate::db::{DbConn, incidents, users};
+use crate::error::{AppError, AppResult};
+use crate::service::grouping::GroupingCache;
+use serde::Serialize;
+
+/// A cluster as its page and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterView {
+    #[serde(flatten)]
+    pub cluster: ClusterRow,
+    pub category: String,
+    pub owner: Option<String>,
+    /// Incidents per ISO week, oldest first, over the weeks that have any.
+    pub weekly: Vec<WeekCount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekCount {
+    pub week: String,
+    pub incidents: i32,
+}
+
+pub fn view(conn: &mut DbConn, id: i64) -> AppResult<ClusterView> {
+    use crate::db::schema::cluster_weeks;
+    use diesel::prelude::*;
+    let cluster = db_clusters::find(conn, id)?.ok_or(AppError::NotFound)?;
+    let category = crate::db::catalog::categories(conn)?
+        .into_iter()
+        .find(|c| c.id == cluster.category_id)
+        .map(|c| c.slug)
+        .unwrap_or_default();
+    let owner = match cluster.owner_id {
+        Some(o) => users::find(conn, o)?.map(|u| u.login),
+        None => None,
+    };
+    let weekly = cluster_weeks::table
+        .filter(cluster_weeks::cluster_id.eq(id))
+        .filter(cluster_weeks::incidents.ne(0))
+        .order(cluster_weeks::week_key.asc())
+        .select((cluster_weeks::week_key, cluster_weeks::incidents))
+        .load::<(String, i32)>(conn)?
+        .into_iter()
+        .map(|(week, incidents)| WeekCount { week, incidents })
+        .collect();
+    Ok(ClusterView {
+        cluster,
+        category,
+        owner,
+        weekly,
+    })
+}
+
+/// One queue item: a new cluster and the existing ones it most resembles.
+#[derive(Debug, Clone)]
+pub struct TriageItem {
+    pub cluster: ClusterRow,
+    pub first_incident: Option<incidents::IncidentRow>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+pub fn triage(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    limit: i64,
+) -> AppResult<Vec<TriageItem>> {
+    grouping.refresh(conn)?;
+    let mut out = Vec::new();
+    for cluster in db_clusters::unconfirmed(conn, limit)? {
+        let sample = incidents::of_cluster(conn, cluster.id, 5)?;
+        let title = sample
+            .iter()
+            .map(|i| i.title.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let body = sample
+            .iter()
+            .map(|i| i.body.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let matches = grouping.best_matches(cluster.category_id, &title, &body, 3, &[cluster.id]);
+        let found = db_clusters::find_many(
+            conn,
+            &matches.iter().map(|m| m.cluster_id).collect::<Vec<_>>(),
+        )?;
+        let suggestions = matches
+            .iter()
+            .filter_map(|m| {
+                found
+                    .iter()
+                    .find(|c| c.id == m.cluster_id && c.merged_into.is_none())
+                    .map(|c| Suggestion {
+                        cluster_id: c.id,
+                        title: c.title.clone(),
+                        score: (m.score * 1000.0).round() / 1000.0,
+                    })
+            })
+            .collect();
+        out.push(TriageItem {
+            first_incident: sample.last().cloned(),
+            cluster,
+            suggestions,
+        });
+    }
+    Ok(out)
+}
+
+/// Incidents of a cluster in one week (for "this looks like: … (41 this week)").
+pub fn count_in_week(conn: &mut DbConn, cluster_id: i64, week: &str) -> AppResult<i32> {
+    use crate::db::schema::cluster_weeks;
+    use diesel::prelude::*;
+    Ok(cluster_weeks::table
+        .filter(cluster_weeks::cluster_id.eq(cluster_id))
+        .filter(cluster_weeks::week_key.eq(week))
+        .select(cluster_weeks::incidents)
+        .first::<i32>(conn)
+        .optional()?
+        .unwrap_or(0))
+}
