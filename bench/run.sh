@@ -25,8 +25,15 @@ START=$(date +%s)
 SEEDED=$(($(date +%s) - START))
 . "$WORK/seed"
 
+BOOT=$(date +%s.%N)
 RUST_LOG=warn "$BIN/rungs" serve --database-url "$URL" --bind "127.0.0.1:$PORT" --workers 2 >"$WORK/serve.log" 2>&1 &
 SERVER=$!
+# Start-up: migrations, session key, the grouping index built from every incident, bind.
+for _ in $(seq 1 600); do
+  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.02
+done
+STARTUP=$(awk -v a="$BOOT" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 RUST_LOG=warn "$BIN/examples/trivial" "127.0.0.1:$TPORT" "$URL" >/dev/null 2>&1 &
 TRIVIAL=$!
 for _ in $(seq 1 100); do
@@ -62,3 +69,6 @@ measure "trivial askama, 50 rows" "http://127.0.0.1:$TPORT/bench/trivial" "X-Ben
 measure "trivial askama, 50 rows, signed in" "http://127.0.0.1:$TPORT/bench/signed" "Cookie: $COOKIE"
 measure "weekly review /review" "$REVIEW" "Cookie: $COOKIE"
 measure "drivers of the busiest cluster (API)" "$DRIVERS" "Authorization: Bearer $TOKEN"
+# Peak resident memory of `rungs serve` over the whole run (the kernel's high-water mark).
+HWM=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER/status")
+echo "<!-- rungs serve: first answered request ${STARTUP}s after start; peak RSS ${HWM} MB -->"
