@@ -81,11 +81,23 @@ impl Application {
             organisation::session_key(&mut conn).map_err(|e| e.to_string())?
         };
         let grouping = Arc::new(GroupingCache::new(config.join_threshold));
+        // The matcher's index is built in the background, so that pages answer at once;
+        // a filing that needs it waits for it (the build holds the cache's lock).
         {
-            let mut conn = pool
-                .get()
-                .map_err(|e| format!("cannot open the database: {e}"))?;
-            grouping.refresh(&mut conn).map_err(|e| e.to_string())?;
+            let (pool, grouping) = (pool.clone(), grouping.clone());
+            std::thread::Builder::new()
+                .name("grouping-index".into())
+                .spawn(move || match pool.get() {
+                    Ok(mut conn) => {
+                        if let Err(e) = grouping.refresh(&mut conn) {
+                            tracing::error!(error = %e, "building the grouping index failed");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "no connection to build the grouping index")
+                    }
+                })
+                .map_err(|e| format!("cannot start the grouping index thread: {e}"))?;
         }
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
