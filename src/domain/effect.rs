@@ -4,7 +4,8 @@
 //! make y | x+y ~ Binomial(x+y, t2/(t1+t2)); the test is that binomial's exact
 //! two-sided test and the effect size is the rate ratio (y/t2)/(x/t1).
 
-use super::stats::{binom_two_sided, poisson_cdf, rate_ratio_ci};
+use super::intervals::rate_ratio_ci;
+use super::stats::{binom_two_sided, poisson_cdf};
 use std::cmp::Ordering;
 
 const ALPHA: f64 = 0.05;

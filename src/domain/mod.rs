@@ -6,6 +6,7 @@ pub mod drivers;
 pub mod effect;
 pub mod grouping;
 pub mod input;
+pub mod intervals;
 pub mod ladder;
 pub mod role;
 pub mod stats;
