@@ -105,8 +105,10 @@ impl r2d2::ManageConnection for ConnectionManager {
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 // WAL with FULL sync: a write is on disk before it is acknowledged.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    // busy_timeout first: switching a new file to WAL takes a lock that
+                    // the pool's other new connections must wait for, not fail on.
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
@@ -126,6 +128,12 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 /// Build a pool and bring the schema up to date.
 pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
+    // Switch a new SQLite file to WAL once, alone: the switch takes a lock that the pool's
+    // connections, opening all at once, would otherwise trip over.
+    if let DatabaseUrl::Sqlite(_) = url {
+        r2d2::ManageConnection::connect(&ConnectionManager::new(url.clone()))
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+    }
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(std::time::Duration::from_secs(15))
