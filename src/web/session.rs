@@ -50,6 +50,13 @@ impl PageCtx {
         self.lang.t(&format!("{group}.{key}"))
     }
 
+    /// The label of a field named in the audit trail; the raw name when the catalogue has none.
+    pub fn field_label(&self, name: &str) -> String {
+        let key = format!("field.{name}");
+        let text = self.lang.t(&key);
+        if text == key { name.to_string() } else { text }
+    }
+
     pub fn t_with(&self, key: &str, args: &[(&str, &str)]) -> String {
         self.lang.t_with(key, args)
     }

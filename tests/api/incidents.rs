@@ -211,6 +211,10 @@ async fn handling_and_withdrawing_follow_who_may_and_show_on_the_timeline() {
         assert!(show.body.contains("Called the approval desk"));
         assert!(show.body.contains("marked it handled"));
         assert!(show.body.contains("zhao"), "the timeline names who did it");
+        assert!(
+            show.body.contains("Handling note:"),
+            "the timeline names fields in words"
+        );
 
         let page = owner
             .submit(&path, &status_path, &[("status", "open"), ("note", "")])
