@@ -28,6 +28,16 @@ impl Catalog {
             .map(|d| d.slug.as_str())
     }
 
+    /// A category's name in the reader's language (empty for an unknown id).
+    pub fn category_label(&self, id: i64, lang: crate::i18n::Lang) -> String {
+        self.category(id)
+            .map(|c| match lang {
+                crate::i18n::Lang::Zh => c.name_zh.clone(),
+                crate::i18n::Lang::En => c.name_en.clone(),
+            })
+            .unwrap_or_default()
+    }
+
     pub fn category(&self, id: i64) -> Option<&CategoryRow> {
         self.categories.iter().find(|c| c.id == id)
     }

@@ -1,7 +1,7 @@
-//! Cluster pages and the lead's curation tools: triage, rename, merge, split, rules.
+//! A cluster's page and the lead's curation tools: rename, confirm, dismiss, merge, split, rules.
 
 use super::session::{CsrfForm, PageCtx, Signed};
-use super::{ok, render, see_other};
+use super::{render, see_other};
 use crate::csrf_form;
 use crate::db::clusters::{ClusterRow, RuleRow};
 use crate::db::incidents::IncidentRow;
@@ -9,7 +9,7 @@ use crate::domain::input::FieldErrors;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::catalog::Catalog;
-use crate::service::clusters::{ClusterEdit, ClusterView, TriageItem};
+use crate::service::clusters::{ClusterEdit, ClusterView};
 use crate::service::incidents::TimelineEntry;
 use crate::service::{self, organisation};
 use crate::startup::AppState;
@@ -22,9 +22,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/clusters", web::get().to(list))
-        .route("/triage", web::get().to(triage))
-        .route("/clusters/{id}", web::get().to(show))
+    cfg.route("/clusters/{id}", web::get().to(show))
         .route("/clusters/{id}/edit", web::post().to(edit))
         .route("/clusters/{id}/confirm", web::post().to(confirm))
         .route("/clusters/{id}/dismiss", web::post().to(dismiss))
@@ -108,7 +106,8 @@ impl ShowPage {
     }
 
     fn category_name(&self) -> String {
-        category_name(&self.catalog, self.view.cluster.category_id, &self.page)
+        self.catalog
+            .category_label(self.view.cluster.category_id, self.page.lang)
     }
 
     /// A typed value of the rejected new-action form.
@@ -155,19 +154,6 @@ impl ShowPage {
             n * 100 / self.max_week
         }
     }
-}
-
-fn category_name(catalog: &Catalog, id: i64, page: &PageCtx) -> String {
-    catalog
-        .category(id)
-        .map(|c| {
-            if page.lang == crate::i18n::Lang::Zh {
-                c.name_zh.clone()
-            } else {
-                c.name_en.clone()
-            }
-        })
-        .unwrap_or_default()
 }
 
 pub(crate) async fn show_page(
@@ -430,94 +416,4 @@ async fn add_rule(
     })
     .await;
     after(&state, user, id, result).await
-}
-
-#[derive(Template)]
-#[template(path = "clusters/triage.html")]
-struct TriagePage {
-    page: PageCtx,
-    items: Vec<TriageItem>,
-    catalog: Catalog,
-    tz: Tz,
-}
-
-impl TriagePage {
-    fn category_name(&self, id: &i64) -> String {
-        category_name(&self.catalog, *id, &self.page)
-    }
-
-    fn when(&self, at: &Option<chrono::NaiveDateTime>) -> String {
-        at.map(|t| local_datetime(t.and_utc(), self.tz))
-            .unwrap_or_default()
-    }
-}
-
-async fn triage(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
-    user.actor.require(Role::Lead)?;
-    let grouping = state.grouping.clone();
-    let (items, catalog, tz) = service::run(&state.pool, move |conn| {
-        Ok((
-            service::clusters::triage(conn, &grouping, 100)?,
-            Catalog::load(conn)?,
-            organisation::timezone(conn)?,
-        ))
-    })
-    .await?;
-    ok(&TriagePage {
-        page: user.page,
-        items,
-        catalog,
-        tz,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "clusters/list.html")]
-struct ListPage {
-    page: PageCtx,
-    clusters: Vec<ClusterRow>,
-    catalog: Catalog,
-    category: String,
-}
-
-impl ListPage {
-    fn category_name(&self, id: &i64) -> String {
-        category_name(&self.catalog, *id, &self.page)
-    }
-}
-
-#[derive(Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    category: String,
-}
-
-async fn list(
-    state: web::Data<AppState>,
-    user: Signed,
-    query: web::Query<ListQuery>,
-) -> AppResult<HttpResponse> {
-    let category = query.into_inner().category;
-    let wanted = category.clone();
-    let (clusters, catalog) = service::run(&state.pool, move |conn| {
-        let catalog = Catalog::load(conn)?;
-        let id = catalog
-            .categories
-            .iter()
-            .find(|c| c.slug == wanted)
-            .map(|c| c.id);
-        let mut clusters: Vec<ClusterRow> = crate::db::clusters::live(conn)?
-            .into_iter()
-            .filter(|c| c.confirmed && !c.dismissed && id.is_none_or(|id| c.category_id == id))
-            .collect();
-        clusters.sort_by_key(|c| std::cmp::Reverse((c.incident_count, c.id)));
-        Ok((clusters, catalog))
-    })
-    .await?;
-    ok(&ListPage {
-        page: user.page,
-        clusters,
-        catalog,
-        category,
-    })
 }

@@ -240,16 +240,7 @@ impl ListPage {
     }
 
     fn category(&self, id: &i64) -> String {
-        self.catalog
-            .category(*id)
-            .map(|c| {
-                if self.page.lang == crate::i18n::Lang::Zh {
-                    c.name_zh.clone()
-                } else {
-                    c.name_en.clone()
-                }
-            })
-            .unwrap_or_default()
+        self.catalog.category_label(*id, self.page.lang)
     }
 
     fn department(&self, id: &Option<i64>) -> String {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod charts;
+pub mod cluster_list;
 pub mod clusters;
 pub mod drivers;
 pub mod format;
@@ -14,6 +15,7 @@ pub mod ladder;
 pub mod request;
 pub mod review;
 pub mod session;
+pub mod triage;
 
 use crate::error::{AppError, AppResult};
 use actix_web::http::{StatusCode, header};
@@ -25,7 +27,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/rungs.css", web::get().to(assets::stylesheet))
         .configure(auth::routes)
         .configure(incidents::routes)
+        .configure(cluster_list::routes)
         .configure(clusters::routes)
+        .configure(triage::routes)
         .configure(actions::routes)
         .configure(ladder::routes)
         .configure(account::routes)

@@ -120,3 +120,23 @@ pub fn count_in_week(conn: &mut DbConn, cluster_id: i64, week: &str) -> AppResul
         .optional()?
         .unwrap_or(0))
 }
+
+/// Confirmed, undismissed, live clusters, largest first; of one category when its slug
+/// is given (an unknown slug lists them all).
+pub fn confirmed(
+    conn: &mut DbConn,
+    catalog: &crate::service::catalog::Catalog,
+    category: &str,
+) -> AppResult<Vec<ClusterRow>> {
+    let id = catalog
+        .categories
+        .iter()
+        .find(|c| c.slug == category)
+        .map(|c| c.id);
+    let mut clusters: Vec<_> = db_clusters::live(conn)?
+        .into_iter()
+        .filter(|c| c.confirmed && !c.dismissed && id.is_none_or(|id| c.category_id == id))
+        .collect();
+    clusters.sort_by_key(|c| std::cmp::Reverse((c.incident_count, c.id)));
+    Ok(clusters)
+}
