@@ -84,15 +84,8 @@ async fn differently_written_incidents_about_one_problem_share_a_cluster() {
 
         // The incident says why it joined.
         let got: Value = app
-            .api()
-            .get(app.url(&format!("/api/v1/incidents/{}", second["id"])))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/incidents/{}", second["id"]))
+            .await;
         assert_eq!(got["cluster_id"].as_i64(), Some(cluster));
         assert_eq!(got["join_reason"], "similar");
         assert!(got["join_score"].as_f64().unwrap() > 0.0);
@@ -102,15 +95,8 @@ async fn differently_written_incidents_about_one_problem_share_a_cluster() {
         );
 
         let c: Value = app
-            .api()
-            .get(app.url(&format!("/api/v1/clusters/{cluster}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/clusters/{cluster}"))
+            .await;
         assert_eq!(c["id"].as_i64(), Some(cluster));
         assert_eq!(c["category"], "approval-chase");
         assert_eq!(c["state"], "open");
@@ -179,15 +165,8 @@ async fn merge_and_split_keep_every_incident_and_link_with_a_trail() {
         assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
         for incident in [&a, &b] {
             let got: Value = app
-                .api()
-                .get(app.url(&format!("/api/v1/incidents/{}", incident["id"])))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+                .get_json(&token, &format!("/api/v1/incidents/{}", incident["id"]))
+                .await;
             assert_eq!(got["cluster_id"].as_i64(), Some(ca));
         }
 
@@ -212,15 +191,8 @@ async fn merge_and_split_keep_every_incident_and_link_with_a_trail() {
             .unwrap();
         assert_ne!(new_cluster, ca);
         let got: Value = app
-            .api()
-            .get(app.url(&format!("/api/v1/incidents/{}", b["id"])))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/incidents/{}", b["id"]))
+            .await;
         assert_eq!(got["cluster_id"].as_i64(), Some(new_cluster));
         assert_eq!(got["join_reason"], "lead");
         assert_eq!(app.count("incidents"), 2, "nothing lost");
@@ -364,15 +336,8 @@ async fn a_rule_is_applied_before_similarity() {
             app.backend
         );
         let got: Value = app
-            .api()
-            .get(app.url(&format!("/api/v1/incidents/{}", ruled["id"])))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/incidents/{}", ruled["id"]))
+            .await;
         assert_eq!(got["join_reason"], "rule");
         // Another category is not touched by the rule.
         let elsewhere = file(&app, &token, "工单号 7781 数据要改", "", "data-fix").await;
@@ -403,15 +368,8 @@ async fn a_resolved_cluster_that_gets_a_new_incident_has_regressed() {
         .await;
         assert_eq!(again["cluster_id"].as_i64(), Some(id));
         let c: Value = app
-            .api()
-            .get(app.url(&format!("/api/v1/clusters/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/clusters/{id}"))
+            .await;
         assert_eq!(c["state"], "regressed", "{}", app.backend);
     }
 }

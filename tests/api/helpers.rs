@@ -172,6 +172,19 @@ impl TestApp {
         reqwest::Client::new()
     }
 
+    /// GET an API path with a token and read the JSON answer, whatever its status.
+    pub async fn get_json(&self, token: &str, path: &str) -> serde_json::Value {
+        self.api()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or(serde_json::Value::Null)
+    }
+
     pub async fn post_incident(
         &self,
         token: &str,

@@ -64,15 +64,8 @@ async fn html_and_sql_are_stored_and_shown_literally() {
             .parse()
             .unwrap();
         let got: serde_json::Value = app
-            .api()
-            .get(app.url(&format!("/api/v1/incidents/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/incidents/{id}"))
+            .await;
         assert_eq!(got["title"], HTML, "{}: stored as typed", app.backend);
         assert_eq!(got["body"], body.as_str());
         assert_eq!(got["tags"], json!(["<b>bold</b>", "x' or 1=1"]));
@@ -106,15 +99,8 @@ async fn html_and_sql_are_stored_and_shown_literally() {
             .await;
         assert_eq!(status, StatusCode::CREATED, "{filed}");
         let got: serde_json::Value = app
-            .api()
-            .get(app.url(&format!("/api/v1/incidents/{}", filed["id"])))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/incidents/{}", filed["id"]))
+            .await;
         assert_eq!(got["title"], SQL);
         assert_eq!(got["body"], HTML);
         assert_eq!(app.count("incidents"), 2, "{}", app.backend);

@@ -78,15 +78,8 @@ async fn weeks_weekdays_and_hours_follow_the_organisation_time_zone() {
             .await;
         assert_redirect_to(&page, "/admin");
         let got: serde_json::Value = app
-            .api()
-            .get(app.url(&format!("/api/v1/incidents/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/incidents/{id}"))
+            .await;
         assert_eq!(
             (
                 got["week"].as_str(),
@@ -123,15 +116,8 @@ async fn serve_timezone_flag_sets_the_stored_zone() {
         drop(second);
         let id = before["id"].as_i64().unwrap();
         let got: serde_json::Value = app
-            .api()
-            .get(app.url(&format!("/api/v1/incidents/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/incidents/{id}"))
+            .await;
         assert_eq!(
             (
                 got["week"].as_str(),
