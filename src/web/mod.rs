@@ -1,6 +1,7 @@
 //! Server-rendered pages, one module per feature, each with its template structs.
 
 pub mod account;
+pub mod action_page;
 pub mod actions;
 pub mod admin;
 pub mod assets;
@@ -31,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(clusters::routes)
         .configure(triage::routes)
         .configure(actions::routes)
+        .configure(action_page::routes)
         .configure(ladder::routes)
         .configure(account::routes)
         .configure(admin::routes)

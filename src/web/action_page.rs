@@ -1,0 +1,168 @@
+//! An action's own page: its workflow, effect, guard metric, sign-offs, weights, comments.
+
+use super::ok;
+use super::session::{PageCtx, Signed};
+use crate::db::actions::{self as db_actions, ActionRow, Comment, Signoff, Step, WeightRevision};
+use crate::error::{AppError, AppResult};
+use crate::service::catalog::Catalog;
+use crate::service::effects::{self, EffectView};
+use crate::service::{self, organisation};
+use crate::startup::AppState;
+use crate::web::format::local_datetime;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono_tz::Tz;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/actions/{id}", web::get().to(show));
+}
+
+#[derive(Template)]
+#[template(path = "actions/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    action: ActionRow,
+    effect: Option<EffectView>,
+    steps: Vec<Step>,
+    departments: Vec<i64>,
+    signoffs: Vec<Signoff>,
+    weights: Vec<WeightRevision>,
+    comments: Vec<Comment>,
+    catalog: Catalog,
+    owner: String,
+    cluster_title: String,
+    tz: Tz,
+}
+
+impl ShowPage {
+    fn when(&self, at: &chrono::NaiveDateTime) -> String {
+        local_datetime(at.and_utc(), self.tz)
+    }
+
+    fn department(&self, id: &i64) -> String {
+        self.catalog
+            .departments
+            .iter()
+            .find(|d| d.id == *id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn department_slug(&self, id: &i64) -> String {
+        self.catalog
+            .department_slug(Some(*id))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// The latest word of each involved department.
+    fn latest(&self, id: &i64) -> Option<&Signoff> {
+        self.signoffs.iter().rev().find(|s| s.department_id == *id)
+    }
+
+    fn next_stages(&self) -> Vec<&'static str> {
+        let Some(rung) = crate::domain::ladder::Rung::for_action(i64::from(self.action.rung))
+        else {
+            return vec![];
+        };
+        rung.stages()
+            .iter()
+            .copied()
+            .filter(|s| rung.may_move(&self.action.stage, s))
+            .collect()
+    }
+
+    fn fmt(&self, v: &f64) -> String {
+        format!("{v:.2}")
+    }
+
+    fn fmt_opt(&self, v: &Option<f64>) -> String {
+        v.map(|v| {
+            if v.is_finite() {
+                format!("{v:.2}")
+            } else {
+                "∞".into()
+            }
+        })
+        .unwrap_or_else(|| "—".into())
+    }
+
+    fn p(&self, v: &Option<f64>) -> String {
+        v.map(|v| {
+            if v < 0.001 {
+                "< 0.001".into()
+            } else {
+                format!("{v:.3}")
+            }
+        })
+        .unwrap_or_else(|| "—".into())
+    }
+
+    fn ci(&self, v: &Option<(f64, f64)>) -> String {
+        v.map(|(a, b)| format!("{} – {}", self.fmt_opt(&Some(a)), self.fmt_opt(&Some(b))))
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let page = service::run(&state.pool, move |conn| {
+        let tz = organisation::timezone(conn)?;
+        let action = db_actions::find(conn, id)?.ok_or(AppError::NotFound)?;
+        let effect = effects::effect_of(conn, &action, tz, chrono::Utc::now())?;
+        let owner = match action.owner_id {
+            Some(o) => crate::db::users::find(conn, o)?
+                .map(|u| u.login)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let cluster_title = crate::db::clusters::find(conn, action.cluster_id)?
+            .map(|c| c.title)
+            .unwrap_or_default();
+        Ok((
+            effect,
+            db_actions::steps(conn, id)?,
+            db_actions::departments(conn, id)?,
+            db_actions::signoffs(conn, id)?,
+            db_actions::weights(conn, id)?,
+            db_actions::comments(conn, id)?,
+            Catalog::load(conn)?,
+            owner,
+            cluster_title,
+            tz,
+            action,
+        ))
+    })
+    .await?;
+    let (
+        effect,
+        steps,
+        departments,
+        signoffs,
+        weights,
+        comments,
+        catalog,
+        owner,
+        cluster_title,
+        tz,
+        action,
+    ) = page;
+    ok(&ShowPage {
+        page: user.page,
+        action,
+        effect,
+        steps,
+        departments,
+        signoffs,
+        weights,
+        comments,
+        catalog,
+        owner,
+        cluster_title,
+        tz,
+    })
+}
