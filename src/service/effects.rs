@@ -235,6 +235,36 @@ pub fn coach(
     now: DateTime<Utc>,
     review: &super::review::ReviewCache,
 ) -> AppResult<CoachView> {
+    Ok(coach_and_actions(conn, cluster_id, tz, now, review)?.0)
+}
+
+/// Every action of a cluster with its effect as of `now`.
+pub fn actions_with_effects(
+    conn: &mut DbConn,
+    cluster_id: i64,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> AppResult<ActionsWithEffects> {
+    let mut out = Vec::new();
+    for a in db_actions::for_cluster(conn, cluster_id)? {
+        let e = effect_of(conn, &a, tz, now)?;
+        out.push((a, e));
+    }
+    Ok(out)
+}
+
+/// A cluster's actions, each with its effect (None before launch).
+pub type ActionsWithEffects = Vec<(ActionRow, Option<EffectView>)>;
+
+/// The coach's advice and the actions with their effects it was built from, each
+/// effect computed once (the cluster page shows both).
+pub fn coach_and_actions(
+    conn: &mut DbConn,
+    cluster_id: i64,
+    tz: Tz,
+    now: DateTime<Utc>,
+    review: &super::review::ReviewCache,
+) -> AppResult<(CoachView, ActionsWithEffects)> {
     let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
     let this_week = current_week(now, tz);
     let last_four: Vec<WeekKey> = (1..=4).rev().map(|n| this_week.minus(n)).collect();
@@ -244,21 +274,20 @@ pub fn coach(
         counts[i] = cluster_count(conn, cluster.id, std::slice::from_ref(wk))? as u32;
         last_four_weeks.push((wk.to_string(), counts[i]));
     }
-    let actions = db_actions::for_cluster(conn, cluster.id)?;
+    let actions = actions_with_effects(conn, cluster.id, tz, now)?;
     let mut latest: Option<(ActionRow, EffectView)> = None;
-    for a in actions.iter().filter(|a| a.stage == "launched") {
-        if let Some(e) = effect_of(conn, a, tz, now)? {
-            let newer = latest
-                .as_ref()
-                .is_none_or(|(b, _)| (a.launched_on, a.id) > (b.launched_on, b.id));
-            if newer {
-                latest = Some((a.clone(), e));
-            }
+    for (a, e) in &actions {
+        let Some(e) = e else { continue };
+        let newer = latest
+            .as_ref()
+            .is_none_or(|(b, _)| (a.launched_on, a.id) > (b.launched_on, b.id));
+        if newer {
+            latest = Some((a.clone(), e.clone()));
         }
     }
     let in_progress = actions
         .iter()
-        .any(|a| a.stage != "launched" && a.stage != "cancelled");
+        .any(|(a, _)| a.stage != "launched" && a.stage != "cancelled");
     if let Some((_, e)) = &latest
         && e.verdict_kind == Verdict::Eliminated
         && matches!(cluster.state.as_str(), "open" | "acting")
@@ -285,7 +314,7 @@ pub fn coach(
         question,
         reason,
     } = coach::advise(&situation);
-    Ok(CoachView {
+    let view = CoachView {
         current_rung,
         recommended_rung,
         question,
@@ -304,7 +333,8 @@ pub fn coach(
             }),
             dismissed,
         },
-    })
+    };
+    Ok((view, actions))
 }
 
 /// Whether the weekly review flags the cluster as a spike in `week`.

@@ -5,7 +5,7 @@ use super::see_other;
 use super::session::{CsrfForm, Signed};
 use crate::csrf_form;
 use crate::db::DbConn;
-use crate::db::actions::{self as db_actions, ActionRow};
+use crate::db::actions::ActionRow;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::effects::{self, CoachView, EffectView};
@@ -41,13 +41,8 @@ pub fn ladder_panel(
     tz: Tz,
     review: &crate::service::review::ReviewCache,
 ) -> AppResult<LadderPanel> {
-    let now = chrono::Utc::now();
-    let coach = effects::coach(conn, cluster_id, tz, now, review)?;
-    let mut actions = Vec::new();
-    for a in db_actions::for_cluster(conn, cluster_id)? {
-        let e = effects::effect_of(conn, &a, tz, now)?;
-        actions.push((a, e));
-    }
+    let (coach, actions) =
+        effects::coach_and_actions(conn, cluster_id, tz, chrono::Utc::now(), review)?;
     Ok(LadderPanel { coach, actions })
 }
 

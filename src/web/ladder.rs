@@ -3,7 +3,7 @@
 
 use super::ok;
 use super::session::{PageCtx, Signed};
-use crate::db::actions::{self as db_actions, ActionRow};
+use crate::db::actions::ActionRow;
 use crate::error::{AppError, AppResult};
 use crate::service::effects::{self, EffectView};
 use crate::service::{self, organisation};
@@ -63,11 +63,7 @@ async fn cluster(
         let tz = organisation::timezone(conn)?;
         let view = service::clusters::view(conn, id)?;
         let now = chrono::Utc::now();
-        let mut actions = Vec::new();
-        for a in db_actions::for_cluster(conn, id)? {
-            let e = effects::effect_of(conn, &a, tz, now)?;
-            actions.push((a, e));
-        }
+        let actions = effects::actions_with_effects(conn, id, tz, now)?;
         // The weeks from the first incident (or launch) to now, with no gaps.
         let first = view
             .weekly
