@@ -134,8 +134,11 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
         r2d2::ManageConnection::connect(&ConnectionManager::new(url.clone()))
             .map_err(|e| format!("cannot open the database: {e}"))?;
     }
+    // Connections open on demand and are not replaced in the background: a pool never
+    // reconnects on its own to a database that went away (a dropped test database).
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
+        .min_idle(Some(0))
         .connection_timeout(std::time::Duration::from_secs(15))
         .build(ConnectionManager::new(url.clone()))
         .map_err(|e| format!("cannot open the database: {e}"))?;
