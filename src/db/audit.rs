@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct NewAuditEvent<'a> {
     pub actor_id: Option<i64>,
     pub entity: &'a str,
@@ -31,6 +31,16 @@ pub fn record(conn: &mut DbConn, event: &NewAuditEvent<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
         .values(event)
         .execute(conn)?;
+    Ok(())
+}
+
+/// Several events in one statement.
+pub fn record_many(conn: &mut DbConn, events: &[NewAuditEvent<'_>]) -> QueryResult<()> {
+    for chunk in events.chunks(500) {
+        super::on_backend!(&mut *conn, |c| diesel::insert_into(audit_events::table)
+            .values(chunk)
+            .execute(c))?;
+    }
     Ok(())
 }
 

@@ -33,8 +33,10 @@ pub struct IncidentRow {
     pub join_terms: Option<String>,
 }
 
+/// A new incident's row. `None` is written as NULL (not DEFAULT), so that many rows can
+/// go into one multi-row INSERT on SQLite too.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = incidents)]
+#[diesel(table_name = incidents, treat_none_as_default_value = false)]
 pub struct NewIncident<'a> {
     pub title: &'a str,
     pub body: &'a str,
@@ -73,6 +75,72 @@ pub fn insert(conn: &mut DbConn, new: &NewIncident<'_>, tags: &[String]) -> Quer
             .execute(conn)?;
     }
     Ok(id)
+}
+
+/// Take `n` fresh incident ids; call inside a write transaction. On SQLite the
+/// transaction holds the write lock, so the ids after the largest are free (SQLite
+/// would choose the same ones); on PostgreSQL they come from the identity's sequence.
+pub fn reserve_ids(conn: &mut DbConn, n: usize) -> QueryResult<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    match conn {
+        DbConn::Sqlite(c) => {
+            let last: Option<i64> = incidents::table
+                .select(diesel::dsl::max(incidents::id))
+                .first(c)?;
+            let last = last.unwrap_or(0);
+            Ok((1..=n as i64).map(|i| last + i).collect())
+        }
+        DbConn::Pg(c) => {
+            #[derive(QueryableByName)]
+            struct Reserved {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                id: i64,
+            }
+            let rows: Vec<Reserved> = diesel::sql_query(
+                "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) AS id \
+                 FROM generate_series(1, $1)",
+            )
+            .bind::<diesel::sql_types::Integer, _>(n as i32)
+            .load(c)?;
+            Ok(rows.into_iter().map(|r| r.id).collect())
+        }
+    }
+}
+
+/// Insert incidents under ids from `reserve_ids`, with their tags: one statement for the
+/// incidents and one for the tags, whatever their number.
+pub fn insert_many(
+    conn: &mut DbConn,
+    rows: &[(i64, NewIncident<'_>)],
+    tags: &[(i64, &str)],
+) -> QueryResult<()> {
+    const ROWS_PER_STATEMENT: usize = 500;
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|(id, new)| (incidents::id.eq(*id), new))
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        super::on_backend!(&mut *conn, |c| diesel::insert_into(incidents::table)
+            .values(chunk.to_vec())
+            .execute(c))?;
+    }
+    let tags: Vec<_> = tags
+        .iter()
+        .map(|(id, tag)| {
+            (
+                incident_tags::incident_id.eq(*id),
+                incident_tags::tag.eq(*tag),
+            )
+        })
+        .collect();
+    for chunk in tags.chunks(ROWS_PER_STATEMENT) {
+        super::on_backend!(&mut *conn, |c| diesel::insert_into(incident_tags::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<IncidentRow>> {

@@ -32,6 +32,19 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
+/// Run one diesel expression on whichever backend `conn` holds, for statements that
+/// `MultiConnection` cannot carry itself: multi-row inserts and upserts. The expression
+/// is compiled once per backend; `$c` is the concrete connection.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 

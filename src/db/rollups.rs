@@ -5,7 +5,8 @@ use super::DbConn;
 use super::schema::{category_weeks, cluster_week_values, cluster_weeks};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::sql_types::BigInt;
+use diesel::upsert::excluded;
 use std::collections::BTreeMap;
 
 /// The dimensions a rise is explained by, as stored in `cluster_week_values`.
@@ -71,22 +72,17 @@ fn numbered(sql: &str) -> String {
     out
 }
 
-const UPSERT_CLUSTER_WEEK: &str = "INSERT INTO cluster_weeks (cluster_id, week_key, incidents) VALUES (?, ?, ?) \
-     ON CONFLICT (cluster_id, week_key) DO UPDATE SET incidents = cluster_weeks.incidents + excluded.incidents";
-const UPSERT_VALUE: &str = "INSERT INTO cluster_week_values (cluster_id, week_key, dimension, value, incidents) \
-     VALUES (?, ?, ?, ?, ?) ON CONFLICT (cluster_id, week_key, dimension, value) \
-     DO UPDATE SET incidents = cluster_week_values.incidents + excluded.incidents";
-const UPSERT_CATEGORY_WEEK: &str = "INSERT INTO category_weeks (category_id, week_key, incidents) VALUES (?, ?, ?) \
-     ON CONFLICT (category_id, week_key) DO UPDATE SET incidents = category_weeks.incidents + excluded.incidents";
-
 /// Add (`delta` = 1) or take away (`delta` = -1) one incident's counts.
 pub fn apply(conn: &mut DbConn, facts: &Facts, delta: i32) -> QueryResult<()> {
     apply_many(conn, std::slice::from_ref(facts), delta)
 }
 
-/// Add or take away several incidents' counts: each counter is summed first and
-/// upserted once, in key order (so concurrent writers lock rows in the same order).
-/// Upserts differ in placeholder syntax only, so each backend gets its own spelling.
+/// Rows per upsert statement: well under both backends' limits on bound parameters.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Add or take away several incidents' counts: each counter is summed first, then each
+/// rollup table gets one multi-row upsert, its rows in key order (so concurrent writers
+/// lock rows in the same order, and no statement touches a row twice).
 pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<()> {
     let mut categories: BTreeMap<(i64, &str), i32> = BTreeMap::new();
     let mut weeks: BTreeMap<(i64, &str), i32> = BTreeMap::new();
@@ -105,25 +101,86 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
                 .or_default() += delta;
         }
     }
-    macro_rules! run {
-        ($sql:expr, $($ty:ty => $val:expr),+) => {
-            match conn {
-                DbConn::Sqlite(c) => diesel::sql_query($sql)$(.bind::<$ty, _>($val))+.execute(c),
-                DbConn::Pg(c) => diesel::sql_query(numbered($sql))$(.bind::<$ty, _>($val))+.execute(c),
-            }
-        };
+    if many.is_empty() {
+        return Ok(());
     }
-    if !many.is_empty() {
-        bump_version(conn)?;
+    bump_version(conn)?;
+    let categories: Vec<_> = categories
+        .into_iter()
+        .map(|((id, week), n)| {
+            (
+                category_weeks::category_id.eq(id),
+                category_weeks::week_key.eq(week),
+                category_weeks::incidents.eq(n),
+            )
+        })
+        .collect();
+    for rows in categories.chunks(ROWS_PER_STATEMENT) {
+        super::on_backend!(&mut *conn, |c| {
+            diesel::insert_into(category_weeks::table)
+                .values(rows)
+                .on_conflict((category_weeks::category_id, category_weeks::week_key))
+                .do_update()
+                .set(
+                    category_weeks::incidents
+                        .eq(category_weeks::incidents + excluded(category_weeks::incidents)),
+                )
+                .execute(c)
+        })?;
     }
-    for ((category_id, week), n) in categories {
-        run!(UPSERT_CATEGORY_WEEK, BigInt => category_id, Text => week, Integer => n)?;
+    let weeks: Vec<_> = weeks
+        .into_iter()
+        .map(|((id, week), n)| {
+            (
+                cluster_weeks::cluster_id.eq(id),
+                cluster_weeks::week_key.eq(week),
+                cluster_weeks::incidents.eq(n),
+            )
+        })
+        .collect();
+    for rows in weeks.chunks(ROWS_PER_STATEMENT) {
+        super::on_backend!(&mut *conn, |c| {
+            diesel::insert_into(cluster_weeks::table)
+                .values(rows)
+                .on_conflict((cluster_weeks::cluster_id, cluster_weeks::week_key))
+                .do_update()
+                .set(
+                    cluster_weeks::incidents
+                        .eq(cluster_weeks::incidents + excluded(cluster_weeks::incidents)),
+                )
+                .execute(c)
+        })?;
     }
-    for ((cluster_id, week), n) in weeks {
-        run!(UPSERT_CLUSTER_WEEK, BigInt => cluster_id, Text => week, Integer => n)?;
-    }
-    for ((cluster_id, week, dimension, value), n) in values {
-        run!(UPSERT_VALUE, BigInt => cluster_id, Text => week, Text => dimension, Text => &value, Integer => n)?;
+    let values: Vec<_> = values
+        .iter()
+        .map(|((id, week, dimension, value), n)| {
+            (
+                cluster_week_values::cluster_id.eq(*id),
+                cluster_week_values::week_key.eq(*week),
+                cluster_week_values::dimension.eq(*dimension),
+                cluster_week_values::value.eq(value.as_str()),
+                cluster_week_values::incidents.eq(*n),
+            )
+        })
+        .collect();
+    for rows in values.chunks(ROWS_PER_STATEMENT) {
+        super::on_backend!(&mut *conn, |c| {
+            diesel::insert_into(cluster_week_values::table)
+                .values(rows)
+                .on_conflict((
+                    cluster_week_values::cluster_id,
+                    cluster_week_values::week_key,
+                    cluster_week_values::dimension,
+                    cluster_week_values::value,
+                ))
+                .do_update()
+                .set(
+                    cluster_week_values::incidents
+                        .eq(cluster_week_values::incidents
+                            + excluded(cluster_week_values::incidents)),
+                )
+                .execute(c)
+        })?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Where a new incident goes: a lead's rule, else the most similar cluster, else a new one.
 
 use super::{record, set_state};
-use crate::db::clusters::{self as db_clusters, NewCluster};
+use crate::db::clusters::{self as db_clusters, ClusterRow, NewCluster};
 use crate::db::{self, DbConn};
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
@@ -89,17 +89,23 @@ pub fn place(
 
 /// Inside the filing transaction: the live cluster to join (following merges), or a new
 /// unconfirmed one named after the incident. A resolved cluster that gets a new incident
-/// has regressed.
+/// has regressed. `placed` is the placement's cluster row when the caller has already
+/// read it in this transaction.
 pub fn cluster_for_new_incident(
     conn: &mut DbConn,
     actor: &Actor,
     placement: &Placement,
+    placed: Option<ClusterRow>,
     category_id: i64,
     title: &str,
 ) -> AppResult<i64> {
     let now = db::now();
-    if let Some(id) = placement.cluster_id
-        && let Some(cluster) = db_clusters::survivor(conn, id)?
+    let target = match (placement.cluster_id, placed) {
+        (Some(id), Some(row)) if row.id == id && row.merged_into.is_none() => Some(row),
+        (Some(id), _) => db_clusters::survivor(conn, id)?,
+        (None, _) => None,
+    };
+    if let Some(cluster) = target
         && !cluster.dismissed
     {
         if cluster.state == "resolved" {

@@ -159,9 +159,12 @@ pub fn file(
 }
 
 /// Write a batch of prepared filings; call inside a transaction. The organisation's
-/// time zone and the departments are read once per batch. A filing whose placement was
-/// "new" is matched again against the index, which by then holds the batch's earlier
-/// filings, so that two similar incidents of one batch do not start two clusters.
+/// time zone, the departments and the clusters the batch was placed in are read once per
+/// batch, and the incidents, their tags, their audit events and each rollup table are
+/// written with one statement each, so a batch costs a handful of statements whatever
+/// its size. A filing whose placement was "new" is matched again against the index,
+/// which by then holds the batch's earlier filings, so that two similar incidents of one
+/// batch do not start two clusters.
 pub fn write_batch(
     conn: &mut DbConn,
     grouping: &GroupingCache,
@@ -174,16 +177,28 @@ pub fn write_batch(
         .into_iter()
         .map(|d| (d.id, d.slug))
         .collect();
+    let ids = incidents::reserve_ids(conn, batch.len())?;
+    let mut placed: Vec<i64> = batch
+        .iter()
+        .filter_map(|f| f.placement.cluster_id)
+        .collect();
+    placed.sort_unstable();
+    placed.dedup();
+    let mut placed: FxHashMap<i64, db_clusters::ClusterRow> =
+        db_clusters::find_many(conn, &placed)?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
     // Placement cluster -> the live cluster it resolved to, for this transaction.
     let mut live: FxHashMap<i64, i64> = FxHashMap::default();
     let mut counts: BTreeMap<i64, (i32, chrono::NaiveDateTime)> = BTreeMap::new();
     let mut all_facts = Vec::with_capacity(batch.len());
+    let mut rows = Vec::with_capacity(batch.len());
     let mut out = Vec::with_capacity(batch.len());
-    for f in batch {
+    let written = db::now();
+    for (f, &id) in batch.iter().zip(&ids) {
         let actor = &f.actor;
         let stamp = LocalStamp::of(f.occurred.and_utc(), tz);
-        let week = stamp.week.to_string();
-        let tag_text = f.tags.join(", ");
         let mut placement = f.placement.clone();
         if placement.cluster_id.is_none()
             && let Some(best) = grouping
@@ -200,45 +215,21 @@ pub fn write_batch(
         let cluster_id = match placement.cluster_id.and_then(|c| live.get(&c).copied()) {
             Some(id) => id,
             None => {
+                let row = placement.cluster_id.and_then(|c| placed.remove(&c));
                 let id = clusters::cluster_for_new_incident(
                     conn,
                     actor,
                     &placement,
+                    row,
                     f.category_id,
                     &f.title,
                 )?;
-                if placement.cluster_id == Some(id) {
-                    live.insert(id, id);
+                if let Some(placed_in) = placement.cluster_id {
+                    live.insert(placed_in, id);
                 }
                 id
             }
         };
-        let terms = placement.terms.join(", ");
-        let written = db::now();
-        let new = NewIncident {
-            title: &f.title,
-            body: &f.body,
-            category_id: f.category_id,
-            reporter_id: actor.id,
-            department_id: f.department_id,
-            counterpart_id: f.counterpart_id,
-            occurred_at: f.occurred,
-            local_date: stamp.date,
-            week_key: &week,
-            iso_weekday: stamp.weekday as i32,
-            local_hour: stamp.hour as i32,
-            tags: &tag_text,
-            external_ref: f.external_ref.as_deref(),
-            status: "open",
-            search_text: &f.search,
-            created_at: written,
-            updated_at: written,
-            cluster_id: Some(cluster_id),
-            join_reason: Some(placement.reason),
-            join_score: placement.score,
-            join_terms: Some(terms.as_str()).filter(|t| !t.is_empty()),
-        };
-        let id = incidents::insert(conn, &new, &f.tags)?;
         let count = counts.entry(cluster_id).or_insert((0, f.occurred));
         count.0 += 1;
         count.1 = count.1.max(f.occurred);
@@ -247,7 +238,7 @@ pub fn write_batch(
         all_facts.push(rollups::Facts {
             cluster_id: Some(cluster_id),
             category_id: f.category_id,
-            week,
+            week: stamp.week.to_string(),
             hour: stamp.hour as i32,
             weekday: stamp.weekday as i32,
             department: f.department_id.and_then(|d| departments.get(&d).cloned()),
@@ -256,27 +247,18 @@ pub fn write_batch(
             tags,
             external_ref: f.external_ref.clone(),
         });
-        audit::record(
-            conn,
-            &NewAuditEvent {
-                actor_id: Some(actor.id),
-                entity: "incident",
-                entity_id: id,
-                action: "filed",
-                before_json: None,
-                after_json: snapshot(&IncidentSnapshot {
-                    title: &f.title,
-                    body: &f.body,
-                    category: &f.category_slug,
-                    status: "open",
-                    handled_note: None,
-                }),
-                at: written,
-            },
-        )?;
         // Later filings of this batch (and other requests) match against it at once.
         grouping.add_written(id, cluster_id, f.category_id, &f.title, &f.body);
         let joined = placement.cluster_id.is_some();
+        let terms = placement.terms.join(", ");
+        rows.push((
+            id,
+            stamp,
+            cluster_id,
+            placement.reason,
+            placement.score,
+            terms,
+        ));
         let suggestions = placement
             .suggestions
             .into_iter()
@@ -291,6 +273,69 @@ pub fn write_batch(
             suggestions,
         });
     }
+    let tag_texts: Vec<String> = batch.iter().map(|f| f.tags.join(", ")).collect();
+    let new_rows: Vec<(i64, NewIncident<'_>)> = batch
+        .iter()
+        .zip(&rows)
+        .zip(&all_facts)
+        .zip(&tag_texts)
+        .map(
+            |(((f, (id, stamp, cluster_id, reason, score, terms)), facts), tag_text)| {
+                (
+                    *id,
+                    NewIncident {
+                        title: &f.title,
+                        body: &f.body,
+                        category_id: f.category_id,
+                        reporter_id: f.actor.id,
+                        department_id: f.department_id,
+                        counterpart_id: f.counterpart_id,
+                        occurred_at: f.occurred,
+                        local_date: stamp.date,
+                        week_key: &facts.week,
+                        iso_weekday: stamp.weekday as i32,
+                        local_hour: stamp.hour as i32,
+                        tags: tag_text,
+                        external_ref: f.external_ref.as_deref(),
+                        status: "open",
+                        search_text: &f.search,
+                        created_at: written,
+                        updated_at: written,
+                        cluster_id: Some(*cluster_id),
+                        join_reason: Some(*reason),
+                        join_score: *score,
+                        join_terms: Some(terms.as_str()).filter(|t| !t.is_empty()),
+                    },
+                )
+            },
+        )
+        .collect();
+    let tags: Vec<(i64, &str)> = batch
+        .iter()
+        .zip(&ids)
+        .flat_map(|(f, &id)| f.tags.iter().map(move |t| (id, t.as_str())))
+        .collect();
+    incidents::insert_many(conn, &new_rows, &tags)?;
+    let events: Vec<NewAuditEvent<'_>> = batch
+        .iter()
+        .zip(&ids)
+        .map(|(f, &id)| NewAuditEvent {
+            actor_id: Some(f.actor.id),
+            entity: "incident",
+            entity_id: id,
+            action: "filed",
+            before_json: None,
+            after_json: snapshot(&IncidentSnapshot {
+                title: &f.title,
+                body: &f.body,
+                category: &f.category_slug,
+                status: "open",
+                handled_note: None,
+            }),
+            at: written,
+        })
+        .collect();
+    audit::record_many(conn, &events)?;
     for (cluster_id, (n, last)) in counts {
         db_clusters::add_to_count(conn, cluster_id, n, Some(last))?;
     }
