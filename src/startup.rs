@@ -32,6 +32,8 @@ pub struct AppState {
     pub filing: FilingQueue,
     /// The weekly review's figures: a cache validated against the rollups' version.
     pub review: Arc<service::review::ReviewCache>,
+    /// People and the catalogue, validated against their change counters.
+    pub directory: Arc<service::directory::Directory>,
     users_exist: AtomicBool,
 }
 
@@ -42,6 +44,7 @@ impl AppState {
             grouping,
             filing,
             review: Arc::default(),
+            directory: Arc::default(),
             users_exist: AtomicBool::new(false),
         }
     }

@@ -1,6 +1,8 @@
 //! `Authorization: Bearer TOKEN`: who is asking through the API.
 
+use crate::db::{DbConn, versions, versions::Versions};
 use crate::error::{ApiError, AppError};
+use crate::service::directory::Directory;
 use crate::service::{self, accounts::Actor};
 use crate::startup::AppState;
 use actix_web::dev::Payload;
@@ -10,29 +12,66 @@ use std::pin::Pin;
 
 pub struct ApiUser(pub Actor);
 
+/// The bearer token as sent, not yet checked: for handlers that check it in the same
+/// trip to the database as their own work (`service::tokens::authenticate`).
+pub struct BearerToken(pub Option<String>);
+
+impl BearerToken {
+    fn of(req: &HttpRequest) -> Self {
+        Self(
+            req.headers()
+                .get(actix_web::http::header::AUTHORIZATION)
+                .and_then(|h| h.to_str().ok())
+                .and_then(|h| {
+                    h.strip_prefix("Bearer ")
+                        .or_else(|| h.strip_prefix("bearer "))
+                })
+                .map(|t| t.trim().to_string()),
+        )
+    }
+
+    /// The person the token belongs to, or 401; call on the blocking pool.
+    pub fn authenticate(
+        &self,
+        conn: &mut DbConn,
+        directory: &Directory,
+        versions: &Versions,
+    ) -> Result<Actor, AppError> {
+        let token = self.0.as_deref().ok_or(AppError::Unauthorized)?;
+        directory
+            .token_actor(conn, versions, token)?
+            .ok_or(AppError::Unauthorized)
+    }
+}
+
+impl FromRequest for BearerToken {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Self::of(req)))
+    }
+}
+
 impl FromRequest for ApiUser {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(|t| t.trim().to_string());
+        let token = BearerToken::of(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
-            let token = token.ok_or(AppError::Unauthorized)?;
+            if token.0.is_none() {
+                return Err(ApiError(AppError::Unauthorized));
+            }
+            let directory = state.directory.clone();
             let actor = service::run(&state.pool, move |conn| {
-                service::tokens::authenticate(conn, &token)
+                let versions = versions::read(conn)?;
+                token.authenticate(conn, &directory, &versions)
             })
             .await?;
-            actor.map(ApiUser).ok_or(ApiError(AppError::Unauthorized))
+            Ok(ApiUser(actor))
         })
     }
 }

@@ -1,9 +1,10 @@
 //! POST /api/v1/incidents and GET /api/v1/incidents/{id}.
 
-use super::auth::ApiUser;
+use super::auth::{ApiUser, BearerToken};
 use super::body::Fields;
+use crate::db::versions;
 use crate::error::{ApiResult, AppError};
-use crate::service::{self, incidents::RawIncident};
+use crate::service::{self, incidents, incidents::RawIncident};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
@@ -29,14 +30,26 @@ fn parse(body: Value) -> Result<RawIncident, AppError> {
     Ok(raw)
 }
 
+/// Who is asking, the body's fields and the placement are worked out in one trip to the
+/// blocking pool; then the filing waits for its batch to commit.
 async fn file(
     state: web::Data<AppState>,
-    user: ApiUser,
+    token: BearerToken,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    let raw = parse(body.into_inner())?;
-    let actor = user.0;
-    let filed = state.filing.file(&state.pool, actor, raw).await?;
+    if token.0.is_none() {
+        return Err(AppError::Unauthorized.into());
+    }
+    let raw = parse(body.into_inner());
+    let (grouping, directory) = (state.grouping.clone(), state.directory.clone());
+    let filing = service::run(&state.pool, move |conn| {
+        let versions = versions::read(conn)?;
+        let actor = token.authenticate(conn, &directory, &versions)?;
+        let known = directory.known(conn, &versions)?;
+        incidents::prepare(conn, &grouping, &known, &actor, &raw?, chrono::Utc::now())
+    })
+    .await?;
+    let filed = state.filing.submit(filing).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             actix_web::http::header::LOCATION,

@@ -47,20 +47,24 @@ pub fn insert_department(
     name: &str,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
-    diesel::insert_into(departments::table)
+    let id = diesel::insert_into(departments::table)
         .values((
             departments::slug.eq(slug),
             departments::name.eq(name),
             departments::created_at.eq(now),
         ))
         .returning(departments::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    super::versions::bump(conn, super::versions::CATALOG)?;
+    Ok(id)
 }
 
 pub fn rename_department(conn: &mut DbConn, id: i64, name: &str) -> QueryResult<usize> {
-    diesel::update(departments::table.find(id))
+    let changed = diesel::update(departments::table.find(id))
         .set(departments::name.eq(name))
-        .execute(conn)
+        .execute(conn)?;
+    super::versions::bump(conn, super::versions::CATALOG)?;
+    Ok(changed)
 }
 
 pub fn categories(conn: &mut DbConn) -> QueryResult<Vec<CategoryRow>> {
@@ -93,14 +97,16 @@ pub fn insert_category(
     fields: &CategoryFields<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
-    diesel::insert_into(categories::table)
+    let id = diesel::insert_into(categories::table)
         .values((
             fields,
             categories::slug.eq(slug),
             categories::created_at.eq(now),
         ))
         .returning(categories::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    super::versions::bump(conn, super::versions::CATALOG)?;
+    Ok(id)
 }
 
 pub fn update_category(
@@ -108,7 +114,9 @@ pub fn update_category(
     id: i64,
     fields: &CategoryFields<'_>,
 ) -> QueryResult<usize> {
-    diesel::update(categories::table.find(id))
+    let changed = diesel::update(categories::table.find(id))
         .set(fields)
-        .execute(conn)
+        .execute(conn)?;
+    super::versions::bump(conn, super::versions::CATALOG)?;
+    Ok(changed)
 }

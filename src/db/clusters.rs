@@ -219,7 +219,7 @@ pub fn insert_rule(
     created_by: i64,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
-    diesel::insert_into(cluster_rules::table)
+    let id = diesel::insert_into(cluster_rules::table)
         .values((
             cluster_rules::category_id.eq(category_id),
             cluster_rules::pattern.eq(pattern),
@@ -228,18 +228,24 @@ pub fn insert_rule(
             cluster_rules::created_at.eq(now),
         ))
         .returning(cluster_rules::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    super::versions::bump(conn, super::versions::CATALOG)?;
+    Ok(id)
 }
 
 pub fn set_rule_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<usize> {
-    diesel::update(cluster_rules::table.find(id))
+    let changed = diesel::update(cluster_rules::table.find(id))
         .set(cluster_rules::active.eq(active))
-        .execute(conn)
+        .execute(conn)?;
+    super::versions::bump(conn, super::versions::CATALOG)?;
+    Ok(changed)
 }
 
 /// Rules that pointed at a merged cluster now point at its survivor.
 pub fn retarget_rules(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<usize> {
-    diesel::update(cluster_rules::table.filter(cluster_rules::cluster_id.eq(from)))
+    let changed = diesel::update(cluster_rules::table.filter(cluster_rules::cluster_id.eq(from)))
         .set(cluster_rules::cluster_id.eq(into))
-        .execute(conn)
+        .execute(conn)?;
+    super::versions::bump(conn, super::versions::CATALOG)?;
+    Ok(changed)
 }

@@ -13,6 +13,7 @@ pub mod schema;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod versions;
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;

@@ -178,13 +178,9 @@ pub fn settings(conn: &mut DbConn, keys: &[&str]) -> QueryResult<Vec<(String, St
 
 /// The settings row counting changes to clusters (see the 000003_review migration): the
 /// review's rendered tables are cached under it.
-pub const CLUSTERS_VERSION_KEY: &str = "clusters_version";
+pub const CLUSTERS_VERSION_KEY: &str = super::versions::CLUSTERS;
 
 /// Count one more change of a cluster; call inside the change's transaction.
 pub fn bump_clusters_version(conn: &mut DbConn) -> QueryResult<()> {
-    diesel::sql_query(format!(
-        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = '{CLUSTERS_VERSION_KEY}'"
-    ))
-    .execute(conn)?;
-    Ok(())
+    super::versions::bump(conn, CLUSTERS_VERSION_KEY)
 }

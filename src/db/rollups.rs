@@ -249,16 +249,12 @@ pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<()> {
 }
 
 /// The settings row that counts changes of the rollups (see the 000003_review migration).
-pub const VERSION_KEY: &str = "rollups_version";
+pub const VERSION_KEY: &str = super::versions::ROLLUPS;
 
 /// Count one more change; call inside the change's transaction. The row lock orders
 /// concurrent writers, so a reader never sees a version whose change is still to come.
 fn bump_version(conn: &mut DbConn) -> QueryResult<()> {
-    diesel::sql_query(format!(
-        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = '{VERSION_KEY}'"
-    ))
-    .execute(conn)?;
-    Ok(())
+    super::versions::bump(conn, VERSION_KEY)
 }
 
 /// How many times the rollups have changed (a cache key for weekly figures).

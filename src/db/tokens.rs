@@ -24,7 +24,7 @@ pub fn insert(
     label: &str,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
-    diesel::insert_into(api_tokens::table)
+    let id = diesel::insert_into(api_tokens::table)
         .values((
             api_tokens::user_id.eq(user_id),
             api_tokens::token_hash.eq(hash),
@@ -32,7 +32,9 @@ pub fn insert(
             api_tokens::created_at.eq(now),
         ))
         .returning(api_tokens::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    Ok(id)
 }
 
 pub fn find_live(conn: &mut DbConn, hash: &str) -> QueryResult<Option<TokenRow>> {
@@ -61,11 +63,13 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<TokenRow>> {
 }
 
 pub fn revoke(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(
+    let changed = diesel::update(
         api_tokens::table
             .find(id)
             .filter(api_tokens::revoked_at.is_null()),
     )
     .set(api_tokens::revoked_at.eq(now))
-    .execute(conn)
+    .execute(conn)?;
+    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    Ok(changed)
 }

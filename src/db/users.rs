@@ -47,10 +47,12 @@ pub struct UserChangeset {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<i64> {
-    diesel::insert_into(users::table)
+    let id = diesel::insert_into(users::table)
         .values(new)
         .returning(users::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    Ok(id)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
@@ -81,7 +83,9 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &UserChangeset) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
+    let changed = diesel::update(users::table.find(id))
         .set(changes)
-        .execute(conn)
+        .execute(conn)?;
+    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    Ok(changed)
 }

@@ -11,10 +11,11 @@
 //! Several processes over one PostgreSQL each have their own writer; the rollups and
 //! cluster counts are upserts and increments, so their batches add up.
 
+use super::directory::Directory;
 use super::grouping::GroupingCache;
 use super::incidents::{self, Filed, PreparedFiling, RawIncident};
 use super::{self as service, accounts::Actor};
-use crate::db::{ConnectionManager, DbConn, Pool};
+use crate::db::{ConnectionManager, DbConn, Pool, versions};
 use crate::error::{AppError, AppResult};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::ManageConnection;
@@ -54,10 +55,18 @@ impl FilingQueue {
 
     /// Validate and place `raw` on the blocking pool, then queue it for the writer and
     /// wait until its batch has committed.
-    pub async fn file(&self, pool: &Pool, actor: Actor, raw: RawIncident) -> AppResult<Filed> {
-        let grouping = self.grouping.clone();
+    pub async fn file(
+        &self,
+        pool: &Pool,
+        directory: &Arc<Directory>,
+        actor: Actor,
+        raw: RawIncident,
+    ) -> AppResult<Filed> {
+        let (grouping, directory) = (self.grouping.clone(), directory.clone());
         let filing = service::run(pool, move |conn| {
-            incidents::prepare(conn, &grouping, &actor, &raw, chrono::Utc::now())
+            let versions = versions::read(conn)?;
+            let known = directory.known(conn, &versions)?;
+            incidents::prepare(conn, &grouping, &known, &actor, &raw, chrono::Utc::now())
         })
         .await?;
         self.submit(filing).await

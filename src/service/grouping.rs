@@ -11,8 +11,9 @@ use crate::domain::grouping::{ClusterIndex, IndexBuilder, Match};
 use crate::error::AppResult;
 use rustc_hash::FxHashSet;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-pub const VERSION_KEY: &str = "grouping_version";
+pub const VERSION_KEY: &str = crate::db::versions::GROUPING;
 const BATCH: i64 = 20_000;
 
 struct Cache {
@@ -24,6 +25,8 @@ struct Cache {
     /// Incidents above the watermark already in the index: the filing writer adds its
     /// own as it writes them, so the incremental load must not add them twice.
     ahead: FxHashSet<i64>,
+    /// When the index last caught up with the database.
+    refreshed: Option<Instant>,
 }
 
 pub struct GroupingCache {
@@ -40,6 +43,7 @@ impl GroupingCache {
                 version: 0,
                 built: false,
                 ahead: FxHashSet::default(),
+                refreshed: None,
             }),
             threshold,
         }
@@ -48,6 +52,21 @@ impl GroupingCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
         // A panic while holding the lock leaves a usable index: matching is a cache.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Like `refresh`, unless the index caught up less than `max_age` ago. Requests use
+    /// it to place a filing: this process's own filings and structural changes reach
+    /// the index as they are written, so only other processes' work can be that much
+    /// late, and the filing writer refreshes fully before every batch, placing again
+    /// any filing that would otherwise start a cluster.
+    pub fn refresh_within(&self, conn: &mut DbConn, max_age: Duration) -> AppResult<()> {
+        {
+            let cache = self.lock();
+            if cache.built && cache.refreshed.is_some_and(|at| at.elapsed() < max_age) {
+                return Ok(());
+            }
+        }
+        self.refresh(conn)
     }
 
     /// Bring the index up to date with the database.
@@ -65,6 +84,7 @@ impl GroupingCache {
                 let mut cache = self.lock();
                 if cache.built && cache.version == version {
                     apply_rows(&mut cache, &rows);
+                    cache.refreshed = Some(Instant::now());
                     return Ok(());
                 }
             }
@@ -78,6 +98,7 @@ impl GroupingCache {
             );
         } else {
             load_after(conn, &mut cache)?;
+            cache.refreshed = Some(Instant::now());
         }
         Ok(())
     }
@@ -156,6 +177,7 @@ fn build(conn: &mut DbConn, version: i64) -> AppResult<Cache> {
         version,
         built: true,
         ahead: FxHashSet::default(),
+        refreshed: Some(Instant::now()),
     })
 }
 
@@ -201,11 +223,7 @@ pub fn current_version(conn: &mut DbConn) -> AppResult<i64> {
 /// Record a structural change; call inside the change's transaction. The increment is
 /// one UPDATE, so concurrent changes from several processes each get their own number.
 pub fn bump_version(conn: &mut DbConn) -> AppResult<i64> {
-    use diesel::RunQueryDsl;
     settings::get_or_insert(conn, VERSION_KEY, "0")?;
-    diesel::sql_query(format!(
-        "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = '{VERSION_KEY}'"
-    ))
-    .execute(conn)?;
+    crate::db::versions::bump(conn, VERSION_KEY)?;
     current_version(conn)
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod clusters;
 pub mod demo;
+pub mod directory;
 pub mod drivers;
 pub mod effects;
 pub mod filing_queue;

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 
 const PREFIX: &str = "rungs_";
 
-fn hash(token: &str) -> String {
+/// How a token is stored and looked up.
+pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

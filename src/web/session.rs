@@ -182,8 +182,10 @@ impl FromRequest for Signed {
                     AppError::SetupRequired
                 });
             };
+            let directory = state.directory.clone();
             let actor = service::run(&state.pool, move |conn| {
-                service::accounts::actor(conn, user_id)
+                let versions = crate::db::versions::read(conn)?;
+                directory.actor(conn, &versions, user_id)
             })
             .await?;
             let Some(actor) = actor else {

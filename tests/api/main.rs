@@ -7,6 +7,7 @@ mod browser;
 mod clusters;
 mod crash;
 mod demo;
+mod directory;
 mod helpers;
 mod hostile;
 mod incidents;

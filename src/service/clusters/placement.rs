@@ -1,7 +1,7 @@
 //! Where a new incident goes: a lead's rule, else the most similar cluster, else a new one.
 
 use super::{record, set_state};
-use crate::db::clusters::{self as db_clusters, ClusterRow, NewCluster};
+use crate::db::clusters::{self as db_clusters, ClusterRow, NewCluster, RuleRow};
 use crate::db::{self, DbConn};
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
@@ -28,9 +28,10 @@ pub struct Placement {
 }
 
 /// Decide where an incident goes: a lead's rule first, then similarity.
-pub fn place(
+pub fn place<'r>(
     conn: &mut DbConn,
     grouping: &GroupingCache,
+    rules: impl IntoIterator<Item = &'r RuleRow>,
     category_id: i64,
     title: &str,
     body: &str,
@@ -58,13 +59,13 @@ pub fn place(
                 })
         })
         .collect();
-    for rule in db_clusters::rules_for_category(conn, category_id)? {
+    for rule in rules {
         if !rule.pattern.is_empty() && folded.contains(&rule.pattern) {
             return Ok(Placement {
                 cluster_id: Some(rule.cluster_id),
                 reason: "rule",
                 score: None,
-                terms: vec![rule.pattern],
+                terms: vec![rule.pattern.clone()],
                 suggestions,
             });
         }

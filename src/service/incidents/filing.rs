@@ -10,6 +10,7 @@ use crate::domain::week::{LocalStamp, WeekKey};
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
 use crate::service::clusters::{self, Suggestion};
+use crate::service::directory::Known;
 use crate::service::grouping::GroupingCache;
 use crate::service::{filing_queue, organisation, snapshot};
 use chrono::{DateTime, Utc};
@@ -69,17 +70,22 @@ pub struct PreparedFiling {
     pub placement: clusters::Placement,
 }
 
+/// How late another process's filings may reach the index used to place a filing in
+/// the request (the writer catches up before every batch).
+const PLACEMENT_FRESHNESS: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// Validate a filing and place it (rules, then similarity): every read a filing needs,
 /// and no write. The reporter's department is used when none is given.
-#[tracing::instrument(skip(conn, grouping, raw), fields(actor = %actor.login))]
+#[tracing::instrument(skip(conn, grouping, known, raw), fields(actor = %actor.login))]
 pub fn prepare(
     conn: &mut DbConn,
     grouping: &GroupingCache,
+    known: &Known,
     actor: &Actor,
     raw: &RawIncident,
     now: DateTime<Utc>,
 ) -> AppResult<PreparedFiling> {
-    let tz = organisation::timezone(conn)?;
+    let tz = known.timezone;
     let mut errors = FieldErrors::new();
     let title = errors.check("title", input::required_text(&raw.title, TITLE_MAX));
     let body = errors.check("body", input::optional_text(&raw.body, BODY_MAX));
@@ -87,7 +93,7 @@ pub fn prepare(
     let tags = errors.check("tags", input::tags(&raw.tags));
     let external_ref = errors.check("external_ref", input::optional_text(&raw.external_ref, 100));
     let category = match errors.check("category", Slug::parse(&raw.category)) {
-        Some(slug) => match catalog::category_by_slug(conn, slug.as_ref())? {
+        Some(slug) => match known.category_by_slug(slug.as_ref()) {
             Some(c) if c.active => Some(c),
             _ => {
                 errors.add("category", "error.unknown_category");
@@ -96,18 +102,8 @@ pub fn prepare(
         },
         None => None,
     };
-    let department = crate::service::catalog::department_field(
-        conn,
-        &mut errors,
-        "department",
-        &raw.department,
-    )?;
-    let counterpart = crate::service::catalog::department_field(
-        conn,
-        &mut errors,
-        "counterpart",
-        &raw.counterpart,
-    )?;
+    let department = department_field(known, &mut errors, "department", &raw.department);
+    let counterpart = department_field(known, &mut errors, "counterpart", &raw.counterpart);
     let (Some(title), Some(body), Some(occurred), Some(tags), Some(external_ref), Some(category)) =
         (title, body, occurred, tags, external_ref, category)
     else {
@@ -126,8 +122,9 @@ pub fn prepare(
         external_ref.as_deref().unwrap_or(""),
     ]);
     // Matching reads the in-process index outside the write transaction.
-    grouping.refresh(conn)?;
-    let placement = clusters::place(conn, grouping, category.id, &title, &body, &search)?;
+    grouping.refresh_within(conn, PLACEMENT_FRESHNESS)?;
+    let rules = known.rules_for_category(category.id);
+    let placement = clusters::place(conn, grouping, rules, category.id, &title, &body, &search)?;
     Ok(PreparedFiling {
         department_id: department.or(actor.department_id),
         counterpart_id: counterpart,
@@ -135,13 +132,34 @@ pub fn prepare(
         title,
         body,
         category_id: category.id,
-        category_slug: category.slug,
+        category_slug: category.slug.clone(),
         occurred,
         tags,
         external_ref,
         search,
         placement,
     })
+}
+
+/// A department named by slug in a form or API field: its id, `None` when the field is
+/// empty, and a message on `field` when the slug is malformed or unknown.
+fn department_field(
+    known: &Known,
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+) -> Option<i64> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    let slug = errors.check(field, Slug::parse(raw))?;
+    match known.department_by_slug(slug.as_ref()) {
+        Some(d) => Some(d.id),
+        None => {
+            errors.add(field, "error.unknown_department");
+            None
+        }
+    }
 }
 
 /// File an incident on this connection, in a transaction of its own (the server files
@@ -153,7 +171,8 @@ pub fn file(
     raw: &RawIncident,
     now: DateTime<Utc>,
 ) -> AppResult<Filed> {
-    let prepared = prepare(conn, grouping, actor, raw, now)?;
+    let known = Known::load(conn)?;
+    let prepared = prepare(conn, grouping, &known, actor, raw, now)?;
     let mut filed = filing_queue::write_one(conn, grouping, &prepared)?;
     Ok(filed.remove(0))
 }

@@ -1,0 +1,62 @@
+//! Change counters kept as rows of `settings`. A write bumps its counter inside its own
+//! transaction (after the change itself); a process that keeps an in-memory copy reads
+//! the counters first and reloads the copy when its counter has moved. Reading the
+//! counter before the data means a copy is never labelled newer than it is.
+
+use super::DbConn;
+use super::schema::settings;
+use diesel::prelude::*;
+
+/// Users and API tokens.
+pub const ACCOUNTS: &str = "accounts_version";
+/// Departments, categories, grouping rules and the time zone.
+pub const CATALOG: &str = "catalog_version";
+/// Every change to the weekly rollups.
+pub const ROLLUPS: &str = "rollups_version";
+/// Structural changes to clusters (merge, split, move, dismiss): the matcher rebuilds.
+pub const GROUPING: &str = "grouping_version";
+/// Any change to a cluster's row (title, state, owner, rung).
+pub const CLUSTERS: &str = "clusters_version";
+
+/// Count one more change of `key`.
+pub fn bump(conn: &mut DbConn, key: &'static str) -> QueryResult<()> {
+    // One UPDATE: concurrent changes from several processes each count.
+    diesel::update(settings::table.find(key))
+        .set(settings::value.eq(increment()))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn increment() -> diesel::expression::SqlLiteral<diesel::sql_types::Text> {
+    diesel::dsl::sql("CAST(CAST(value AS BIGINT) + 1 AS TEXT)")
+}
+
+/// The counters in one read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Versions {
+    pub accounts: i64,
+    pub catalog: i64,
+    pub rollups: i64,
+    pub grouping: i64,
+    pub clusters: i64,
+}
+
+pub fn read(conn: &mut DbConn) -> QueryResult<Versions> {
+    let rows: Vec<(String, String)> = settings::table
+        .filter(settings::key.eq_any([ACCOUNTS, CATALOG, ROLLUPS, GROUPING, CLUSTERS]))
+        .select((settings::key, settings::value))
+        .load(conn)?;
+    let mut v = Versions::default();
+    for (key, value) in rows {
+        let n = value.parse().unwrap_or(0);
+        match key.as_str() {
+            ACCOUNTS => v.accounts = n,
+            CATALOG => v.catalog = n,
+            ROLLUPS => v.rollups = n,
+            GROUPING => v.grouping = n,
+            CLUSTERS => v.clusters = n,
+            _ => {}
+        }
+    }
+    Ok(v)
+}

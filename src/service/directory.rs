@@ -1,0 +1,148 @@
+//! What nearly every request looks up, kept in memory per process: who an API token or a
+//! session belongs to, and the catalogue a filing is checked against (time zone,
+//! departments, categories, grouping rules). Each copy is labelled with the change
+//! counter it was loaded under (`db::versions`); one read of the counters per request
+//! tells whether a copy is still good, so every process sees every change at once,
+//! whichever process made it.
+
+use super::accounts::{self, Actor};
+use super::catalog::Catalog;
+use super::{organisation, tokens};
+use crate::db::DbConn;
+use crate::db::catalog::{CategoryRow, DepartmentRow};
+use crate::db::clusters::{self, RuleRow};
+use crate::db::versions::Versions;
+use crate::error::AppResult;
+use chrono_tz::Tz;
+use rustc_hash::FxHashMap;
+use std::sync::{Arc, Mutex};
+
+/// Most people remembered at once; past it the copies start afresh (a flood of
+/// distinct tokens cannot grow memory without bound).
+const MAX_PEOPLE: usize = 10_000;
+
+/// The catalogue as a filing sees it.
+#[derive(Debug)]
+pub struct Known {
+    pub timezone: Tz,
+    pub catalog: Catalog,
+    /// Active rules, oldest first.
+    pub rules: Vec<RuleRow>,
+}
+
+impl Known {
+    pub fn load(conn: &mut DbConn) -> AppResult<Self> {
+        let mut rules = clusters::rules(conn)?;
+        rules.retain(|r| r.active);
+        rules.sort_by_key(|r| r.id);
+        Ok(Self {
+            timezone: organisation::timezone(conn)?,
+            catalog: Catalog::load(conn)?,
+            rules,
+        })
+    }
+
+    pub fn category_by_slug(&self, slug: &str) -> Option<&CategoryRow> {
+        self.catalog.categories.iter().find(|c| c.slug == slug)
+    }
+
+    pub fn department_by_slug(&self, slug: &str) -> Option<&DepartmentRow> {
+        self.catalog.departments.iter().find(|d| d.slug == slug)
+    }
+
+    /// A category's active rules, oldest first: the first that matches wins.
+    pub fn rules_for_category(&self, category_id: i64) -> impl Iterator<Item = &RuleRow> {
+        self.rules
+            .iter()
+            .filter(move |r| r.category_id == category_id)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// The accounts counter the people below were read under.
+    accounts: i64,
+    by_token_hash: FxHashMap<String, Actor>,
+    by_id: FxHashMap<i64, Actor>,
+    known: Option<(i64, Arc<Known>)>,
+}
+
+#[derive(Default)]
+pub struct Directory {
+    state: Mutex<State>,
+}
+
+impl Directory {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forget the people when the accounts counter moved; say whether the copies may be
+    /// kept (labelled `now`).
+    fn people_at(&self, now: i64) -> std::sync::MutexGuard<'_, State> {
+        let mut state = self.lock();
+        if state.accounts != now || state.by_token_hash.len() + state.by_id.len() > MAX_PEOPLE {
+            state.by_token_hash.clear();
+            state.by_id.clear();
+            state.accounts = now;
+        }
+        state
+    }
+
+    /// The active person an API token belongs to; `None` for an unknown or revoked token.
+    pub fn token_actor(
+        &self,
+        conn: &mut DbConn,
+        versions: &Versions,
+        token: &str,
+    ) -> AppResult<Option<Actor>> {
+        let hash = tokens::hash(token);
+        if let Some(actor) = self.people_at(versions.accounts).by_token_hash.get(&hash) {
+            return Ok(Some(actor.clone()));
+        }
+        let actor = tokens::authenticate(conn, token)?;
+        if let Some(actor) = &actor {
+            let mut state = self.lock();
+            if state.accounts == versions.accounts {
+                state.by_token_hash.insert(hash, actor.clone());
+            }
+        }
+        Ok(actor)
+    }
+
+    /// The person a session names, if still active.
+    pub fn actor(
+        &self,
+        conn: &mut DbConn,
+        versions: &Versions,
+        user_id: i64,
+    ) -> AppResult<Option<Actor>> {
+        if let Some(actor) = self.people_at(versions.accounts).by_id.get(&user_id) {
+            return Ok(Some(actor.clone()));
+        }
+        let actor = accounts::actor(conn, user_id)?;
+        if let Some(actor) = &actor {
+            let mut state = self.lock();
+            if state.accounts == versions.accounts {
+                state.by_id.insert(user_id, actor.clone());
+            }
+        }
+        Ok(actor)
+    }
+
+    /// The catalogue as of `versions`.
+    pub fn known(&self, conn: &mut DbConn, versions: &Versions) -> AppResult<Arc<Known>> {
+        if let Some((at, known)) = &self.lock().known
+            && *at == versions.catalog
+        {
+            return Ok(known.clone());
+        }
+        let known = Arc::new(Known::load(conn)?);
+        self.lock().known = Some((versions.catalog, known.clone()));
+        Ok(known)
+    }
+}
