@@ -72,12 +72,16 @@ async fn main() -> std::io::Result<()> {
     };
     let key = actix_web::cookie::Key::from(&key);
     let grouping = std::sync::Arc::new(rungs::service::grouping::GroupingCache::new(0.5));
+    let directory = std::sync::Arc::new(rungs::service::directory::Directory::new());
     let filing = rungs::service::filing_queue::FilingQueue::start(
         rungs::db::ConnectionManager::new(url.clone()),
         grouping.clone(),
+        directory.clone(),
     )
     .map_err(std::io::Error::other)?;
-    let state = web::Data::new(rungs::startup::AppState::new(pool, grouping, filing));
+    let state = web::Data::new(rungs::startup::AppState::new(
+        pool, grouping, directory, filing,
+    ));
     HttpServer::new(move || {
         App::new()
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::error::{AppError, AppResult};
+use crate::service::directory::Directory;
 use crate::service::filing_queue::FilingQueue;
 use crate::service::grouping::GroupingCache;
 use crate::service::{self, organisation};
@@ -33,18 +34,23 @@ pub struct AppState {
     /// The weekly review's figures: a cache validated against the rollups' version.
     pub review: Arc<service::review::ReviewCache>,
     /// People and the catalogue, validated against their change counters.
-    pub directory: Arc<service::directory::Directory>,
+    pub directory: Arc<Directory>,
     users_exist: AtomicBool,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, grouping: Arc<GroupingCache>, filing: FilingQueue) -> Self {
+    pub fn new(
+        pool: Pool,
+        grouping: Arc<GroupingCache>,
+        directory: Arc<Directory>,
+        filing: FilingQueue,
+    ) -> Self {
         Self {
             pool,
             grouping,
             filing,
             review: Arc::default(),
-            directory: Arc::default(),
+            directory,
             users_exist: AtomicBool::new(false),
         }
     }
@@ -105,11 +111,13 @@ impl Application {
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let directory = Arc::new(Directory::new());
         let filing = FilingQueue::start(
             db::ConnectionManager::new(config.database_url.clone()),
             grouping.clone(),
+            directory.clone(),
         )?;
-        let state = web::Data::new(AppState::new(pool, grouping, filing));
+        let state = web::Data::new(AppState::new(pool, grouping, directory, filing));
         let key = Key::from(&key);
         let secure = config.secure_cookies;
         let mut server = HttpServer::new(move || {

@@ -97,6 +97,44 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &ClusterChangeset) -> QueryRe
         .execute(conn)
 }
 
+/// Add filings to several clusters' counts and last-seen times in one statement:
+/// (cluster, how many, the latest occurrence among them), each cluster once.
+pub fn add_filed(conn: &mut DbConn, counts: &[(i64, i32, NaiveDateTime)]) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Integer, Timestamp};
+    for chunk in counts.chunks(500) {
+        let rows = vec!["SELECT ? AS id, ? AS n, ? AS at"; chunk.len()].join(" UNION ALL ");
+        let sql = format!(
+            "UPDATE clusters SET incident_count = clusters.incident_count + v.n, \
+             last_incident_at = CASE WHEN clusters.last_incident_at IS NULL \
+             OR clusters.last_incident_at < v.at THEN v.at ELSE clusters.last_incident_at END \
+             FROM ({rows}) AS v WHERE clusters.id = v.id"
+        );
+        match conn {
+            DbConn::Sqlite(c) => {
+                let mut q = diesel::sql_query(sql).into_boxed();
+                for (id, n, at) in chunk {
+                    q = q
+                        .bind::<BigInt, _>(*id)
+                        .bind::<Integer, _>(*n)
+                        .bind::<Timestamp, _>(*at);
+                }
+                q.execute(c)?;
+            }
+            DbConn::Pg(c) => {
+                let mut q = diesel::sql_query(super::numbered(&sql)).into_boxed();
+                for (id, n, at) in chunk {
+                    q = q
+                        .bind::<BigInt, _>(*id)
+                        .bind::<Integer, _>(*n)
+                        .bind::<Timestamp, _>(*at);
+                }
+                q.execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Keep the cluster's incident count and last-seen time current.
 pub fn add_to_count(
     conn: &mut DbConn,

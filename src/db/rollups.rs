@@ -57,21 +57,6 @@ impl Facts {
     }
 }
 
-/// SQLite writes `?`, PostgreSQL `$1, $2, …`.
-fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// Add (`delta` = 1) or take away (`delta` = -1) one incident's counts.
 pub fn apply(conn: &mut DbConn, facts: &Facts, delta: i32) -> QueryResult<()> {
     apply_many(conn, std::slice::from_ref(facts), delta)
@@ -201,7 +186,7 @@ pub fn move_cluster(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<()> 
                 .bind::<BigInt, _>(into)
                 .bind::<BigInt, _>(from)
                 .execute(c)?,
-            DbConn::Pg(c) => diesel::sql_query(numbered(sql))
+            DbConn::Pg(c) => diesel::sql_query(super::numbered(sql))
                 .bind::<BigInt, _>(into)
                 .bind::<BigInt, _>(from)
                 .execute(c)?,

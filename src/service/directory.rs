@@ -134,6 +134,12 @@ impl Directory {
         Ok(actor)
     }
 
+    /// The catalogue as it is now (one read of the counters).
+    pub fn known_now(&self, conn: &mut DbConn) -> AppResult<Arc<Known>> {
+        let versions = crate::db::versions::read(conn)?;
+        self.known(conn, &versions)
+    }
+
     /// The catalogue as of `versions`.
     pub fn known(&self, conn: &mut DbConn, versions: &Versions) -> AppResult<Arc<Known>> {
         if let Some((at, known)) = &self.lock().known

@@ -15,7 +15,7 @@ use super::directory::Directory;
 use super::grouping::GroupingCache;
 use super::incidents::{self, Filed, PreparedFiling, RawIncident};
 use super::{self as service, accounts::Actor};
-use crate::db::{ConnectionManager, DbConn, Pool, versions};
+use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::error::{AppError, AppResult};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::ManageConnection;
@@ -36,36 +36,38 @@ struct Job {
 pub struct FilingQueue {
     jobs: mpsc::Sender<Job>,
     grouping: Arc<GroupingCache>,
+    directory: Arc<Directory>,
 }
 
 impl FilingQueue {
     /// Start the writer thread with a connection of its own (not one of the pool's).
-    pub fn start(manager: ConnectionManager, grouping: Arc<GroupingCache>) -> Result<Self, String> {
+    pub fn start(
+        manager: ConnectionManager,
+        grouping: Arc<GroupingCache>,
+        directory: Arc<Directory>,
+    ) -> Result<Self, String> {
         let conn = manager
             .connect()
             .map_err(|e| format!("cannot open the database for the filing writer: {e}"))?;
         let (jobs, rx) = mpsc::channel();
-        let writer_grouping = grouping.clone();
+        let (writer_grouping, writer_directory) = (grouping.clone(), directory.clone());
         std::thread::Builder::new()
             .name("rungs-filing-writer".into())
-            .spawn(move || Writer::new(manager, conn, writer_grouping).run(rx))
+            .spawn(move || Writer::new(manager, conn, writer_grouping, writer_directory).run(rx))
             .map_err(|e| format!("cannot start the filing writer: {e}"))?;
-        Ok(Self { jobs, grouping })
+        Ok(Self {
+            jobs,
+            grouping,
+            directory,
+        })
     }
 
     /// Validate and place `raw` on the blocking pool, then queue it for the writer and
     /// wait until its batch has committed.
-    pub async fn file(
-        &self,
-        pool: &Pool,
-        directory: &Arc<Directory>,
-        actor: Actor,
-        raw: RawIncident,
-    ) -> AppResult<Filed> {
-        let (grouping, directory) = (self.grouping.clone(), directory.clone());
+    pub async fn file(&self, pool: &Pool, actor: Actor, raw: RawIncident) -> AppResult<Filed> {
+        let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
         let filing = service::run(pool, move |conn| {
-            let versions = versions::read(conn)?;
-            let known = directory.known(conn, &versions)?;
+            let known = directory.known_now(conn)?;
             incidents::prepare(conn, &grouping, &known, &actor, &raw, chrono::Utc::now())
         })
         .await?;
@@ -90,18 +92,21 @@ impl FilingQueue {
 pub fn write_one(
     conn: &mut DbConn,
     grouping: &GroupingCache,
+    directory: &Directory,
     filing: &PreparedFiling,
 ) -> AppResult<Vec<Filed>> {
-    write(conn, grouping, &[filing])
+    write(conn, grouping, directory, &[filing])
 }
 
 fn write(
     conn: &mut DbConn,
     grouping: &GroupingCache,
+    directory: &Directory,
     batch: &[&PreparedFiling],
 ) -> AppResult<Vec<Filed>> {
-    let result =
-        crate::db::write_transaction(conn, |conn| incidents::write_batch(conn, grouping, batch));
+    let result = crate::db::write_transaction(conn, |conn| {
+        incidents::write_batch(conn, grouping, directory, batch)
+    });
     if result.is_err() {
         grouping.invalidate();
     }
@@ -112,14 +117,21 @@ struct Writer {
     manager: ConnectionManager,
     conn: Option<DbConn>,
     grouping: Arc<GroupingCache>,
+    directory: Arc<Directory>,
 }
 
 impl Writer {
-    fn new(manager: ConnectionManager, conn: DbConn, grouping: Arc<GroupingCache>) -> Self {
+    fn new(
+        manager: ConnectionManager,
+        conn: DbConn,
+        grouping: Arc<GroupingCache>,
+        directory: Arc<Directory>,
+    ) -> Self {
         Self {
             manager,
             conn: Some(conn),
             grouping,
+            directory,
         }
     }
 
@@ -152,7 +164,7 @@ impl Writer {
     }
 
     fn batch(&mut self, jobs: Vec<Job>) {
-        let grouping = self.grouping.clone();
+        let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
         let conn = match self.connection() {
             Ok(conn) => conn,
             Err(e) => {
@@ -168,7 +180,7 @@ impl Writer {
             tracing::warn!(error = %e, "grouping refresh before a batch failed");
         }
         let filings: Vec<&PreparedFiling> = jobs.iter().map(|j| &j.filing).collect();
-        let result = write(conn, &grouping, &filings);
+        let result = write(conn, &grouping, &directory, &filings);
         match result {
             Ok(filed) => {
                 for (job, filed) in jobs.into_iter().zip(filed) {
@@ -191,7 +203,7 @@ impl Writer {
                 for job in jobs {
                     let result = self
                         .connection()
-                        .and_then(|conn| write_one(conn, &grouping, &job.filing))
+                        .and_then(|conn| write_one(conn, &grouping, &directory, &job.filing))
                         .map(|mut filed| filed.remove(0));
                     if result.is_err()
                         && let Some(conn) = self.conn.as_mut()

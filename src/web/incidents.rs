@@ -103,10 +103,7 @@ async fn file(
 ) -> AppResult<HttpResponse> {
     let actor = user.actor.clone();
     let raw = form.raw.clone();
-    let filed = state
-        .filing
-        .file(&state.pool, &state.directory, actor, raw)
-        .await;
+    let filed = state.filing.file(&state.pool, actor, raw).await;
     match filed {
         Ok(f) => Ok(see_other(&format!("/incidents/{}?filed=1", f.id))),
         Err(AppError::Invalid(errors)) => {

@@ -103,6 +103,38 @@ async fn differently_written_incidents_about_one_problem_share_a_cluster() {
         assert_eq!(c["rung"], 0);
         assert_eq!(c["incident_count"], 3);
         assert_eq!(c["weekly"], json!([{"week": "2026-W47", "incidents": 3}]));
+
+        // An older incident joins: the count grows, the last-seen time stays the latest;
+        // a newer one moves it.
+        let last_seen = |app: &TestApp| {
+            let row = rungs::db::clusters::find(&mut app.conn(), cluster)
+                .unwrap()
+                .unwrap();
+            (
+                row.incident_count,
+                row.last_incident_at.map(|t| t.to_string()),
+            )
+        };
+        for (occurred, count, last) in [
+            ("2026-11-16T01:00:00Z", 4, "2026-11-18 04:30:00"),
+            ("2026-11-19T09:15:00Z", 5, "2026-11-19 09:15:00"),
+        ] {
+            let (status, v) = app
+                .post_incident(
+                    &token,
+                    json!({"title": "催审批：订单 1190 审批进度怎么还没出来", "body": "客户一直在等，审批还没过",
+                           "category": "approval-chase", "occurred_at": occurred}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{v}");
+            assert_eq!(v["cluster_id"], json!(cluster), "{}: {v}", app.backend);
+            assert_eq!(
+                last_seen(&app),
+                (count, Some(last.to_string())),
+                "{}",
+                app.backend
+            );
+        }
     }
 }
 

@@ -4,15 +4,15 @@ use super::IncidentSnapshot;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::clusters as db_clusters;
 use crate::db::incidents::{self, NewIncident};
-use crate::db::{self, DbConn, catalog, rollups};
+use crate::db::{self, DbConn, rollups};
 use crate::domain::input::{self, BODY_MAX, FieldErrors, Slug, TITLE_MAX};
 use crate::domain::week::{LocalStamp, WeekKey};
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
 use crate::service::clusters::{self, Suggestion};
-use crate::service::directory::Known;
+use crate::service::directory::{Directory, Known};
 use crate::service::grouping::GroupingCache;
-use crate::service::{filing_queue, organisation, snapshot};
+use crate::service::{filing_queue, snapshot};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -171,9 +171,10 @@ pub fn file(
     raw: &RawIncident,
     now: DateTime<Utc>,
 ) -> AppResult<Filed> {
-    let known = Known::load(conn)?;
+    let directory = Directory::new();
+    let known = directory.known_now(conn)?;
     let prepared = prepare(conn, grouping, &known, actor, raw, now)?;
-    let mut filed = filing_queue::write_one(conn, grouping, &prepared)?;
+    let mut filed = filing_queue::write_one(conn, grouping, &directory, &prepared)?;
     Ok(filed.remove(0))
 }
 
@@ -187,14 +188,19 @@ pub fn file(
 pub fn write_batch(
     conn: &mut DbConn,
     grouping: &GroupingCache,
+    directory: &Directory,
     batch: &[&PreparedFiling],
 ) -> AppResult<Vec<Filed>> {
     use rustc_hash::FxHashMap;
     use std::collections::BTreeMap;
-    let tz = organisation::timezone(conn)?;
-    let departments: FxHashMap<i64, String> = catalog::departments(conn)?
-        .into_iter()
-        .map(|d| (d.id, d.slug))
+    // Read inside the transaction: a time-zone change cannot slip in before the commit.
+    let known = directory.known_now(conn)?;
+    let tz = known.timezone;
+    let departments: FxHashMap<i64, &str> = known
+        .catalog
+        .departments
+        .iter()
+        .map(|d| (d.id, d.slug.as_str()))
         .collect();
     let ids = incidents::reserve_ids(conn, batch.len())?;
     let mut placed: Vec<i64> = batch
@@ -260,8 +266,12 @@ pub fn write_batch(
             week: stamp.week.to_string(),
             hour: stamp.hour as i32,
             weekday: stamp.weekday as i32,
-            department: f.department_id.and_then(|d| departments.get(&d).cloned()),
-            counterpart: f.counterpart_id.and_then(|d| departments.get(&d).cloned()),
+            department: f
+                .department_id
+                .and_then(|d| departments.get(&d).map(|s| s.to_string())),
+            counterpart: f
+                .counterpart_id
+                .and_then(|d| departments.get(&d).map(|s| s.to_string())),
             reporter: actor.login.clone(),
             tags,
             external_ref: f.external_ref.clone(),
@@ -355,9 +365,11 @@ pub fn write_batch(
         })
         .collect();
     audit::record_many(conn, &events)?;
-    for (cluster_id, (n, last)) in counts {
-        db_clusters::add_to_count(conn, cluster_id, n, Some(last))?;
-    }
+    let counts: Vec<_> = counts
+        .into_iter()
+        .map(|(id, (n, last))| (id, n, last))
+        .collect();
+    db_clusters::add_filed(conn, &counts)?;
     rollups::apply_many(conn, &all_facts, 1)?;
     Ok(out)
 }
