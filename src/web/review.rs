@@ -3,13 +3,16 @@
 use super::charts::{fmt_count, fmt_p, sparkline};
 use super::ok;
 use super::session::{PageCtx, Signed};
+use crate::db::versions::Versions;
 use crate::domain::comparison::{Comparison, Reading};
 use crate::domain::role::Role;
+use crate::domain::week::WeekKey;
 use crate::domain::week::current_week;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service;
 use crate::service::catalog::Catalog;
+use crate::service::directory::Known;
 use crate::service::review::{self, ReviewFilter, ReviewRow};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
@@ -229,81 +232,124 @@ async fn review_page(
         path: String::new(),
     };
     let page_no = query.page.unwrap_or(1).max(1);
-    let (week, content) = service::run(&state.pool, move |conn| {
-        let ctx = review::context(conn)?;
-        let week = review::week_in(query.week.as_deref(), ctx.tz)?;
-        let current = current_week(chrono::Utc::now(), ctx.tz);
-        let key = format!(
-            "{week}|{}|{}|{page_no}|{}|{:?}|{}|{current}",
-            query.category,
-            query.department,
-            page.lang.code(),
-            ctx.versions,
-            ctx.clusters_version
-        );
-        if let Some(html) = cache.page(&key) {
-            return Ok((week, html));
+    // Everything the table depends on is named in the key, so a hit needs no database.
+    let (v, tz) = (user.versions, user.known.timezone);
+    let week = review::week_in(query.week.as_deref(), tz)?;
+    let current = current_week(chrono::Utc::now(), tz);
+    let key = format!(
+        "{week}|{}|{}|{page_no}|{}|{}|{}|{}|{}|{current}",
+        query.category,
+        query.department,
+        page.lang.code(),
+        v.rollups,
+        v.grouping,
+        v.clusters,
+        v.catalog,
+    );
+    let content = match cache.page(&key) {
+        Some(html) => html,
+        None => {
+            let known = user.known.clone();
+            let wanted = TableWanted {
+                page,
+                week,
+                current,
+                page_no,
+                query,
+                versions: v,
+                key,
+            };
+            service::run(&state.pool, move |conn| table(conn, &cache, &known, wanted)).await?
         }
-        let catalog = Catalog::load(conn)?;
-        let filter = ReviewFilter {
-            category_id: catalog
-                .categories
-                .iter()
-                .find(|c| c.slug == query.category)
-                .map(|c| c.id),
-            department: Some(query.department.clone()).filter(|d| !d.is_empty()),
-        };
-        let figures = review::figures_at(conn, &cache, week, ctx.versions)?;
-        let lines = review::filtered(conn, &figures, &filter)?;
-        let total_rows = lines.len();
-        let shown: Vec<_> = lines
-            .into_iter()
-            .skip((page_no - 1) * PAGE_ROWS)
-            .take(PAGE_ROWS)
-            .collect();
-        let rows = review::rows(conn, &shown)?
-            .into_iter()
-            .map(|r| row_view(&page, &catalog, r))
-            .collect();
-        let next = week.next();
-        let categories = figures
-            .categories
-            .iter()
-            .filter_map(|line| {
-                let k = catalog.category(line.category_id)?;
-                let name = localised(page.lang, &k.name_en, &k.name_zh);
-                Some(total_view(&page, name, &line.series, &line.cmp))
-            })
-            .collect();
-        let team_name = page.t("review.team");
-        let table = ReviewTable {
-            team: total_view(&page, team_name, &figures.team.series, &figures.team.cmp),
-            categories,
-            week: week.to_string(),
-            previous: week.previous().to_string(),
-            next: (next <= current).then(|| next.to_string()),
-            current: current.to_string(),
-            last_year: week.same_week_last_year().to_string(),
-            rows,
-            total_rows,
-            page_no,
-            pages: total_rows.div_ceil(PAGE_ROWS).max(1),
-            triage: review::triage_size(conn)?,
-            catalog,
-            category: query.category,
-            department: query.department,
-            page: page.clone(),
-        };
-        let html = std::sync::Arc::new(table.render().map_err(AppError::internal)?);
-        cache.put_page(key, html.clone());
-        Ok((week, html))
-    })
-    .await?;
+    };
     ok(&ReviewPage {
         page: user.page,
         week: week.to_string(),
         content,
     })
+}
+
+/// One review table to compute: everything it depends on.
+struct TableWanted {
+    page: PageCtx,
+    week: WeekKey,
+    current: WeekKey,
+    page_no: usize,
+    query: ReviewQuery,
+    versions: Versions,
+    /// Names all of the above.
+    key: String,
+}
+
+/// Compute and render the review's table, and keep it under its key.
+fn table(
+    conn: &mut crate::db::DbConn,
+    cache: &service::review::ReviewCache,
+    known: &Known,
+    wanted: TableWanted,
+) -> AppResult<std::sync::Arc<String>> {
+    let TableWanted {
+        page,
+        week,
+        current,
+        page_no,
+        query,
+        versions,
+        key,
+    } = wanted;
+    let catalog = known.catalog.clone();
+    let filter = ReviewFilter {
+        category_id: catalog
+            .categories
+            .iter()
+            .find(|c| c.slug == query.category)
+            .map(|c| c.id),
+        department: Some(query.department.clone()).filter(|d| !d.is_empty()),
+    };
+    let figures = review::figures_at(conn, cache, week, (versions.rollups, versions.grouping))?;
+    let lines = review::filtered(conn, &figures, &filter)?;
+    let total_rows = lines.len();
+    let shown: Vec<_> = lines
+        .into_iter()
+        .skip((page_no - 1) * PAGE_ROWS)
+        .take(PAGE_ROWS)
+        .collect();
+    let rows = review::rows(conn, &shown)?
+        .into_iter()
+        .map(|r| row_view(&page, &catalog, r))
+        .collect();
+    let next = week.next();
+    let categories = figures
+        .categories
+        .iter()
+        .filter_map(|line| {
+            let k = catalog.category(line.category_id)?;
+            let name = localised(page.lang, &k.name_en, &k.name_zh);
+            Some(total_view(&page, name, &line.series, &line.cmp))
+        })
+        .collect();
+    let team_name = page.t("review.team");
+    let table = ReviewTable {
+        team: total_view(&page, team_name, &figures.team.series, &figures.team.cmp),
+        categories,
+        week: week.to_string(),
+        previous: week.previous().to_string(),
+        next: (next <= current).then(|| next.to_string()),
+        current: current.to_string(),
+        last_year: week.same_week_last_year().to_string(),
+        rows,
+        total_rows,
+        page_no,
+        pages: total_rows.div_ceil(PAGE_ROWS).max(1),
+        triage: review::triage_size(conn)?,
+        catalog,
+        category: query.category,
+        department: query.department,
+        page: page.clone(),
+    };
+    let html = std::sync::Arc::new(table.render().map_err(AppError::internal)?);
+    cache.put_page(key, html.clone());
+    Ok(html)
 }
 
 #[cfg(test)]

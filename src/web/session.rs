@@ -1,8 +1,10 @@
 //! Who is asking: the signed-in person from the session cookie, the language to
 //! answer in, and the CSRF token every form must carry back.
 
+use crate::db::versions::Versions;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::service::directory::Known;
 use crate::service::{self, accounts::Actor};
 use crate::startup::AppState;
 use actix_session::{Session, SessionExt};
@@ -12,6 +14,7 @@ use rand::RngCore;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 const USER_ID: &str = "uid";
 const CSRF: &str = "csrf";
@@ -151,6 +154,11 @@ pub struct Signed {
     pub actor: Actor,
     pub page: PageCtx,
     pub session: Session,
+    /// The change counters as this request began: pages whose caches depend on them
+    /// can answer a hit without another trip to the database.
+    pub versions: Versions,
+    /// The catalogue (time zone, departments, categories) as of `versions`.
+    pub known: Arc<Known>,
 }
 
 impl FromRequest for Signed {
@@ -183,9 +191,11 @@ impl FromRequest for Signed {
                 });
             };
             let directory = state.directory.clone();
-            let actor = service::run(&state.pool, move |conn| {
+            let (actor, versions, known) = service::run(&state.pool, move |conn| {
                 let versions = crate::db::versions::read(conn)?;
-                directory.actor(conn, &versions, user_id)
+                let actor = directory.actor(conn, &versions, user_id)?;
+                let known = directory.known(conn, &versions)?;
+                Ok((actor, versions, known))
             })
             .await?;
             let Some(actor) = actor else {
@@ -202,6 +212,8 @@ impl FromRequest for Signed {
                 actor,
                 page,
                 session,
+                versions,
+                known,
             })
         })
     }

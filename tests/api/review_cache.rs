@@ -84,5 +84,28 @@ async fn a_change_shows_on_the_next_view_of_a_cached_review() {
             (res.status(), res.json::<serde_json::Value>().await.unwrap())
         };
         assert_eq!(d["this_week_total"], 2.0, "{d}");
+
+        // An admin renames the category elsewhere: the next view names it anew.
+        let page = lead.get("/review?week=2026-W47").await;
+        assert!(page.body.contains(">Other<"), "{}", app.backend);
+        let admin = app.user("root", "admin", "sales");
+        let other_category = rungs::db::catalog::category_by_slug(&mut app.conn(), "other")
+            .unwrap()
+            .unwrap();
+        rungs::service::catalog::update_category(
+            &mut app.conn(),
+            &admin,
+            other_category.id,
+            &rungs::service::catalog::CategoryInput {
+                slug: "other".into(),
+                name_en: "Everything else".into(),
+                name_zh: other_category.name_zh.clone(),
+                description: other_category.description.clone(),
+                active: true,
+            },
+        )
+        .unwrap();
+        let page = lead.get("/review?week=2026-W47").await;
+        assert!(page.body.contains("Everything else"), "{}", app.backend);
     }
 }
