@@ -247,7 +247,7 @@ run_rungs() {
     point rungs filing "$c" "$BASE/api/v1/incidents" "$DB" incidents "" \
       '{"title":"%s","category":"approval-chase"}' Authorization "Bearer $TOKEN" "c$c"
   done
-  echo "rungs: $(grep -c ' ERROR \| WARN ' "$WORK/rungs.log" || true) warning/error log lines" >>"$NOTES"
+  echo "rungs: $(grep -c 'WARN\|ERROR' "$WORK/rungs.log" || true) log lines at WARN or ERROR" >>"$NOTES"
   HWM=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER/status")
   echo "rungs: peak RSS of rungs serve ${HWM} MB" >>"$NOTES"
   kill "$SERVER"
