@@ -179,12 +179,21 @@ point() {
   # Redmine's own record of what it answered (production.log, one line per request),
   # which also counts answers written after wrk had gone.
   served=
+  orphans=
   if [ -n "$PLOG" ] && [ "$load" = filing ]; then
-    served=$(tail -n +"$((logbefore + 1))" "$PLOG" | awk '/Completed [0-9][0-9][0-9]/ {
+    tail -n +"$((logbefore + 1))" "$PLOG" >"$WORK/log.part"
+    # Requests answered other than 201 whose issue was stored all the same (request id ->
+    # subject from the Parameters line, request id -> status from the Completed line).
+    sed -n 's/.* -- : \[\([0-9a-f-]*\)\].*"subject"=>"\([^"]*\)".*/\1\t\2/p' "$WORK/log.part" | sort >"$WORK/subjects"
+    sed -n 's/.* -- : \[\([0-9a-f-]*\)\] Completed \([0-9]*\).*/\1\t\2/p' "$WORK/log.part" | sort >"$WORK/answers"
+    join -t "$(printf '\t')" "$WORK/subjects" "$WORK/answers" | awk -F'\t' '$3 != 201 {print $2}' | sort -u >"$WORK/failed"
+    sqlite3 -cmd '.timeout 30000' "$db" "SELECT subject FROM $table WHERE subject LIKE '% order $4-%';" | sort >"$WORK/stored"
+    orphans=$(comm -12 "$WORK/failed" "$WORK/stored" | wc -l)
+    served=$(awk '/Completed [0-9][0-9][0-9]/ {
         for (i = 1; i <= NF; i++) if ($i == "Completed") n[$(i + 1)]++
-      } END { for (c in n) { printf "%s%s:%d", sep, c, n[c]; sep = "," } }' | tr ',' '\n' | sort | paste -sd, -)
+      } END { for (c in n) { printf "%s%s:%d", sep, c, n[c]; sep = "," } }' "$WORK/log.part" | tr ',' '\n' | sort | paste -sd, -)
   fi
-  echo "$RES" | awk -v name="$name" -v kind="$load" -v conns="$conns" -v la="$LOAD" -v served="$served" \
+  echo "$RES" | awk -v name="$name" -v kind="$load" -v conns="$conns" -v la="$LOAD" -v served="$served" -v orphans="$orphans" \
     -v stored=$((after - before)) '
     {
       for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -196,7 +205,7 @@ point() {
         bad = v["requests"] - ok + v["socket"]
         rows = sprintf("%d / %d", stored, ok)
         detail = v["codes"]
-        if (served != "") detail = detail "; server log " served
+        if (served != "") detail = detail "; server log " served "; answered an error yet stored: " orphans
       } else {
         ok = v["requests"] - v["status_errors"]
         bad = v["status_errors"] + v["socket"]
