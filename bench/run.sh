@@ -53,6 +53,9 @@ DRIVERS="$BASE/api/v1/clusters/$CLUSTER/drivers?week=$WEEK"
 COLD=$(curl -s -o "$WORK/review.html" -w '%{time_total}' -H "Cookie: $COOKIE" "$REVIEW")
 grep -q 'table class="list review"' "$WORK/review.html" || { echo "the review page did not render" >&2; exit 1; }
 curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" "$DRIVERS" || { echo "drivers failed" >&2; exit 1; }
+CLUSTER_PAGE="$BASE/clusters/$CLUSTER?week=$WEEK"
+curl -s -o "$WORK/cluster.html" -H "Cookie: $COOKIE" "$CLUSTER_PAGE"
+grep -q 'class="bars-chart' "$WORK/cluster.html" || { echo "the cluster page did not render its drivers" >&2; exit 1; }
 
 # wrk's summary: requests/s, and the 50% and 99% latency lines of --latency.
 measure() { # name url header
@@ -69,6 +72,7 @@ measure "trivial askama, 50 rows" "http://127.0.0.1:$TPORT/bench/trivial" "X-Ben
 measure "trivial askama, 50 rows, signed in" "http://127.0.0.1:$TPORT/bench/signed" "Cookie: $COOKIE"
 measure "weekly review /review" "$REVIEW" "Cookie: $COOKIE"
 measure "drivers of the busiest cluster (API)" "$DRIVERS" "Authorization: Bearer $TOKEN"
+measure "cluster page with drivers /clusters/$CLUSTER" "$CLUSTER_PAGE" "Cookie: $COOKIE"
 # Peak resident memory of `rungs serve` over the whole run (the kernel's high-water mark).
 HWM=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER/status")
 echo "<!-- rungs serve: first answered request ${STARTUP}s after start; peak RSS ${HWM} MB -->"

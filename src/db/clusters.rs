@@ -186,6 +186,22 @@ pub fn unconfirmed_count(conn: &mut DbConn) -> QueryResult<i64> {
 }
 
 /// Live clusters (not merged away), for lists and pickers.
+/// The newest live, undismissed clusters of a category.
+pub fn newest_in_category(
+    conn: &mut DbConn,
+    category_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<ClusterRow>> {
+    clusters::table
+        .filter(clusters::category_id.eq(category_id))
+        .filter(clusters::merged_into.is_null())
+        .filter(clusters::dismissed.eq(false))
+        .order(clusters::id.desc())
+        .limit(limit)
+        .select(ClusterRow::as_select())
+        .load(conn)
+}
+
 pub fn live(conn: &mut DbConn) -> QueryResult<Vec<ClusterRow>> {
     clusters::table
         .filter(clusters::merged_into.is_null())

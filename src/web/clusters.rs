@@ -156,6 +156,9 @@ impl ShowPage {
     }
 }
 
+/// Merge targets offered on a cluster's page (the most similar, then the newest).
+const MERGE_CHOICES: usize = 25;
+
 pub(crate) async fn show_page(
     state: &AppState,
     user: Signed,
@@ -165,7 +168,7 @@ pub(crate) async fn show_page(
     action_form: HashMap<String, String>,
     week: super::DriversQuery,
 ) -> AppResult<HttpResponse> {
-    let review = state.review.clone();
+    let (review, grouping) = (state.review.clone(), state.grouping.clone());
     let loaded = service::run(&state.pool, move |conn| {
         let drivers = week.load(conn, id)?;
         let view = service::clusters::view(conn, id)?;
@@ -174,10 +177,8 @@ pub(crate) async fn show_page(
         }
         let incidents = crate::db::incidents::of_cluster(conn, id, 200)?;
         let timeline = service::incidents::timeline(conn, "cluster", id)?;
-        let siblings = crate::db::clusters::live(conn)?
-            .into_iter()
-            .filter(|c| c.category_id == view.cluster.category_id && c.id != id && !c.dismissed)
-            .collect();
+        let siblings =
+            service::clusters::merge_candidates(conn, &grouping, &view.cluster, MERGE_CHOICES)?;
         let rules = crate::db::clusters::rules(conn)?
             .into_iter()
             .filter(|r| r.cluster_id == id)

@@ -4,3 +4,4 @@
 -- and reloads one when its counter moved (src/service/directory.rs).
 INSERT INTO settings (key, value) VALUES ('accounts_version', '0');
 INSERT INTO settings (key, value) VALUES ('catalog_version', '0');
+

@@ -140,3 +140,41 @@ pub fn confirmed(
     clusters.sort_by_key(|c| std::cmp::Reverse((c.incident_count, c.id)));
     Ok(clusters)
 }
+
+/// Clusters a lead may want to merge this one into: the most similar live ones of its
+/// category (by the matcher), then the newest others, `limit` of each at most. Never
+/// every cluster: a category can hold thousands.
+pub fn merge_candidates(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    cluster: &ClusterRow,
+    limit: usize,
+) -> AppResult<Vec<ClusterRow>> {
+    let similar: Vec<i64> = grouping
+        .best_matches(
+            cluster.category_id,
+            &cluster.title,
+            &cluster.summary,
+            limit,
+            &[cluster.id],
+        )
+        .into_iter()
+        .map(|m| m.cluster_id)
+        .collect();
+    let mut found = db_clusters::find_many(conn, &similar)?;
+    found.sort_by_key(|c| similar.iter().position(|&id| id == c.id));
+    found.extend(db_clusters::newest_in_category(
+        conn,
+        cluster.category_id,
+        limit as i64 + 1,
+    )?);
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|c| {
+        c.id != cluster.id
+            && c.category_id == cluster.category_id
+            && c.merged_into.is_none()
+            && !c.dismissed
+            && seen.insert(c.id)
+    });
+    Ok(found)
+}

@@ -1,0 +1,2 @@
+DROP INDEX incidents_cluster;
+CREATE INDEX incidents_cluster ON incidents (cluster_id, week_key);
