@@ -45,8 +45,8 @@ async fn file(
     let filing = service::run(&state.pool, move |conn| {
         let versions = versions::read(conn)?;
         let actor = token.authenticate(conn, &directory, &versions)?;
-        let known = directory.known(conn, &versions)?;
-        incidents::prepare(conn, &grouping, &known, &actor, &raw?, chrono::Utc::now())
+        let now = chrono::Utc::now();
+        incidents::prepare(conn, &grouping, &directory, &versions, &actor, &raw?, now)
     })
     .await?;
     let filed = state.filing.submit(filing).await?;

@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex};
 /// Most people remembered at once; past it the copies start afresh (a flood of
 /// distinct tokens cannot grow memory without bound).
 const MAX_PEOPLE: usize = 10_000;
+/// Most cluster titles remembered at once.
+const MAX_TITLES: usize = 100_000;
 
 /// The catalogue as a filing sees it.
 #[derive(Debug)]
@@ -65,6 +67,8 @@ struct State {
     by_token_hash: FxHashMap<String, Actor>,
     by_id: FxHashMap<i64, Actor>,
     known: Option<(i64, Arc<Known>)>,
+    /// Live clusters' titles (for suggestions), under the clusters counter.
+    titles: (i64, FxHashMap<i64, String>),
 }
 
 #[derive(Default)]
@@ -132,6 +136,43 @@ impl Directory {
             }
         }
         Ok(actor)
+    }
+
+    /// The titles of these clusters (those that exist), as of `versions`.
+    pub fn cluster_titles(
+        &self,
+        conn: &mut DbConn,
+        versions: &Versions,
+        ids: &[i64],
+    ) -> AppResult<FxHashMap<i64, String>> {
+        let mut out = FxHashMap::default();
+        let mut missing = Vec::new();
+        {
+            let mut state = self.lock();
+            if state.titles.0 != versions.clusters || state.titles.1.len() > MAX_TITLES {
+                state.titles = (versions.clusters, FxHashMap::default());
+            }
+            for id in ids {
+                match state.titles.1.get(id) {
+                    Some(title) => {
+                        out.insert(*id, title.clone());
+                    }
+                    None => missing.push(*id),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let found = clusters::find_many(conn, &missing)?;
+        let mut state = self.lock();
+        for c in found {
+            if state.titles.0 == versions.clusters {
+                state.titles.1.insert(c.id, c.title.clone());
+            }
+            out.insert(c.id, c.title);
+        }
+        Ok(out)
     }
 
     /// The catalogue as it is now (one read of the counters).

@@ -67,8 +67,9 @@ impl FilingQueue {
     pub async fn file(&self, pool: &Pool, actor: Actor, raw: RawIncident) -> AppResult<Filed> {
         let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
         let filing = service::run(pool, move |conn| {
-            let known = directory.known_now(conn)?;
-            incidents::prepare(conn, &grouping, &known, &actor, &raw, chrono::Utc::now())
+            let versions = crate::db::versions::read(conn)?;
+            let now = chrono::Utc::now();
+            incidents::prepare(conn, &grouping, &directory, &versions, &actor, &raw, now)
         })
         .await?;
         self.submit(filing).await

@@ -6,6 +6,7 @@ use crate::db::{self, DbConn};
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
 use crate::service::grouping::GroupingCache;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// A cluster a new incident resembles.
@@ -28,9 +29,10 @@ pub struct Placement {
 }
 
 /// Decide where an incident goes: a lead's rule first, then similarity.
+/// `titles` names the clusters given (those that exist).
 pub fn place<'r>(
-    conn: &mut DbConn,
     grouping: &GroupingCache,
+    titles: impl FnOnce(&[i64]) -> AppResult<FxHashMap<i64, String>>,
     rules: impl IntoIterator<Item = &'r RuleRow>,
     category_id: i64,
     title: &str,
@@ -38,25 +40,19 @@ pub fn place<'r>(
     folded: &str,
 ) -> AppResult<Placement> {
     let matches = grouping.best_matches(category_id, title, body, 3, &[]);
-    let found = if matches.is_empty() {
-        Vec::new()
+    let mut found = if matches.is_empty() {
+        FxHashMap::default()
     } else {
-        db_clusters::find_many(
-            conn,
-            &matches.iter().map(|m| m.cluster_id).collect::<Vec<_>>(),
-        )?
+        titles(&matches.iter().map(|m| m.cluster_id).collect::<Vec<_>>())?
     };
     let suggestions: Vec<Suggestion> = matches
         .iter()
         .filter_map(|m| {
-            found
-                .iter()
-                .find(|c| c.id == m.cluster_id)
-                .map(|c| Suggestion {
-                    cluster_id: c.id,
-                    title: c.title.clone(),
-                    score: (m.score * 1000.0).round() / 1000.0,
-                })
+            found.remove(&m.cluster_id).map(|title| Suggestion {
+                cluster_id: m.cluster_id,
+                title,
+                score: (m.score * 1000.0).round() / 1000.0,
+            })
         })
         .collect();
     for rule in rules {

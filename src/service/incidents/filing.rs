@@ -4,6 +4,7 @@ use super::IncidentSnapshot;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::clusters as db_clusters;
 use crate::db::incidents::{self, NewIncident};
+use crate::db::versions::{self, Versions};
 use crate::db::{self, DbConn, rollups};
 use crate::domain::input::{self, BODY_MAX, FieldErrors, Slug, TITLE_MAX};
 use crate::domain::week::{LocalStamp, WeekKey};
@@ -76,15 +77,18 @@ const PLACEMENT_FRESHNESS: std::time::Duration = std::time::Duration::from_milli
 
 /// Validate a filing and place it (rules, then similarity): every read a filing needs,
 /// and no write. The reporter's department is used when none is given.
-#[tracing::instrument(skip(conn, grouping, known, raw), fields(actor = %actor.login))]
+#[tracing::instrument(skip(conn, grouping, directory, raw), fields(actor = %actor.login))]
 pub fn prepare(
     conn: &mut DbConn,
     grouping: &GroupingCache,
-    known: &Known,
+    directory: &Directory,
+    versions: &Versions,
     actor: &Actor,
     raw: &RawIncident,
     now: DateTime<Utc>,
 ) -> AppResult<PreparedFiling> {
+    let known = directory.known(conn, versions)?;
+    let known = known.as_ref();
     let tz = known.timezone;
     let mut errors = FieldErrors::new();
     let title = errors.check("title", input::required_text(&raw.title, TITLE_MAX));
@@ -124,7 +128,8 @@ pub fn prepare(
     // Matching reads the in-process index outside the write transaction.
     grouping.refresh_within(conn, PLACEMENT_FRESHNESS)?;
     let rules = known.rules_for_category(category.id);
-    let placement = clusters::place(conn, grouping, rules, category.id, &title, &body, &search)?;
+    let titles = |ids: &[i64]| directory.cluster_titles(conn, versions, ids);
+    let placement = clusters::place(grouping, titles, rules, category.id, &title, &body, &search)?;
     Ok(PreparedFiling {
         department_id: department.or(actor.department_id),
         counterpart_id: counterpart,
@@ -172,8 +177,8 @@ pub fn file(
     now: DateTime<Utc>,
 ) -> AppResult<Filed> {
     let directory = Directory::new();
-    let known = directory.known_now(conn)?;
-    let prepared = prepare(conn, grouping, &known, actor, raw, now)?;
+    let versions = versions::read(conn)?;
+    let prepared = prepare(conn, grouping, &directory, &versions, actor, raw, now)?;
     let mut filed = filing_queue::write_one(conn, grouping, &directory, &prepared)?;
     Ok(filed.remove(0))
 }
