@@ -22,7 +22,10 @@ fn id(path: &str) -> Result<i64, AppError> {
     path.parse().map_err(|_| AppError::NotFound)
 }
 
-fn parse_action(body: Value) -> Result<ActionInput, AppError> {
+/// Reads an action's JSON body into its input: a body that is not an object is a
+/// `BadRequest`, a wrong or unknown field an `Invalid` with a message per field. The
+/// values themselves are checked when the action is created. Public for the fuzz targets.
+pub fn parse_action(body: Value) -> Result<ActionInput, AppError> {
     let mut f = Fields::new(body)?;
     let input = ActionInput {
         rung: f.integer("rung", true),

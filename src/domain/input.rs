@@ -204,8 +204,16 @@ pub fn occurred_at(raw: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc
 
 /// The text of an incident, folded for search: lower-cased in Rust, so that
 /// non-ASCII text matches alike on SQLite (whose `lower` is ASCII-only) and PostgreSQL.
+/// Character by character, and final sigma as sigma (as Unicode case folding has it),
+/// rather than `str::to_lowercase`'s final-sigma rule: a piece of a text (a search, a
+/// rule's pattern) must fold to a piece of the folded text.
 pub fn search_fold(parts: &[&str]) -> String {
-    parts.join(" \u{1f} ").to_lowercase()
+    parts
+        .join(" \u{1f} ")
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -279,6 +287,22 @@ mod tests {
             occurred_at("2026-11-26T12:00:00Z", sh, now),
             Err("error.datetime_range")
         );
+    }
+
+    #[test]
+    fn a_folded_piece_is_in_the_folded_text() {
+        assert_eq!(
+            search_fold(&["审批 Approval", "SO-42"]),
+            "审批 approval \u{1f} so-42"
+        );
+        // Sigma folds to σ wherever it stands, so "ΑΣ" is found in "ΑΣΑ" (`to_lowercase`
+        // gives "ας" alone but "ασα" in the word), and "οδος" as typed finds "ΟΔΟΣ".
+        let text = search_fold(&["ΟΔΟΣ ΑΣΑ"]);
+        assert_eq!(text, "οδοσ ασα");
+        for piece in ["ΑΣ", "ΟΔΟΣ", "οδος", "Σ Α"] {
+            assert!(text.contains(&search_fold(&[piece])), "{piece}");
+        }
+        assert_eq!(search_fold(&[&text]), text);
     }
 
     #[test]

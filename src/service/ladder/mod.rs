@@ -54,7 +54,7 @@ pub fn parse_date(raw: &str, tz: Tz) -> Result<Option<NaiveDate>, &'static str> 
                 .map(|t| t.with_timezone(&tz).date_naive())
         })
         .ok_or("error.date")?;
-    if date.year_ce().1 < 2000 || date.year_ce().1 > 2100 {
+    if !(2000..=2100).contains(&date.year()) {
         return Err("error.datetime_range");
     }
     Ok(Some(date))
@@ -321,4 +321,21 @@ fn load(conn: &mut DbConn, id: i64) -> AppResult<(ActionRow, Rung)> {
     let rung = Rung::for_action(i64::from(action.rung))
         .ok_or_else(|| AppError::internal("bad rung stored"))?;
     Ok((action, rung))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+    use chrono_tz::UTC;
+
+    #[test]
+    fn dates_keep_to_2000_to_2100() {
+        assert_eq!(parse_date(" ", UTC), Ok(None));
+        assert!(parse_date("2026-11-24", UTC).unwrap().is_some());
+        assert_eq!(parse_date("1999-12-31", UTC), Err("error.datetime_range"));
+        assert_eq!(parse_date("2101-01-01", UTC), Err("error.datetime_range"));
+        // A year before the common era is out of range, not its number of years BCE.
+        assert_eq!(parse_date("-2050-01-01", UTC), Err("error.datetime_range"));
+        assert_eq!(parse_date("-1999-06-01", UTC), Err("error.datetime_range"));
+    }
 }
