@@ -41,9 +41,10 @@ pub struct Versions {
     pub clusters: i64,
 }
 
+/// `settings` is a handful of rows: all of them are read by one statement without
+/// parameters, which the connection prepares once and keeps.
 pub fn read(conn: &mut DbConn) -> QueryResult<Versions> {
     let rows: Vec<(String, String)> = settings::table
-        .filter(settings::key.eq_any([ACCOUNTS, CATALOG, ROLLUPS, GROUPING, CLUSTERS]))
         .select((settings::key, settings::value))
         .load(conn)?;
     let mut v = Versions::default();
