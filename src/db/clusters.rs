@@ -109,28 +109,20 @@ pub fn add_filed(conn: &mut DbConn, counts: &[(i64, i32, NaiveDateTime)]) -> Que
              OR clusters.last_incident_at < v.at THEN v.at ELSE clusters.last_incident_at END \
              FROM ({rows}) AS v WHERE clusters.id = v.id"
         );
-        match conn {
-            DbConn::Sqlite(c) => {
-                let mut q = diesel::sql_query(sql).into_boxed();
-                for (id, n, at) in chunk {
-                    q = q
-                        .bind::<BigInt, _>(*id)
-                        .bind::<Integer, _>(*n)
-                        .bind::<Timestamp, _>(*at);
-                }
-                q.execute(c)?;
+        let sql = match conn {
+            DbConn::Pg(_) => super::numbered(&sql),
+            DbConn::Sqlite(_) => sql,
+        };
+        super::on_backend!(&mut *conn, |c| {
+            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
+            for (id, n, at) in chunk {
+                q = q
+                    .bind::<BigInt, _>(*id)
+                    .bind::<Integer, _>(*n)
+                    .bind::<Timestamp, _>(*at);
             }
-            DbConn::Pg(c) => {
-                let mut q = diesel::sql_query(super::numbered(&sql)).into_boxed();
-                for (id, n, at) in chunk {
-                    q = q
-                        .bind::<BigInt, _>(*id)
-                        .bind::<Integer, _>(*n)
-                        .bind::<Timestamp, _>(*at);
-                }
-                q.execute(c)?;
-            }
-        }
+            q.execute(c)
+        })?;
     }
     Ok(())
 }

@@ -8,16 +8,7 @@ use rungs::service::{catalog, clusters, organisation, tokens};
 use serde_json::{Value, json};
 
 async fn file_at(app: &TestApp, base: &str, token: &str, body: Value) -> (StatusCode, Value) {
-    let res = app
-        .api()
-        .post(format!("{base}/api/v1/incidents"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    app.post_incident_to(base, token, body).await
 }
 
 #[tokio::test]

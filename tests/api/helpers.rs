@@ -190,9 +190,19 @@ impl TestApp {
         token: &str,
         body: serde_json::Value,
     ) -> (StatusCode, serde_json::Value) {
+        self.post_incident_to(&self.address, token, body).await
+    }
+
+    /// POST an incident to the server at `base` (another process over the same database).
+    pub async fn post_incident_to(
+        &self,
+        base: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
         let res = self
             .api()
-            .post(self.url("/api/v1/incidents"))
+            .post(format!("{base}/api/v1/incidents"))
             .bearer_auth(token)
             .json(&body)
             .send()
