@@ -211,14 +211,29 @@ pub fn texts_for_index(
     after_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<IndexedText>> {
+    indexable()
+        .filter(incidents::id.gt(after_id))
+        .order(incidents::id.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// The same, for these incidents (those that are indexable).
+pub fn texts_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<IndexedText>> {
+    indexable()
+        .filter(incidents::id.eq_any(ids))
+        .order(incidents::id.asc())
+        .load(conn)
+}
+
+/// Incidents in a live, undismissed cluster, not withdrawn, with what the index needs.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn indexable() -> _ {
     incidents::table
         .inner_join(clusters::table.on(clusters::id.nullable().eq(incidents::cluster_id)))
-        .filter(incidents::id.gt(after_id))
         .filter(clusters::merged_into.is_null())
         .filter(clusters::dismissed.eq(false))
         .filter(incidents::status.ne("withdrawn"))
-        .order(incidents::id.asc())
-        .limit(limit)
         .select((
             incidents::id,
             clusters::id,
@@ -226,7 +241,6 @@ pub fn texts_for_index(
             incidents::title,
             incidents::body,
         ))
-        .load(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]

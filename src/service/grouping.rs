@@ -10,6 +10,7 @@ use crate::db::{DbConn, clusters, settings};
 use crate::domain::grouping::{ClusterIndex, IndexBuilder, Match};
 use crate::error::AppResult;
 use rustc_hash::FxHashSet;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -27,7 +28,17 @@ struct Cache {
     ahead: FxHashSet<i64>,
     /// When the index last caught up with the database.
     refreshed: Option<Instant>,
+    /// Ids below the watermark not seen yet, and since when. On PostgreSQL a batch
+    /// reserves its ids before it commits, so another process's later batch can commit
+    /// first and move the watermark past them; they are read again until they come, or
+    /// forgotten after `GAP_WAIT` (rolled back, withdrawn, or in a dismissed cluster).
+    gaps: BTreeMap<i64, Instant>,
 }
+
+/// Most missing ids tracked for one jump of the watermark.
+const GAP_LIMIT: i64 = 1_000;
+/// How long a missing id is looked for.
+const GAP_WAIT: Duration = Duration::from_secs(60);
 
 pub struct GroupingCache {
     inner: Mutex<Cache>,
@@ -44,6 +55,7 @@ impl GroupingCache {
                 built: false,
                 ahead: FxHashSet::default(),
                 refreshed: None,
+                gaps: BTreeMap::new(),
             }),
             threshold,
         }
@@ -75,15 +87,23 @@ impl GroupingCache {
         // The common case, new incidents only: read them without holding the lock, so
         // that concurrent filings and the writer do not queue behind a database read.
         let watermark = {
-            let cache = self.lock();
-            (cache.built && cache.version == version).then_some(cache.watermark)
+            let mut cache = self.lock();
+            (cache.built && cache.version == version)
+                .then(|| (cache.watermark, cache.awaited(Instant::now())))
         };
-        if let Some(watermark) = watermark {
-            let rows = clusters::texts_for_index(conn, watermark, BATCH)?;
-            if (rows.len() as i64) < BATCH {
+        if let Some((watermark, awaited)) = watermark {
+            let mut rows = if awaited.is_empty() {
+                Vec::new()
+            } else {
+                clusters::texts_of(conn, &awaited)?
+            };
+            let after = clusters::texts_for_index(conn, watermark, BATCH)?;
+            let complete = (after.len() as i64) < BATCH;
+            rows.extend(after);
+            if complete {
                 let mut cache = self.lock();
                 if cache.built && cache.version == version {
-                    apply_rows(&mut cache, &rows);
+                    apply_rows(&mut cache, &rows, Instant::now());
                     cache.refreshed = Some(Instant::now());
                     return Ok(());
                 }
@@ -178,6 +198,7 @@ fn build(conn: &mut DbConn, version: i64) -> AppResult<Cache> {
         built: true,
         ahead: FxHashSet::default(),
         refreshed: Some(Instant::now()),
+        gaps: BTreeMap::new(),
     })
 }
 
@@ -188,22 +209,34 @@ fn load_after(conn: &mut DbConn, cache: &mut Cache) -> AppResult<()> {
             return Ok(());
         }
         let done = (rows.len() as i64) < BATCH;
-        apply_rows(cache, &rows);
+        apply_rows(cache, &rows, Instant::now());
         if done {
             return Ok(());
         }
     }
 }
 
-/// Add rows read after some watermark: those another refresh already added (at or below
-/// the current watermark) and the writer's own (`ahead`) are skipped.
-fn apply_rows(cache: &mut Cache, rows: &[clusters::IndexedText]) {
+/// Add rows read after some watermark, and late ones that were awaited: those another
+/// refresh already added and the writer's own (`ahead`) are skipped, and ids the
+/// watermark jumps over are awaited (`Cache::gaps`).
+fn apply_rows(cache: &mut Cache, rows: &[clusters::IndexedText], now: Instant) {
     for (id, cluster_id, category_id, title, body) in rows {
-        if *id <= cache.watermark {
+        let id = *id;
+        if id <= cache.watermark {
+            if cache.gaps.remove(&id).is_some() && !cache.ahead.remove(&id) {
+                cache
+                    .index
+                    .add_incident(*cluster_id, *category_id, title, body);
+            }
             continue;
         }
-        cache.watermark = *id;
-        if cache.ahead.remove(id) {
+        for missing in (cache.watermark + 1).max(id - GAP_LIMIT)..id {
+            if !cache.ahead.contains(&missing) {
+                cache.gaps.insert(missing, now);
+            }
+        }
+        cache.watermark = id;
+        if cache.ahead.remove(&id) {
             continue;
         }
         cache
@@ -212,6 +245,15 @@ fn apply_rows(cache: &mut Cache, rows: &[clusters::IndexedText]) {
     }
     let watermark = cache.watermark;
     cache.ahead.retain(|&id| id > watermark);
+}
+
+impl Cache {
+    /// The missing ids still worth reading again (forgetting those awaited too long).
+    fn awaited(&mut self, now: Instant) -> Vec<i64> {
+        self.gaps
+            .retain(|_, since| now.saturating_duration_since(*since) < GAP_WAIT);
+        self.gaps.keys().copied().take(GAP_LIMIT as usize).collect()
+    }
 }
 
 pub fn current_version(conn: &mut DbConn) -> AppResult<i64> {
@@ -226,4 +268,56 @@ pub fn bump_version(conn: &mut DbConn) -> AppResult<i64> {
     settings::get_or_insert(conn, VERSION_KEY, "0")?;
     crate::db::versions::bump(conn, VERSION_KEY)?;
     current_version(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64) -> clusters::IndexedText {
+        (id, 7, 1, format!("printer jam {id}"), String::new())
+    }
+
+    fn cache() -> Cache {
+        Cache {
+            index: ClusterIndex::new(),
+            watermark: 0,
+            version: 0,
+            built: true,
+            ahead: FxHashSet::default(),
+            refreshed: None,
+            gaps: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn ids_a_later_commit_jumps_over_are_indexed_when_they_come() {
+        let mut c = cache();
+        let t0 = Instant::now();
+        // Our own 2 is indexed as written; another process commits 5 before 3 and 4.
+        c.index.add_incident(7, 1, "printer jam 2", "");
+        c.ahead.insert(2);
+        apply_rows(&mut c, &[row(1), row(5)], t0);
+        assert_eq!(c.watermark, 5);
+        assert_eq!(c.index.incident_count(7), 3);
+        assert_eq!(c.awaited(t0), vec![3, 4]);
+        // 3 commits and is read again: indexed once, however often it is seen.
+        apply_rows(&mut c, &[row(3)], t0);
+        apply_rows(&mut c, &[row(3), row(2)], t0);
+        assert_eq!(c.index.incident_count(7), 4);
+        assert_eq!(c.awaited(t0), vec![4]);
+        // 4 never comes (rolled back, or withdrawn): forgotten after a while.
+        assert_eq!(c.awaited(t0 + GAP_WAIT / 2), vec![4]);
+        assert!(c.awaited(t0 + GAP_WAIT).is_empty());
+    }
+
+    #[test]
+    fn a_long_jump_awaits_only_the_ids_just_below() {
+        let mut c = cache();
+        let t0 = Instant::now();
+        apply_rows(&mut c, &[row(1), row(1 + 10 * GAP_LIMIT)], t0);
+        let awaited = c.awaited(t0);
+        assert_eq!(awaited.len(), GAP_LIMIT as usize);
+        assert_eq!(awaited[0], 1 + 9 * GAP_LIMIT);
+    }
 }
