@@ -18,6 +18,8 @@ pub struct UserRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Sessions that began in an earlier epoch are over (see `end_sessions`).
+    pub session_epoch: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -85,6 +87,15 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
 pub fn update(conn: &mut DbConn, id: i64, changes: &UserChangeset) -> QueryResult<usize> {
     let changed = diesel::update(users::table.find(id))
         .set(changes)
+        .execute(conn)?;
+    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    Ok(changed)
+}
+
+/// End every session of this person: each carries the epoch it began in.
+pub fn end_sessions(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    let changed = diesel::update(users::table.find(id))
+        .set(users::session_epoch.eq(users::session_epoch + 1))
         .execute(conn)?;
     super::versions::bump(conn, super::versions::ACCOUNTS)?;
     Ok(changed)

@@ -21,6 +21,9 @@ pub struct Actor {
     pub department_id: Option<i64>,
     #[serde(skip)]
     pub language: Option<Lang>,
+    /// The sessions of this epoch are current (`db::users::end_sessions`).
+    #[serde(skip)]
+    pub session_epoch: i32,
 }
 
 impl Actor {
@@ -52,6 +55,7 @@ impl TryFrom<users::UserRow> for Actor {
             login: u.login,
             display_name: u.display_name,
             department_id: u.department_id,
+            session_epoch: u.session_epoch,
         })
     }
 }
@@ -173,6 +177,7 @@ pub fn create_user(
             role,
             department_id,
             language,
+            session_epoch: 0,
         })
     })
     .map_err(|e| match e {
@@ -219,6 +224,12 @@ pub fn actor(conn: &mut DbConn, id: i64) -> AppResult<Option<Actor>> {
         Some(u) if u.active => Ok(Some(Actor::try_from(u)?)),
         _ => Ok(None),
     }
+}
+
+/// Sign out everywhere: every session of this person ends, copied cookies included.
+pub fn end_sessions(conn: &mut DbConn, actor: &Actor) -> AppResult<()> {
+    users::end_sessions(conn, actor.id)?;
+    Ok(())
 }
 
 pub fn set_language(conn: &mut DbConn, actor: &Actor, lang: Option<Lang>) -> AppResult<()> {

@@ -197,7 +197,17 @@ async fn login_submit(
     }
 }
 
-async fn logout(user: Signed, CsrfForm(_form): CsrfForm<LogoutForm>) -> HttpResponse {
+/// Signing out ends every session of the person, so a copied cookie is worthless too.
+async fn logout(
+    state: web::Data<AppState>,
+    user: Signed,
+    CsrfForm(_form): CsrfForm<LogoutForm>,
+) -> AppResult<HttpResponse> {
+    let actor = user.actor.clone();
+    service::run(&state.pool, move |conn| {
+        service::accounts::end_sessions(conn, &actor)
+    })
+    .await?;
     sign_out(&user.session);
-    see_other("/login")
+    Ok(see_other("/login"))
 }

@@ -20,6 +20,8 @@ const USER_ID: &str = "uid";
 const CSRF: &str = "csrf";
 /// When the person signed in (Unix seconds).
 const SINCE: &str = "since";
+/// The person's session epoch at sign-in: signing out moves to the next one.
+const EPOCH: &str = "epoch";
 /// How long a sign-in lasts; also the cookie's Max-Age.
 pub const SESSION_DAYS: i64 = 14;
 
@@ -118,6 +120,9 @@ pub fn sign_in(session: &Session, actor: &Actor) -> Result<(), AppError> {
     session
         .insert(SINCE, chrono::Utc::now().timestamp())
         .map_err(AppError::internal)?;
+    session
+        .insert(EPOCH, actor.session_epoch)
+        .map_err(AppError::internal)?;
     // A fresh CSRF token for the new session.
     session.remove(CSRF);
     Ok(())
@@ -198,7 +203,9 @@ impl FromRequest for Signed {
                 Ok((actor, versions, known))
             })
             .await?;
-            let Some(actor) = actor else {
+            // Gone, deactivated, or signed out since (from this browser or another).
+            let epoch = session.get::<i32>(EPOCH).ok().flatten();
+            let Some(actor) = actor.filter(|a| epoch == Some(a.session_epoch)) else {
                 session.purge();
                 return Err(AppError::LoginRequired { next });
             };

@@ -319,8 +319,10 @@ async fn world(app: &TestApp) -> World {
     let csrf = li_browser.get("/account").await.csrf();
     browsers.insert(Who::Li, (li_browser, csrf));
 
+    // Signing out ends every session of that person: a person of their own.
+    app.user("leaver", "member", "sales");
     let out = app.browser();
-    out.login("li", PASSWORD).await;
+    out.login("leaver", PASSWORD).await;
     let csrf = out.get("/account").await.csrf();
     assert_redirect_to(
         &out.post_raw("/logout", &[("csrf_token", &csrf)]).await,

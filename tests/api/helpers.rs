@@ -150,14 +150,7 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn browser(&self) -> Browser {
-        Browser {
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: self.address.clone(),
-        }
+        Browser::at(&self.address)
     }
 
     /// A browser signed in as a new user of `role`.
@@ -228,6 +221,7 @@ impl TestApp {
 pub struct Browser {
     pub client: reqwest::Client,
     pub base: String,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 pub struct Page {
@@ -245,6 +239,31 @@ impl Page {
 }
 
 impl Browser {
+    /// A browser-like client for the server at `base`: keeps cookies, does not follow
+    /// redirects.
+    pub fn at(base: &str) -> Browser {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_string(),
+            jar,
+        }
+    }
+
+    /// The `Cookie` header this browser sends, to copy it elsewhere.
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
     pub async fn get(&self, path: &str) -> Page {
         let res = self
             .client

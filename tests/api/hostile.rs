@@ -222,8 +222,8 @@ async fn an_expired_or_undated_session_cookie_signs_nobody_in() {
             .unwrap();
         // Session values are JSON text, as actix-session keeps them.
         let state = |uid: i64, since: Option<i64>| match since {
-            Some(s) => json!({"uid": uid.to_string(), "since": s.to_string()}),
-            None => json!({"uid": uid.to_string()}),
+            Some(s) => json!({"uid": uid.to_string(), "since": s.to_string(), "epoch": "0"}),
+            None => json!({"uid": uid.to_string(), "epoch": "0"}),
         };
         for (what, cookie, status) in [
             (
@@ -239,6 +239,22 @@ async fn an_expired_or_undated_session_cookie_signs_nobody_in() {
             (
                 "no sign-in time",
                 session_cookie(&app, state(li.id, None)),
+                303,
+            ),
+            (
+                "from before a sign-out",
+                session_cookie(
+                    &app,
+                    json!({"uid": li.id.to_string(), "since": now.to_string(), "epoch": "-1"}),
+                ),
+                303,
+            ),
+            (
+                "no epoch",
+                session_cookie(
+                    &app,
+                    json!({"uid": li.id.to_string(), "since": now.to_string()}),
+                ),
                 303,
             ),
             (

@@ -85,6 +85,7 @@ async fn sessions_survive_a_restart_and_logout_ends_them() {
         let b2 = crate::helpers::Browser {
             client: b.client.clone(),
             base: second,
+            jar: b.jar.clone(),
         };
         assert_eq!(
             b2.get("/incidents").await.status,
@@ -93,9 +94,40 @@ async fn sessions_survive_a_restart_and_logout_ends_them() {
             app.backend
         );
 
+        // A copy of the cookie, as a thief or a forgotten browser would keep it, and the
+        // same person signed in on another device.
+        let copied = b.cookie_header();
+        assert!(copied.contains("rungs_session="), "{copied}");
+        let elsewhere = app.browser();
+        elsewhere.login("li", PASSWORD).await;
+        let thief = app.browser();
+        assert_eq!(
+            thief
+                .get_with("/incidents", ("Cookie", &copied))
+                .await
+                .status,
+            StatusCode::OK
+        );
+
+        // Signing out ends every session of that person, the copied cookie's too.
         let page = b.submit("/incidents", "/logout", &[]).await;
         assert_redirect_to(&page, "/login");
         assert_redirect_to(&b.get("/incidents").await, "/login");
+        assert_redirect_to(
+            &thief.get_with("/incidents", ("Cookie", &copied)).await,
+            "/login",
+        );
+        assert_redirect_to(&elsewhere.get("/incidents").await, "/login");
+        assert_redirect_to(&b2.get("/incidents").await, "/login");
+
+        // Signing in again works.
+        b.login("li", PASSWORD).await;
+        assert_eq!(
+            b.get("/incidents").await.status,
+            StatusCode::OK,
+            "{}",
+            app.backend
+        );
     }
 }
 
