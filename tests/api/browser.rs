@@ -1,9 +1,12 @@
 //! The main journeys in headless Chromium, driven through chromedriver: first-run setup,
 //! signing out and in, filing an incident (first with a mistake), the list, marking it
-//! handled, the admin's time zone, and the interface in Chinese. Each step is saved as
+//! handled, its cluster with this week's drivers, the weekly review, a product feature
+//! recorded on the ladder and moved to its next stage, the admin's time zone, and the
+//! interface in Chinese. Each step is saved as
 //! a PNG at a laptop and a phone width under target/browser-screenshots/.
 
 use crate::helpers::*;
+use chrono::Datelike;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -125,6 +128,8 @@ fn screenshot_dir() -> PathBuf {
         .expect("the test binary lives under target/")
         .to_path_buf();
     let dir = target.join("browser-screenshots");
+    // This run's pictures only: steps are numbered, and earlier runs' numbers differ.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create target/browser-screenshots");
     dir
 }
@@ -363,6 +368,81 @@ async fn journey(j: &mut Journey) -> Result {
         "the timeline: {text}"
     );
     j.shot("handled").await?;
+
+    // It was grouped: its cluster, with this week's drivers and the ladder.
+    let now = chrono::Utc::now().iso_week();
+    let week = format!("{}-W{:02}", now.year(), now.week());
+    j.follow("dd a[href^='/clusters/']").await?;
+    let cluster = j.at("/clusters/").await?;
+    j.goto(&format!("{cluster}?week={week}")).await?;
+    j.at(&cluster).await?;
+    let text = j.text().await?;
+    check!(
+        text.contains(title),
+        "the cluster is named after it: {text}"
+    );
+    check!(
+        j.css("svg.bars-chart").await.is_ok(),
+        "the drivers' hour and weekday charts"
+    );
+    j.shot("cluster").await?;
+
+    // The weekly review of this week lists the new cluster.
+    j.goto(&format!("/review?week={week}")).await?;
+    j.at("/review").await?;
+    let text = j.text().await?;
+    check!(text.contains(title), "the review lists the cluster: {text}");
+    j.shot("review").await?;
+
+    // Climb the ladder: a product feature (rung 2), recorded and moved to its next stage.
+    j.goto(&cluster).await?;
+    j.at(&cluster).await?;
+    let form = "form[action$='/actions']";
+    if j.css("details#new-action")
+        .await?
+        .attr("open")
+        .await?
+        .is_none()
+    {
+        j.click("details#new-action summary").await?;
+    }
+    j.css(&format!("{form} select[name=rung]"))
+        .await?
+        .select_by_value("2")
+        .await?;
+    j.type_into(
+        &format!("{form} input[name=title]"),
+        "Approval status on the order page",
+    )
+    .await?;
+    j.type_into(
+        &format!("{form} textarea[name=why]"),
+        "Sales chase because they cannot see where an approval is.",
+    )
+    .await?;
+    j.follow(&format!("{form} button[type=submit]")).await?;
+    let action = j.at("/actions/").await?;
+    let text = j.text().await?;
+    check!(
+        text.contains("Approval status on the order page"),
+        "the action page: {text}"
+    );
+    let stage = j
+        .value("form[action$='/advance'] select[name=stage]")
+        .await?;
+    check!(!stage.is_empty(), "a next stage is offered");
+    j.follow("form[action$='/advance'] button[type=submit]")
+        .await?;
+    j.at(&action).await?;
+    let offered = j
+        .value("form[action$='/advance'] select[name=stage]")
+        .await
+        .unwrap_or_default();
+    check!(
+        offered != stage,
+        "moved on from {stage} (now offered {offered:?})"
+    );
+    j.shot("action").await?;
 
     // The admin page: change the time zone.
     j.follow("header nav a[href='/admin']").await?;
