@@ -200,7 +200,7 @@ async fn rejected(
     typed: HashMap<String, String>,
 ) -> AppResult<HttpResponse> {
     let status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    super::clusters::show_page(
+    super::cluster_page::show_page(
         state,
         user,
         cluster_id,

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod auth;
 pub mod charts;
 pub mod cluster_list;
+pub mod cluster_page;
 pub mod clusters;
 pub mod drivers;
 pub mod format;
