@@ -167,15 +167,6 @@ pub fn shown_clusters(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ShownCl
     Ok(out)
 }
 
-/// Several settings in one read.
-pub fn settings(conn: &mut DbConn, keys: &[&str]) -> QueryResult<Vec<(String, String)>> {
-    use super::schema::settings;
-    settings::table
-        .filter(settings::key.eq_any(keys))
-        .select((settings::key, settings::value))
-        .load(conn)
-}
-
 /// The settings row counting changes to clusters (see the 000003_review migration): the
 /// review's rendered tables are cached under it.
 pub const CLUSTERS_VERSION_KEY: &str = super::versions::CLUSTERS;

@@ -43,6 +43,14 @@ pub struct Versions {
 
 /// `settings` is a handful of rows: all of them are read by one statement without
 /// parameters, which the connection prepares once and keeps.
+impl Versions {
+    /// What a week's figures and a cluster's drivers depend on: the rollups and the
+    /// clusters' structure.
+    pub fn weekly(&self) -> (i64, i64) {
+        (self.rollups, self.grouping)
+    }
+}
+
 pub fn read(conn: &mut DbConn) -> QueryResult<Versions> {
     let rows: Vec<(String, String)> = settings::table
         .select((settings::key, settings::value))

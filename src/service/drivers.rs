@@ -80,7 +80,7 @@ pub fn view_cached(
     week: WeekKey,
     baseline: Baseline,
 ) -> AppResult<Result<Arc<DriversView>, i64>> {
-    let versions = super::review::context(conn)?.versions;
+    let versions = crate::db::versions::read(conn)?.weekly();
     let key = (cluster_id, week, baseline);
     if let Some(hit) = cache.drivers(&key, versions) {
         return Ok(hit);

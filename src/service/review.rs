@@ -12,7 +12,7 @@
 //! transaction of every change they depend on), so a page view costs one indexed read
 //! to validate the cache plus the rows it shows.
 
-pub use super::review_cache::{Context, ReviewCache, Versions, context};
+pub use super::review_cache::{ReviewCache, Versions};
 use crate::db::review::ShownCluster;
 use crate::db::{DbConn, clusters as db_clusters, review as q};
 use crate::domain::comparison::{BASELINE_WEEKS, Comparison, Counts, SERIES_WEEKS};
@@ -61,11 +61,11 @@ pub fn figures(
     cache: &ReviewCache,
     week: WeekKey,
 ) -> AppResult<Arc<WeekFigures>> {
-    let version = context(conn)?.versions;
+    let version = crate::db::versions::read(conn)?.weekly();
     figures_at(conn, cache, week, version)
 }
 
-/// The week's figures when `version` was read (by `context`) at the start of the request.
+/// The week's figures when `version` was read (`db::versions`) at the start of the request.
 pub fn figures_at(
     conn: &mut DbConn,
     cache: &ReviewCache,

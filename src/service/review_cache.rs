@@ -3,10 +3,7 @@
 //! when it went stale. Several processes over one database stay correct.
 
 use super::review::WeekFigures;
-use crate::db::{DbConn, review as q, rollups, settings};
 use crate::domain::week::WeekKey;
-use crate::error::AppResult;
-use crate::service::grouping;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -89,37 +86,4 @@ impl ReviewCache {
         }
         weeks.push((week, version, figures));
     }
-}
-
-/// What a review reads before anything else: the versions its cache depends on and
-/// the organisation's time zone, in one query.
-#[derive(Debug, Clone, Copy)]
-pub struct Context {
-    pub versions: Versions,
-    /// Changes to clusters themselves (titles, states, rungs, owners, triage).
-    pub clusters_version: i64,
-    pub tz: chrono_tz::Tz,
-}
-
-pub fn context(conn: &mut DbConn) -> AppResult<Context> {
-    let keys = [
-        rollups::VERSION_KEY,
-        grouping::VERSION_KEY,
-        q::CLUSTERS_VERSION_KEY,
-        settings::TIMEZONE,
-    ];
-    let mut ctx = Context {
-        versions: (0, 0),
-        clusters_version: 0,
-        tz: chrono_tz::UTC,
-    };
-    for (key, value) in q::settings(conn, &keys)? {
-        match key.as_str() {
-            k if k == rollups::VERSION_KEY => ctx.versions.0 = value.parse().unwrap_or(0),
-            k if k == grouping::VERSION_KEY => ctx.versions.1 = value.parse().unwrap_or(0),
-            k if k == q::CLUSTERS_VERSION_KEY => ctx.clusters_version = value.parse().unwrap_or(0),
-            _ => ctx.tz = crate::domain::week::parse_timezone(&value).unwrap_or(chrono_tz::UTC),
-        }
-    }
-    Ok(ctx)
 }

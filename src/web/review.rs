@@ -306,7 +306,7 @@ fn table(
             .map(|c| c.id),
         department: Some(query.department.clone()).filter(|d| !d.is_empty()),
     };
-    let figures = review::figures_at(conn, cache, week, (versions.rollups, versions.grouping))?;
+    let figures = review::figures_at(conn, cache, week, versions.weekly())?;
     let lines = review::filtered(conn, &figures, &filter)?;
     let total_rows = lines.len();
     let shown: Vec<_> = lines
