@@ -71,6 +71,16 @@ struct State {
     titles: (i64, FxHashMap<i64, String>),
 }
 
+impl State {
+    fn by_token(&mut self) -> &mut FxHashMap<String, Actor> {
+        &mut self.by_token_hash
+    }
+
+    fn by_user(&mut self) -> &mut FxHashMap<i64, Actor> {
+        &mut self.by_id
+    }
+}
+
 #[derive(Default)]
 pub struct Directory {
     state: Mutex<State>,
@@ -104,18 +114,9 @@ impl Directory {
         versions: &Versions,
         token: &str,
     ) -> AppResult<Option<Actor>> {
-        let hash = tokens::hash(token);
-        if let Some(actor) = self.people_at(versions.accounts).by_token_hash.get(&hash) {
-            return Ok(Some(actor.clone()));
-        }
-        let actor = tokens::authenticate(conn, token)?;
-        if let Some(actor) = &actor {
-            let mut state = self.lock();
-            if state.accounts == versions.accounts {
-                state.by_token_hash.insert(hash, actor.clone());
-            }
-        }
-        Ok(actor)
+        self.person(versions, tokens::hash(token), State::by_token, || {
+            tokens::authenticate(conn, token)
+        })
     }
 
     /// The person a session names, if still active.
@@ -125,14 +126,28 @@ impl Directory {
         versions: &Versions,
         user_id: i64,
     ) -> AppResult<Option<Actor>> {
-        if let Some(actor) = self.people_at(versions.accounts).by_id.get(&user_id) {
+        self.person(versions, user_id, State::by_user, || {
+            accounts::actor(conn, user_id)
+        })
+    }
+
+    /// A person from `people` if read under the current accounts counter, else `load`ed
+    /// and remembered there (only the active: an unknown key always asks again).
+    fn person<K: Eq + std::hash::Hash>(
+        &self,
+        versions: &Versions,
+        key: K,
+        people: fn(&mut State) -> &mut FxHashMap<K, Actor>,
+        load: impl FnOnce() -> AppResult<Option<Actor>>,
+    ) -> AppResult<Option<Actor>> {
+        if let Some(actor) = people(&mut self.people_at(versions.accounts)).get(&key) {
             return Ok(Some(actor.clone()));
         }
-        let actor = accounts::actor(conn, user_id)?;
+        let actor = load()?;
         if let Some(actor) = &actor {
             let mut state = self.lock();
             if state.accounts == versions.accounts {
-                state.by_id.insert(user_id, actor.clone());
+                people(&mut state).insert(key, actor.clone());
             }
         }
         Ok(actor)
