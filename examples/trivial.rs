@@ -79,8 +79,9 @@ async fn main() -> std::io::Result<()> {
         directory.clone(),
     )
     .map_err(std::io::Error::other)?;
+    let feed = rungs::db::version_feed::VersionFeed::start(&url).map_err(std::io::Error::other)?;
     let state = web::Data::new(rungs::startup::AppState::new(
-        pool, grouping, directory, filing,
+        pool, grouping, directory, filing, feed,
     ));
     HttpServer::new(move || {
         App::new()

@@ -1,6 +1,7 @@
 //! Building the application: open the database, bring it up to date, bind, serve.
 
 use crate::config::Config;
+use crate::db::version_feed::VersionFeed;
 use crate::db::{self, Pool};
 use crate::error::{AppError, AppResult};
 use crate::service::directory::Directory;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub review: Arc<service::review::ReviewCache>,
     /// People and the catalogue, validated against their change counters.
     pub directory: Arc<Directory>,
+    /// The change counters, kept in memory while PostgreSQL announces their changes.
+    pub feed: Arc<VersionFeed>,
     users_exist: AtomicBool,
 }
 
@@ -44,6 +47,7 @@ impl AppState {
         grouping: Arc<GroupingCache>,
         directory: Arc<Directory>,
         filing: FilingQueue,
+        feed: Arc<VersionFeed>,
     ) -> Self {
         Self {
             pool,
@@ -51,6 +55,7 @@ impl AppState {
             filing,
             review: Arc::default(),
             directory,
+            feed,
             users_exist: AtomicBool::new(false),
         }
     }
@@ -117,7 +122,8 @@ impl Application {
             grouping.clone(),
             directory.clone(),
         )?;
-        let state = web::Data::new(AppState::new(pool, grouping, directory, filing));
+        let feed = VersionFeed::start(&config.database_url)?;
+        let state = web::Data::new(AppState::new(pool, grouping, directory, filing, feed));
         let key = Key::from(&key);
         let secure = config.secure_cookies;
         let mut server = HttpServer::new(move || {
@@ -183,8 +189,16 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         conn.batch_execute("SELECT 1").map_err(AppError::from)
     })
     .await;
+    // Whether the change counters are kept in memory (`VersionFeed`) or read per request.
+    let feed = if state.feed.is_listening() {
+        "listening"
+    } else {
+        "off"
+    };
     match ok {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })),
+        Ok(()) => {
+            HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "change_feed": feed }))
+        }
         Err(_) => HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({ "status": "database unavailable" })),
     }

@@ -13,6 +13,7 @@ pub mod schema;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod version_feed;
 pub mod versions;
 
 use diesel::Connection;

@@ -6,6 +6,8 @@
 use super::DbConn;
 use super::schema::settings;
 use diesel::prelude::*;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Users and API tokens.
 pub const ACCOUNTS: &str = "accounts_version";
@@ -24,7 +26,36 @@ pub fn bump(conn: &mut DbConn, key: &'static str) -> QueryResult<()> {
     diesel::update(settings::table.find(key))
         .set(settings::value.eq(increment()))
         .execute(conn)?;
+    note_bump();
     Ok(())
+}
+
+/// This thread's unit of work changed a counter (published by `publish_local`).
+pub(super) fn note_bump() {
+    BUMPED.set(true);
+}
+
+thread_local! {
+    /// Whether this thread bumped a counter since it last published.
+    static BUMPED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Changes this process has committed, counted once per unit of work.
+static LOCAL_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// Call after a unit of work has committed (or rolled back): if it bumped a counter,
+/// this process's remembered counters are stale (`VersionFeed`). A bump happens inside
+/// its transaction, so telling at the bump itself would let a request re-read the old
+/// value before the commit and keep it.
+pub fn publish_local() {
+    if BUMPED.replace(false) {
+        LOCAL_CHANGES.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// How many units of work of this process have bumped a counter so far.
+pub fn local_changes() -> u64 {
+    LOCAL_CHANGES.load(Ordering::Acquire)
 }
 
 fn increment() -> diesel::expression::SqlLiteral<diesel::sql_types::Text> {

@@ -131,6 +131,32 @@ impl Directory {
         })
     }
 
+    /// Without the database: the person a session names, if remembered under `versions`
+    /// (`None` means ask `actor`).
+    pub fn recall_actor(&self, versions: &Versions, user_id: i64) -> Option<Actor> {
+        self.people_at(versions.accounts)
+            .by_id
+            .get(&user_id)
+            .cloned()
+    }
+
+    /// Without the database: the person a token belongs to, if remembered under
+    /// `versions` (`None` means ask `token_actor`).
+    pub fn recall_token_actor(&self, versions: &Versions, token: &str) -> Option<Actor> {
+        self.people_at(versions.accounts)
+            .by_token_hash
+            .get(&tokens::hash(token))
+            .cloned()
+    }
+
+    /// Without the database: the catalogue, if remembered under `versions`.
+    pub fn recall_known(&self, versions: &Versions) -> Option<Arc<Known>> {
+        match &self.lock().known {
+            Some((at, known)) if *at == versions.catalog => Some(known.clone()),
+            _ => None,
+        }
+    }
+
     /// A person from `people` if read under the current accounts counter, else `load`ed
     /// and remembered there (only the active: an unknown key always asks again).
     fn person<K: Eq + std::hash::Hash>(
@@ -198,10 +224,8 @@ impl Directory {
 
     /// The catalogue as of `versions`.
     pub fn known(&self, conn: &mut DbConn, versions: &Versions) -> AppResult<Arc<Known>> {
-        if let Some((at, known)) = &self.lock().known
-            && *at == versions.catalog
-        {
-            return Ok(known.clone());
+        if let Some(known) = self.recall_known(versions) {
+            return Ok(known);
         }
         let known = Arc::new(Known::load(conn)?);
         self.lock().known = Some((versions.catalog, known.clone()));

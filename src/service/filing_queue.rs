@@ -108,6 +108,7 @@ fn write(
     let result = crate::db::write_transaction(conn, |conn| {
         incidents::write_batch(conn, grouping, directory, batch)
     });
+    crate::db::versions::publish_local();
     if result.is_err() {
         grouping.invalidate();
     }

@@ -30,7 +30,9 @@ where
     let pool = pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool.get()?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        crate::db::versions::publish_local();
+        result
     })
     .await
     .map_err(AppError::internal)?

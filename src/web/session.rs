@@ -195,14 +195,19 @@ impl FromRequest for Signed {
                     AppError::SetupRequired
                 });
             };
-            let directory = state.directory.clone();
-            let (actor, versions, known) = service::run(&state.pool, move |conn| {
-                let versions = crate::db::versions::read(conn)?;
-                let actor = directory.actor(conn, &versions, user_id)?;
-                let known = directory.known(conn, &versions)?;
-                Ok((actor, versions, known))
-            })
-            .await?;
+            let (actor, versions, known) = match remembered(&state, user_id) {
+                Some(found) => found,
+                None => {
+                    let (directory, feed) = (state.directory.clone(), state.feed.clone());
+                    service::run(&state.pool, move |conn| {
+                        let versions = feed.current(conn)?;
+                        let actor = directory.actor(conn, &versions, user_id)?;
+                        let known = directory.known(conn, &versions)?;
+                        Ok((actor, versions, known))
+                    })
+                    .await?
+                }
+            };
             // Gone, deactivated, or signed out since (from this browser or another).
             let epoch = session.get::<i32>(EPOCH).ok().flatten();
             let Some(actor) = actor.filter(|a| epoch == Some(a.session_epoch)) else {
@@ -224,6 +229,15 @@ impl FromRequest for Signed {
             })
         })
     }
+}
+
+/// The person and the catalogue from memory alone, when the counters are remembered
+/// (`VersionFeed`) and both were read under them: no trip to the database.
+fn remembered(state: &AppState, user_id: i64) -> Option<(Option<Actor>, Versions, Arc<Known>)> {
+    let versions = state.feed.remembered()?;
+    let actor = state.directory.recall_actor(&versions, user_id)?;
+    let known = state.directory.recall_known(&versions)?;
+    Some((Some(actor), versions, known))
 }
 
 /// A form that carries a CSRF token.

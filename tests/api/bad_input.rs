@@ -82,7 +82,7 @@ fn snapshot(app: &TestApp) -> Snapshot {
         #[diesel(sql_type = diesel::sql_types::Text)]
         v: String,
     }
-    let mut conn = app.conn();
+    let mut conn = app.elsewhere();
     TABLES
         .iter()
         .map(|(table, columns)| {

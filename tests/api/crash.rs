@@ -229,7 +229,7 @@ async fn incidents_acknowledged_before_a_sigkill_survive_the_restart() {
         // Straight from the database: every row is one we sent, intact, at most once;
         // every acknowledged one is there exactly once, under the id it was given.
         let rows: Vec<Stored> = diesel::sql_query("SELECT id, title, body FROM incidents")
-            .load(&mut app.conn())
+            .load(&mut *app.conn())
             .expect("read incidents");
         let sent_bodies: HashMap<&str, &str> = sent
             .iter()

@@ -43,9 +43,9 @@ async fn changes_made_elsewhere_reach_a_second_process_at_once() {
         assert_eq!(status, StatusCode::CREATED, "{}", at("wang files"));
 
         // A lead's rule, added through the database by someone else, places the next filing.
-        let before = versions::read(&mut app.conn()).unwrap();
-        clusters::add_rule(&mut app.conn(), &admin, cluster, "加急件").unwrap();
-        let after = versions::read(&mut app.conn()).unwrap();
+        let before = versions::read(&mut app.elsewhere()).unwrap();
+        clusters::add_rule(&mut app.elsewhere(), &admin, cluster, "加急件").unwrap();
+        let after = versions::read(&mut app.elsewhere()).unwrap();
         assert!(
             after.catalog > before.catalog,
             "{}",
@@ -67,7 +67,7 @@ async fn changes_made_elsewhere_reach_a_second_process_at_once() {
         );
 
         // A department added elsewhere is accepted at once.
-        catalog::add_department(&mut app.conn(), &admin, "legal", "Legal").unwrap();
+        catalog::add_department(&mut app.elsewhere(), &admin, "legal", "Legal").unwrap();
         let (status, body) = file_at(
             &app,
             &second,
@@ -78,11 +78,11 @@ async fn changes_made_elsewhere_reach_a_second_process_at_once() {
         assert_eq!(status, StatusCode::CREATED, "{}", at(&body.to_string()));
 
         // A category switched off elsewhere is refused at once, with the field named.
-        let category = db::catalog::category_by_slug(&mut app.conn(), "approval-chase")
+        let category = db::catalog::category_by_slug(&mut app.elsewhere(), "approval-chase")
             .unwrap()
             .unwrap();
         catalog::update_category(
-            &mut app.conn(),
+            &mut app.elsewhere(),
             &admin,
             category.id,
             &catalog::CategoryInput {
@@ -114,8 +114,12 @@ async fn changes_made_elsewhere_reach_a_second_process_at_once() {
         );
 
         // The time zone changed elsewhere: local hours follow at once.
-        organisation::set_timezone(&mut app.conn(), Some(&admin), chrono_tz::Asia::Shanghai)
-            .unwrap();
+        organisation::set_timezone(
+            &mut app.elsewhere(),
+            Some(&admin),
+            chrono_tz::Asia::Shanghai,
+        )
+        .unwrap();
         let (status, body) = file_at(
             &app,
             &second,
@@ -132,8 +136,8 @@ async fn changes_made_elsewhere_reach_a_second_process_at_once() {
         );
 
         // A revoked token and a deactivated person are refused at once.
-        let token_id = db::tokens::for_user(&mut app.conn(), li.id).unwrap()[0].id;
-        tokens::revoke(&mut app.conn(), &admin, token_id).unwrap();
+        let token_id = db::tokens::for_user(&mut app.elsewhere(), li.id).unwrap()[0].id;
+        tokens::revoke(&mut app.elsewhere(), &admin, token_id).unwrap();
         let (status, _) = file_at(
             &app,
             &second,
@@ -143,7 +147,7 @@ async fn changes_made_elsewhere_reach_a_second_process_at_once() {
         .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{}", at("revoked token"));
         rungs::service::accounts::update_user(
-            &mut app.conn(),
+            &mut app.elsewhere(),
             &admin,
             wang.id,
             "member",
@@ -164,5 +168,124 @@ async fn changes_made_elsewhere_reach_a_second_process_at_once() {
             "{}",
             at("deactivated person")
         );
+    }
+}
+
+/// Try `attempt` until it holds: the number of tries it took, or `None` past `deadline`.
+async fn tries_until(
+    deadline: std::time::Duration,
+    mut attempt: impl AsyncFnMut() -> bool,
+) -> Option<u32> {
+    let start = std::time::Instant::now();
+    for tries in 1.. {
+        if attempt().await {
+            return Some(tries);
+        }
+        if start.elapsed() > deadline {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    None
+}
+
+/// Reads from memory: on PostgreSQL a process keeps the change counters while it hears
+/// their changes announced (`VersionFeed`); a sign-out, a deactivation or a revoked
+/// token made by another process still reaches it within moments. On SQLite every
+/// request reads the counters, so the refusal is immediate.
+#[tokio::test]
+async fn a_second_process_that_remembers_still_hears_every_change() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let admin = app.user("root", "admin", "sales");
+        let lead = app.user("zhao", "lead", "sales");
+        let li = app.user("li", "member", "sales");
+        let token = app.token(&li);
+        let second = TestApp::start(&app.database_url).await;
+        let at = |b: &str| app.backend.to_string() + ": " + b;
+        let postgres = app.backend == "postgres";
+
+        // Whether the second process keeps the counters in memory, as its health says.
+        let health = || async {
+            reqwest::get(format!("{second}/healthz"))
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        };
+        let expected = if postgres { "listening" } else { "off" };
+        let listening = tries_until(std::time::Duration::from_secs(5), async || {
+            health().await["change_feed"] == json!(expected)
+        })
+        .await;
+        assert!(listening.is_some(), "{}", at("the change feed's state"));
+
+        // Pages and the API answer, the second time from what the process remembers.
+        let browser = Browser::at(&second);
+        browser.login("zhao", PASSWORD).await;
+        let api = |path: &'static str| {
+            let (client, token, second) = (app.api(), token.clone(), second.clone());
+            async move {
+                client
+                    .get(format!("{second}{path}"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        for _ in 0..2 {
+            assert_eq!(
+                browser.get("/review").await.status,
+                StatusCode::OK,
+                "{}",
+                at("review")
+            );
+            assert_eq!(
+                api("/api/v1/clusters").await,
+                StatusCode::OK,
+                "{}",
+                at("api")
+            );
+        }
+
+        // A token revoked elsewhere.
+        let token_id = db::tokens::for_user(&mut app.elsewhere(), li.id).unwrap()[0].id;
+        tokens::revoke(&mut app.elsewhere(), &admin, token_id).unwrap();
+        let took = tries_until(std::time::Duration::from_secs(2), async || {
+            api("/api/v1/clusters").await == StatusCode::UNAUTHORIZED
+        })
+        .await;
+        let tries = took.unwrap_or_else(|| panic!("{}", at("a revoked token stays usable")));
+        if !postgres {
+            assert_eq!(tries, 1, "{}", at("refused at once"));
+        }
+
+        // A lead deactivated elsewhere is sent to sign in.
+        rungs::service::accounts::update_user(
+            &mut app.elsewhere(),
+            &admin,
+            lead.id,
+            "lead",
+            "sales",
+            false,
+        )
+        .unwrap();
+        let took = tries_until(std::time::Duration::from_secs(2), async || {
+            let page = browser.get("/review").await;
+            page.status == StatusCode::SEE_OTHER
+                && page
+                    .location
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("/login"))
+        })
+        .await;
+        let tries =
+            took.unwrap_or_else(|| panic!("{}", at("a deactivated lead still sees the review")));
+        if !postgres {
+            assert_eq!(tries, 1, "{}", at("sent to sign in at once"));
+        }
     }
 }

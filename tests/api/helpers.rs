@@ -12,6 +12,28 @@ use rungs::startup::Application;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// See `TestApp::conn`.
+pub struct TestConn(PooledConn);
+
+impl std::ops::Deref for TestConn {
+    type Target = PooledConn;
+    fn deref(&self) -> &PooledConn {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for TestConn {
+    fn deref_mut(&mut self) -> &mut PooledConn {
+        &mut self.0
+    }
+}
+
+impl Drop for TestConn {
+    fn drop(&mut self) {
+        rungs::db::versions::publish_local();
+    }
+}
+
 /// The backends every integration test runs on: SQLite always, PostgreSQL when
 /// RUNGS_TEST_POSTGRES_URL is set. Under CI a missing PostgreSQL is an error, not a skip.
 pub fn backends() -> Vec<Backend> {
@@ -118,7 +140,18 @@ impl TestApp {
         address
     }
 
-    pub fn conn(&self) -> PooledConn {
+    /// A connection of the test's own. The servers run in this process, so what the test
+    /// writes through it is a change of this process: it is published to their
+    /// remembered change counters when the connection is dropped, as `service::run` does
+    /// after its work. (A change from another process is announced by PostgreSQL
+    /// instead; tests/api/directory.rs checks that path with `elsewhere`.)
+    pub fn conn(&self) -> TestConn {
+        TestConn(self.elsewhere())
+    }
+
+    /// A connection whose changes are not published here: they reach the servers only
+    /// as another process's would.
+    pub fn elsewhere(&self) -> PooledConn {
         self.pool.get().expect("test connection")
     }
 
@@ -212,7 +245,7 @@ impl TestApp {
             n: i64,
         }
         let rows: Vec<N> = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .load(&mut self.conn())
+            .load(&mut *self.conn())
             .expect("count");
         rows[0].n
     }

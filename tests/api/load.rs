@@ -149,7 +149,7 @@ async fn filing_under_concurrent_load_loses_and_doubles_nothing() {
             use rungs::db::schema::incidents;
             incidents::table
                 .select((incidents::id, incidents::external_ref))
-                .load(&mut app.conn())
+                .load(&mut *app.conn())
                 .unwrap()
         };
         let stored: HashMap<i64, Option<String>> = stored.into_iter().collect();
@@ -177,7 +177,7 @@ async fn filing_under_concurrent_load_loses_and_doubles_nothing() {
             use rungs::db::schema::clusters;
             clusters::table
                 .select(sum(clusters::incident_count))
-                .first::<Option<i64>>(&mut app.conn())
+                .first::<Option<i64>>(&mut *app.conn())
                 .unwrap()
                 .unwrap_or(0)
         };

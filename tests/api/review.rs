@@ -398,7 +398,7 @@ async fn the_week_follows_the_organisations_time_zone() {
         // A rollup that disagrees with the incidents is reported, and the command fails.
         use diesel::RunQueryDsl;
         diesel::sql_query("UPDATE cluster_weeks SET incidents = incidents + 1")
-            .execute(&mut app.conn())
+            .execute(&mut *app.conn())
             .unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_rungs"))
             .args(["rollups", "verify", "--database-url", &app.database_url])
