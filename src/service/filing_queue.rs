@@ -46,8 +46,7 @@ impl FilingQueue {
         grouping: Arc<GroupingCache>,
         directory: Arc<Directory>,
     ) -> Result<Self, String> {
-        let conn = manager
-            .connect()
+        let conn = writer_connection(&manager)
             .map_err(|e| format!("cannot open the database for the filing writer: {e}"))?;
         let (jobs, rx) = mpsc::channel();
         let (writer_grouping, writer_directory) = (grouping.clone(), directory.clone());
@@ -115,6 +114,19 @@ fn write(
     result
 }
 
+/// The writer's own connection. On SQLite its scratch space (the statement journals of
+/// its multi-row upserts, the subquery of `clusters::add_filed`) is kept in memory:
+/// otherwise SQLite creates and deletes a temporary file for them in every batch. These
+/// are not the database's journal: durability is the WAL's, unchanged.
+fn writer_connection(manager: &ConnectionManager) -> Result<DbConn, String> {
+    let mut conn = manager.connect().map_err(|e| e.to_string())?;
+    if let DbConn::Sqlite(c) = &mut conn {
+        c.batch_execute("PRAGMA temp_store = MEMORY")
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(conn)
+}
+
 struct Writer {
     manager: ConnectionManager,
     conn: Option<DbConn>,
@@ -159,7 +171,7 @@ impl Writer {
 
     fn connection(&mut self) -> AppResult<&mut DbConn> {
         if self.conn.is_none() {
-            let conn = self.manager.connect().map_err(AppError::internal)?;
+            let conn = writer_connection(&self.manager).map_err(AppError::internal)?;
             self.conn = Some(conn);
         }
         Ok(self.conn.as_mut().expect("just connected"))
