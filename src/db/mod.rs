@@ -5,6 +5,7 @@ pub mod actions;
 pub mod audit;
 pub mod backup;
 pub mod catalog;
+pub mod checkpoint;
 pub mod clusters;
 pub mod incidents;
 pub mod review;
@@ -114,6 +115,10 @@ pub struct ConnectionManager {
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> Self {
         Self { url }
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
     }
 }
 

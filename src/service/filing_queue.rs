@@ -15,6 +15,7 @@ use super::directory::Directory;
 use super::grouping::GroupingCache;
 use super::incidents::{self, Filed, PreparedFiling, RawIncident};
 use super::{self as service, accounts::Actor};
+use crate::db::checkpoint::{self, Checkpointer};
 use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::error::{AppError, AppResult};
 use diesel::connection::SimpleConnection;
@@ -37,6 +38,8 @@ pub struct FilingQueue {
     jobs: mpsc::Sender<Job>,
     grouping: Arc<GroupingCache>,
     directory: Arc<Directory>,
+    /// SQLite's checkpoints, kept off the writer's commits.
+    _checkpointer: Option<Checkpointer>,
 }
 
 impl FilingQueue {
@@ -48,6 +51,7 @@ impl FilingQueue {
     ) -> Result<Self, String> {
         let conn = writer_connection(&manager)
             .map_err(|e| format!("cannot open the database for the filing writer: {e}"))?;
+        let checkpointer = Checkpointer::start(manager.url())?;
         let (jobs, rx) = mpsc::channel();
         let (writer_grouping, writer_directory) = (grouping.clone(), directory.clone());
         std::thread::Builder::new()
@@ -58,6 +62,7 @@ impl FilingQueue {
             jobs,
             grouping,
             directory,
+            _checkpointer: checkpointer,
         })
     }
 
@@ -117,12 +122,16 @@ fn write(
 /// The writer's own connection. On SQLite its scratch space (the statement journals of
 /// its multi-row upserts, the subquery of `clusters::add_filed`) is kept in memory:
 /// otherwise SQLite creates and deletes a temporary file for them in every batch. These
-/// are not the database's journal: durability is the WAL's, unchanged.
+/// are not the database's journal: durability is the WAL's, unchanged. Its checkpoints
+/// are left to `db::checkpoint`.
 fn writer_connection(manager: &ConnectionManager) -> Result<DbConn, String> {
     let mut conn = manager.connect().map_err(|e| e.to_string())?;
     if let DbConn::Sqlite(c) = &mut conn {
-        c.batch_execute("PRAGMA temp_store = MEMORY")
-            .map_err(|e| e.to_string())?;
+        c.batch_execute(&format!(
+            "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {};",
+            checkpoint::WRITER_AUTOCHECKPOINT
+        ))
+        .map_err(|e| e.to_string())?;
     }
     Ok(conn)
 }
