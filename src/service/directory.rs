@@ -1,9 +1,10 @@
 //! What nearly every request looks up, kept in memory per process: who an API token or a
 //! session belongs to, and the catalogue a filing is checked against (time zone,
 //! departments, categories, grouping rules). Each copy is labelled with the change
-//! counter it was loaded under (`db::versions`); one read of the counters per request
-//! tells whether a copy is still good, so every process sees every change at once,
-//! whichever process made it.
+//! counter it was loaded under (`db::versions`); the counters as a request finds them
+//! (`db::version_feed`: read per request, or remembered while PostgreSQL announces their
+//! changes) tell whether a copy is still good, so every process sees every change,
+//! whichever process made it: at once, or on PostgreSQL as soon as its notice arrives.
 
 use super::accounts::{self, Actor};
 use super::catalog::Catalog;
