@@ -58,3 +58,42 @@ fn run(conn: &mut DbConn, alive: &Weak<()>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// Pages reach the database file only through a checkpoint: with the writing
+    /// connection's own checkpoints off, the file grows only if the thread runs them.
+    #[test]
+    fn the_thread_copies_committed_pages_into_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ckpt.db");
+        let url = DatabaseUrl::parse(path.to_str().unwrap()).unwrap();
+        let mut writer = ConnectionManager::new(url.clone()).connect().unwrap();
+        writer
+            .batch_execute(
+                "PRAGMA wal_autocheckpoint = 0; \
+                 CREATE TABLE t (x BLOB); \
+                 WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 500) \
+                 INSERT INTO t SELECT randomblob(4000) FROM s;",
+            )
+            .unwrap();
+        let size = || std::fs::metadata(&path).unwrap().len();
+        assert!(size() < 1_000_000, "nothing checkpointed yet: {}", size());
+        let checkpointer = Checkpointer::start(&url).unwrap();
+        assert!(checkpointer.is_some(), "SQLite gets a checkpoint thread");
+        let start = Instant::now();
+        while size() < 2_000_000 && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(size() >= 2_000_000, "the thread checkpointed: {}", size());
+    }
+
+    #[test]
+    fn postgresql_checkpoints_on_its_own() {
+        let url = DatabaseUrl::parse("postgres://nobody@127.0.0.1:1/none").unwrap();
+        assert!(Checkpointer::start(&url).unwrap().is_none());
+    }
+}
