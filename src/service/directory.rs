@@ -135,19 +135,13 @@ impl Directory {
     /// Without the database: the person a session names, if remembered under `versions`
     /// (`None` means ask `actor`).
     pub fn recall_actor(&self, versions: &Versions, user_id: i64) -> Option<Actor> {
-        self.people_at(versions.accounts)
-            .by_id
-            .get(&user_id)
-            .cloned()
+        self.recall(versions, &user_id, State::by_user)
     }
 
     /// Without the database: the person a token belongs to, if remembered under
     /// `versions` (`None` means ask `token_actor`).
     pub fn recall_token_actor(&self, versions: &Versions, token: &str) -> Option<Actor> {
-        self.people_at(versions.accounts)
-            .by_token_hash
-            .get(&tokens::hash(token))
-            .cloned()
+        self.recall(versions, &tokens::hash(token), State::by_token)
     }
 
     /// Without the database: the catalogue, if remembered under `versions`.
@@ -156,6 +150,18 @@ impl Directory {
             Some((at, known)) if *at == versions.catalog => Some(known.clone()),
             _ => None,
         }
+    }
+
+    /// A person from `people`, if read under `versions`' accounts counter.
+    fn recall<K: Eq + std::hash::Hash>(
+        &self,
+        versions: &Versions,
+        key: &K,
+        people: fn(&mut State) -> &mut FxHashMap<K, Actor>,
+    ) -> Option<Actor> {
+        people(&mut self.people_at(versions.accounts))
+            .get(key)
+            .cloned()
     }
 
     /// A person from `people` if read under the current accounts counter, else `load`ed
@@ -167,8 +173,8 @@ impl Directory {
         people: fn(&mut State) -> &mut FxHashMap<K, Actor>,
         load: impl FnOnce() -> AppResult<Option<Actor>>,
     ) -> AppResult<Option<Actor>> {
-        if let Some(actor) = people(&mut self.people_at(versions.accounts)).get(&key) {
-            return Ok(Some(actor.clone()));
+        if let Some(actor) = self.recall(versions, &key, people) {
+            return Ok(Some(actor));
         }
         let actor = load()?;
         if let Some(actor) = &actor {
