@@ -3,7 +3,6 @@
 
 use super::DbConn;
 use super::schema::{category_weeks, cluster_week_values, cluster_weeks, clusters, users};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use std::collections::HashSet;
 
@@ -47,29 +46,29 @@ pub fn seen_before(conn: &mut DbConn, ids: &[i64], week: &str) -> QueryResult<Ha
     Ok(out)
 }
 
-/// Distinct external references per cluster in `week`.
-pub fn distinct_refs(conn: &mut DbConn, week: &str) -> QueryResult<Vec<(i64, i64)>> {
-    cluster_week_values::table
-        .filter(cluster_week_values::week_key.eq(week))
-        .filter(cluster_week_values::dimension.eq(super::rollups::REF))
-        .filter(cluster_week_values::incidents.gt(0))
-        .group_by(cluster_week_values::cluster_id)
-        .select((cluster_week_values::cluster_id, count_star()))
+/// Distinct external references per cluster in `week` (counted on write).
+pub fn distinct_refs(conn: &mut DbConn, week: &str) -> QueryResult<Vec<(i64, i32)>> {
+    cluster_weeks::table
+        .filter(cluster_weeks::week_key.eq(week))
+        .filter(cluster_weeks::refs.gt(0))
+        .select((cluster_weeks::cluster_id, cluster_weeks::refs))
         .load(conn)
 }
 
-/// Clusters with incidents in `week` whose `dimension` was `value` (e.g. the reporting
-/// department), through the (week_key, dimension, value) index.
-pub fn clusters_with_value(
+/// Clusters with incidents in `week` reported from the department `slug`, through the
+/// partial index of department rows (whose condition the query repeats word for word,
+/// so that both backends see it applies).
+pub fn clusters_from_department(
     conn: &mut DbConn,
     week: &str,
-    dimension: &str,
-    value: &str,
+    slug: &str,
 ) -> QueryResult<HashSet<i64>> {
     Ok(cluster_week_values::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "dimension = 'department'",
+        ))
         .filter(cluster_week_values::week_key.eq(week))
-        .filter(cluster_week_values::dimension.eq(dimension))
-        .filter(cluster_week_values::value.eq(value))
+        .filter(cluster_week_values::value.eq(slug))
         .filter(cluster_week_values::incidents.gt(0))
         .select(cluster_week_values::cluster_id)
         .load::<i64>(conn)?

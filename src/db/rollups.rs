@@ -37,6 +37,7 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// Its values of `DIMENSIONS` (its reference is counted apart).
     fn values(&self) -> Vec<(&'static str, String)> {
         let mut v = vec![
             ("hour", self.hour.to_string()),
@@ -50,9 +51,6 @@ impl Facts {
         }
         v.push(("reporter", self.reporter.clone()));
         v.extend(self.tags.iter().map(|t| ("tag", t.clone())));
-        if let Some(r) = &self.external_ref {
-            v.push((REF, r.clone()));
-        }
         v
     }
 }
@@ -65,13 +63,36 @@ pub fn apply(conn: &mut DbConn, facts: &Facts, delta: i32) -> QueryResult<()> {
 /// Rows per upsert statement: well under both backends' limits on bound parameters.
 const ROWS_PER_STATEMENT: usize = 1000;
 
+/// Add rows' counts to `cluster_week_values` (one multi-row upsert).
+macro_rules! upsert_values {
+    ($rows:expr) => {
+        diesel::insert_into(cluster_week_values::table)
+            .values($rows)
+            .on_conflict((
+                cluster_week_values::cluster_id,
+                cluster_week_values::week_key,
+                cluster_week_values::dimension,
+                cluster_week_values::value,
+            ))
+            .do_update()
+            .set(
+                cluster_week_values::incidents
+                    .eq(cluster_week_values::incidents + excluded(cluster_week_values::incidents)),
+            )
+    };
+}
+
 /// Add or take away several incidents' counts: each counter is summed first, then each
 /// rollup table gets one multi-row upsert, its rows in key order (so concurrent writers
-/// lock rows in the same order, and no statement touches a row twice).
+/// lock rows in the same order, and no statement touches a row twice). A reference's
+/// row that goes from no incident to some (or back) counts in its cluster week's
+/// `refs`, as the upsert returns it: exact with several writers too, since each row's
+/// new count is read under that row's lock.
 pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<()> {
     let mut categories: BTreeMap<(i64, &str), i32> = BTreeMap::new();
     let mut weeks: BTreeMap<(i64, &str), i32> = BTreeMap::new();
     let mut values: BTreeMap<(i64, &str, &'static str, String), i32> = BTreeMap::new();
+    let mut refs: BTreeMap<(i64, &str, &str), i32> = BTreeMap::new();
     for facts in many {
         *categories
             .entry((facts.category_id, facts.week.as_str()))
@@ -83,6 +104,11 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
         for (dimension, value) in facts.values() {
             *values
                 .entry((cluster_id, facts.week.as_str(), dimension, value))
+                .or_default() += delta;
+        }
+        if let Some(r) = &facts.external_ref {
+            *refs
+                .entry((cluster_id, facts.week.as_str(), r.as_str()))
                 .or_default() += delta;
         }
     }
@@ -113,13 +139,55 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
                 .execute(c)
         })?;
     }
+    refs.retain(|_, n| *n != 0);
+    let rows: Vec<_> = refs
+        .iter()
+        .map(|((id, week, r), n)| {
+            (
+                cluster_week_values::cluster_id.eq(*id),
+                cluster_week_values::week_key.eq(*week),
+                cluster_week_values::dimension.eq(REF),
+                cluster_week_values::value.eq(*r),
+                cluster_week_values::incidents.eq(*n),
+            )
+        })
+        .collect();
+    // Cluster week -> change in its distinct references.
+    let mut distinct: BTreeMap<(i64, String), i32> = BTreeMap::new();
+    for rows in rows.chunks(ROWS_PER_STATEMENT) {
+        let counted: Vec<(i64, String, String, i32)> = super::on_backend!(&mut *conn, |c| {
+            upsert_values!(rows)
+                .returning((
+                    cluster_week_values::cluster_id,
+                    cluster_week_values::week_key,
+                    cluster_week_values::value,
+                    cluster_week_values::incidents,
+                ))
+                .get_results(c)
+        })?;
+        for (id, week, r, now) in counted {
+            let Some(&n) = refs.get(&(id, week.as_str(), r.as_str())) else {
+                continue;
+            };
+            let change = match (n > 0, now) {
+                (true, now) if now == n => 1,
+                (false, 0) => -1,
+                _ => 0,
+            };
+            if change != 0 {
+                *distinct.entry((id, week)).or_default() += change;
+            }
+        }
+    }
     let weeks: Vec<_> = weeks
         .into_iter()
         .map(|((id, week), n)| {
+            let refs = distinct.get(&(id, week.to_string())).copied().unwrap_or(0);
             (
                 cluster_weeks::cluster_id.eq(id),
                 cluster_weeks::week_key.eq(week),
                 cluster_weeks::incidents.eq(n),
+                cluster_weeks::refs.eq(refs),
             )
         })
         .collect();
@@ -129,10 +197,11 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
                 .values(rows)
                 .on_conflict((cluster_weeks::cluster_id, cluster_weeks::week_key))
                 .do_update()
-                .set(
+                .set((
                     cluster_weeks::incidents
                         .eq(cluster_weeks::incidents + excluded(cluster_weeks::incidents)),
-                )
+                    cluster_weeks::refs.eq(cluster_weeks::refs + excluded(cluster_weeks::refs)),
+                ))
                 .execute(c)
         })?;
     }
@@ -149,23 +218,7 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
         })
         .collect();
     for rows in values.chunks(ROWS_PER_STATEMENT) {
-        super::on_backend!(&mut *conn, |c| {
-            diesel::insert_into(cluster_week_values::table)
-                .values(rows)
-                .on_conflict((
-                    cluster_week_values::cluster_id,
-                    cluster_week_values::week_key,
-                    cluster_week_values::dimension,
-                    cluster_week_values::value,
-                ))
-                .do_update()
-                .set(
-                    cluster_week_values::incidents
-                        .eq(cluster_week_values::incidents
-                            + excluded(cluster_week_values::incidents)),
-                )
-                .execute(c)
-        })?;
+        super::on_backend!(&mut *conn, |c| upsert_values!(rows).execute(c))?;
     }
     Ok(())
 }
@@ -196,8 +249,23 @@ pub fn move_cluster(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<()> 
         .execute(conn)?;
     diesel::delete(cluster_week_values::table.filter(cluster_week_values::cluster_id.eq(from)))
         .execute(conn)?;
+    // A reference both clusters had is one reference of the merged cluster.
+    let recount = format!("UPDATE cluster_weeks SET refs = {DISTINCT_REFS} WHERE cluster_id = ?");
+    match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(recount)
+            .bind::<BigInt, _>(into)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::sql_query(super::numbered(&recount))
+            .bind::<BigInt, _>(into)
+            .execute(c)?,
+    };
     Ok(())
 }
+
+/// A `cluster_weeks` row's distinct references, counted from its reference rows.
+const DISTINCT_REFS: &str = "(SELECT COUNT(*) FROM cluster_week_values v \
+     WHERE v.cluster_id = cluster_weeks.cluster_id AND v.week_key = cluster_weeks.week_key \
+     AND v.dimension = 'ref' AND v.incidents > 0)";
 
 /// Recompute every rollup from the raw incidents (after a time-zone change, or to check).
 pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<()> {
@@ -217,8 +285,9 @@ pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<()> {
              SELECT i.category_id, i.week_key, COUNT(*) FROM incidents i WHERE {live} GROUP BY i.category_id, i.week_key;"
         ),
         format!(
-            "INSERT INTO cluster_weeks (cluster_id, week_key, incidents) \
-             SELECT i.cluster_id, i.week_key, COUNT(*) FROM incidents i WHERE {clustered} GROUP BY i.cluster_id, i.week_key;"
+            "INSERT INTO cluster_weeks (cluster_id, week_key, incidents, refs) \
+             SELECT i.cluster_id, i.week_key, COUNT(*), COUNT(DISTINCT i.external_ref) FROM incidents i \
+             WHERE {clustered} GROUP BY i.cluster_id, i.week_key;"
         ),
         value("hour", "CAST(i.local_hour AS TEXT)", "", ""),
         value("weekday", "CAST(i.iso_weekday AS TEXT)", "", ""),
@@ -253,16 +322,20 @@ type Snapshot = BTreeMap<String, i32>;
 
 fn snapshot(conn: &mut DbConn) -> QueryResult<Snapshot> {
     let mut out = Snapshot::new();
-    for (c, w, n) in cluster_weeks::table
+    for (c, w, n, refs) in cluster_weeks::table
         .select((
             cluster_weeks::cluster_id,
             cluster_weeks::week_key,
             cluster_weeks::incidents,
+            cluster_weeks::refs,
         ))
-        .load::<(i64, String, i32)>(conn)?
+        .load::<(i64, String, i32, i32)>(conn)?
     {
         if n != 0 {
             out.insert(format!("cluster {c} {w}"), n);
+        }
+        if refs != 0 {
+            out.insert(format!("cluster {c} {w} distinct refs"), refs);
         }
     }
     for (c, w, d, v, n) in cluster_week_values::table

@@ -121,6 +121,7 @@ diesel::table! {
         cluster_id -> BigInt,
         week_key -> Text,
         incidents -> Integer,
+        refs -> Integer,
     }
 }
 

@@ -159,7 +159,7 @@ fn compute(conn: &mut DbConn, week: WeekKey) -> AppResult<WeekFigures> {
         .map(|(id, _)| *id)
         .collect();
     let older = q::seen_before(conn, &unseen, &keys[0])?;
-    let refs: HashMap<i64, i64> = q::distinct_refs(conn, &keys[SERIES_WEEKS - 1])?
+    let refs: HashMap<i64, i32> = q::distinct_refs(conn, &keys[SERIES_WEEKS - 1])?
         .into_iter()
         .collect();
 
@@ -296,10 +296,9 @@ pub fn filtered<'a>(
     filter: &ReviewFilter,
 ) -> AppResult<Vec<&'a ClusterLine>> {
     let from_department = match &filter.department {
-        Some(slug) => Some(q::clusters_with_value(
+        Some(slug) => Some(q::clusters_from_department(
             conn,
             &figures.week.to_string(),
-            "department",
             slug,
         )?),
         None => None,

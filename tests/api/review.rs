@@ -412,3 +412,79 @@ async fn the_week_follows_the_organisations_time_zone() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_order_counts_once_per_cluster_week_through_merges_moves_and_withdrawals() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let lead = app.user("zhao", "lead", "sales");
+        let token = app.token(&lead);
+        let grouping = GroupingCache::new(DEFAULT_JOIN_THRESHOLD);
+        let reporter = app.user("li", "member", "sales");
+        let mut n = 0;
+        let mut file = |title: &str, category: &str, r: &str| {
+            n += 1;
+            let raw = RawIncident {
+                title: format!("{title} {n}"),
+                category: category.into(),
+                occurred_at: at(WEEK, 1 + n % 5, 10),
+                external_ref: r.into(),
+                ..RawIncident::default()
+            };
+            let filed = incidents::file(
+                &mut app.conn(),
+                &grouping,
+                &reporter,
+                &raw,
+                chrono::Utc::now(),
+            )
+            .expect("file");
+            (filed.id, filed.cluster_id.expect("clustered"))
+        };
+        // A: SO-1 twice, SO-2 and one without a reference. B: SO-2 and SO-3.
+        let (_, a) = file("催审批 order", "approval-chase", "SO-1");
+        let (so1_again, a2) = file("催审批 order", "approval-chase", "SO-1");
+        let (_, a3) = file("催审批 order", "approval-chase", "SO-2");
+        let (_, a4) = file("催审批 order", "approval-chase", "");
+        let (_, b) = file("Printer jams on the third floor", "approval-chase", "SO-2");
+        let (so3, b2) = file("Printer jams on the third floor", "approval-chase", "SO-3");
+        assert_eq!([a2, a3, a4], [a; 3], "{}", app.backend);
+        assert_eq!(b2, b);
+        assert_ne!(a, b);
+        let refs = |v: &Value, id: i64| -> Value {
+            let clusters = v["clusters"].as_array().expect("clusters");
+            clusters
+                .iter()
+                .find(|c| c["id"] == id)
+                .map(|c| c["distinct_refs"].clone())
+                .unwrap_or(Value::Null)
+        };
+        let review = format!("/api/v1/clusters?week={WEEK}");
+        let v = app.get_json(&token, &review).await;
+        assert_eq!((refs(&v, a), refs(&v, b)), (2.into(), 2.into()), "{v}");
+
+        // Merged, SO-2 is one order of the survivor: SO-1, SO-2, SO-3.
+        rungs::service::clusters::merge(&mut app.conn(), &grouping, &lead, b, a).unwrap();
+        let v = app.get_json(&token, &review).await;
+        assert_eq!(refs(&v, a), 3, "{}: {v}", app.backend);
+        // SO-3's only incident withdrawn: two orders left.
+        incidents::set_status(&mut app.conn(), &reporter, so3, "withdrawn", "").unwrap();
+        let v = app.get_json(&token, &review).await;
+        assert_eq!(refs(&v, a), 2, "{}: {v}", app.backend);
+        // One of SO-1's two moved out: SO-1 is still an order of A, and now one of the new.
+        let c = rungs::service::clusters::move_incidents(
+            &mut app.conn(),
+            &grouping,
+            &lead,
+            &[so1_again],
+            None,
+            "Chases about SO-1",
+        )
+        .unwrap();
+        let v = app.get_json(&token, &review).await;
+        assert_eq!((refs(&v, a), refs(&v, c)), (2.into(), 1.into()), "{v}");
+
+        let diff = rungs::db::rollups::verify(&mut app.conn()).unwrap();
+        assert!(diff.is_empty(), "{}: {diff:?}", app.backend);
+    }
+}
