@@ -113,8 +113,9 @@ fn write(
         incidents::write_batch(conn, grouping, directory, batch)
     });
     crate::db::versions::publish_local();
-    if result.is_err() {
-        grouping.invalidate();
+    match &result {
+        Ok(filed) => grouping.committed(filed.iter().map(|f| f.id)),
+        Err(_) => grouping.invalidate(),
     }
     result
 }

@@ -165,6 +165,28 @@ impl GroupingCache {
         }
     }
 
+    /// The filing writer's batch committed with these ids, each already added by
+    /// `add_written`. When they follow the watermark without a gap, no other incident
+    /// can lie among them, so the watermark moves past them and the next refresh does not
+    /// read them back.
+    pub fn committed(&self, ids: impl IntoIterator<Item = i64>) {
+        let mut cache = self.lock();
+        if !cache.built {
+            return;
+        }
+        let run: Vec<i64> = (cache.watermark + 1..)
+            .zip(ids)
+            .take_while(|(next, id)| id == next && cache.ahead.contains(id))
+            .map(|(_, id)| id)
+            .collect();
+        if let Some(&last) = run.last() {
+            for id in &run {
+                cache.ahead.remove(id);
+            }
+            cache.watermark = last;
+        }
+    }
+
     /// Forget the index: the next refresh rebuilds it from the database.
     pub fn invalidate(&self) {
         self.lock().built = false;
@@ -288,6 +310,38 @@ mod tests {
             refreshed: None,
             gaps: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn the_writers_committed_run_moves_the_watermark_only_without_a_gap() {
+        let g = GroupingCache::new(0.5);
+        g.lock().built = true;
+        for id in 1..=3 {
+            g.add_written(id, 7, 1, &format!("printer jam {id}"), "");
+        }
+        g.committed([1, 2, 3]);
+        {
+            let mut c = g.lock();
+            assert_eq!(c.watermark, 3);
+            assert!(c.ahead.is_empty());
+            // Read back by a refresh, they are not indexed twice.
+            apply_rows(&mut c, &[row(1), row(2), row(3)], Instant::now());
+            assert_eq!(c.index.incident_count(7), 3);
+        }
+        // 4 belongs to another process and has not committed: 5 and 6 wait behind it.
+        for id in 5..=6 {
+            g.add_written(id, 7, 1, &format!("printer jam {id}"), "");
+        }
+        g.committed([5, 6]);
+        let mut c = g.lock();
+        assert_eq!(c.watermark, 3);
+        apply_rows(&mut c, &[row(4), row(5), row(6)], Instant::now());
+        assert_eq!(c.watermark, 6);
+        assert_eq!(
+            c.index.incident_count(7),
+            6,
+            "4 added once, 5 and 6 not again"
+        );
     }
 
     #[test]
