@@ -1,6 +1,7 @@
 //! The trail: who changed what, when, with the before and after.
 
 use super::DbConn;
+use super::prepared_rows::{self, Binder, RowsStatement, Values};
 use super::schema::{audit_events, users};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -34,14 +35,33 @@ pub fn record(conn: &mut DbConn, event: &NewAuditEvent<'_>) -> QueryResult<()> {
     Ok(())
 }
 
-/// Several events in one statement.
+/// Several events, in statements that stay prepared (`prepared_rows`).
 pub fn record_many(conn: &mut DbConn, events: &[NewAuditEvent<'_>]) -> QueryResult<()> {
-    for chunk in events.chunks(500) {
-        super::on_backend!(&mut *conn, |c| diesel::insert_into(audit_events::table)
-            .values(chunk)
-            .execute(c))?;
-    }
+    prepared_rows::execute::<InsertEvents>(conn, events)?;
     Ok(())
+}
+
+struct InsertEvents;
+
+impl RowsStatement for InsertEvents {
+    type Row<'a> = NewAuditEvent<'a>;
+    const HEAD: &'static str = "INSERT INTO audit_events \
+        (actor_id, entity, entity_id, action, before_json, after_json, at) VALUES ";
+    const TAIL: &'static str = "";
+    fn bind<'b, DB: Binder>(
+        event: &'b Self::Row<'_>,
+        values: &mut Values<'_, '_, 'b, DB>,
+    ) -> QueryResult<()> {
+        values
+            .bigint_or_null(&event.actor_id)?
+            .text(event.entity)?
+            .bigint(&event.entity_id)?
+            .text(event.action)?
+            .text_or_null(event.before_json.as_deref())?
+            .text_or_null(event.after_json.as_deref())?
+            .timestamp(&event.at)?;
+        Ok(())
+    }
 }
 
 pub fn for_entity(conn: &mut DbConn, entity: &str, entity_id: i64) -> QueryResult<Vec<AuditEntry>> {

@@ -1,6 +1,7 @@
 //! Clusters of recurring incidents and the rules that steer grouping.
 
 use super::DbConn;
+use super::prepared_rows::{self, Binder, RowsStatement, Values};
 use super::schema::{cluster_rules, clusters, incidents};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -97,34 +98,33 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &ClusterChangeset) -> QueryRe
         .execute(conn)
 }
 
-/// Add filings to several clusters' counts and last-seen times in one statement:
-/// (cluster, how many, the latest occurrence among them), each cluster once.
+/// Add filings to several clusters' counts and last-seen times in one statement
+/// (`prepared_rows`): (cluster, how many, the latest occurrence among them), each
+/// cluster once.
 pub fn add_filed(conn: &mut DbConn, counts: &[(i64, i32, NaiveDateTime)]) -> QueryResult<()> {
-    use diesel::sql_types::{BigInt, Integer, Timestamp};
-    for chunk in counts.chunks(500) {
-        let rows = vec!["SELECT ? AS id, ? AS n, ? AS at"; chunk.len()].join(" UNION ALL ");
-        let sql = format!(
-            "UPDATE clusters SET incident_count = clusters.incident_count + v.n, \
-             last_incident_at = CASE WHEN clusters.last_incident_at IS NULL \
-             OR clusters.last_incident_at < v.at THEN v.at ELSE clusters.last_incident_at END \
-             FROM ({rows}) AS v WHERE clusters.id = v.id"
-        );
-        let sql = match conn {
-            DbConn::Pg(_) => super::numbered(&sql),
-            DbConn::Sqlite(_) => sql,
-        };
-        super::on_backend!(&mut *conn, |c| {
-            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
-            for (id, n, at) in chunk {
-                q = q
-                    .bind::<BigInt, _>(*id)
-                    .bind::<Integer, _>(*n)
-                    .bind::<Timestamp, _>(*at);
-            }
-            q.execute(c)
-        })?;
-    }
+    prepared_rows::execute::<AddFiled>(conn, counts)?;
     Ok(())
+}
+
+/// `VALUES` columns are named column1, column2, … on both backends.
+struct AddFiled;
+
+impl RowsStatement for AddFiled {
+    type Row<'a> = (i64, i32, NaiveDateTime);
+    const HEAD: &'static str = "UPDATE clusters SET \
+        incident_count = clusters.incident_count + v.column2, \
+        last_incident_at = CASE WHEN clusters.last_incident_at IS NULL \
+        OR clusters.last_incident_at < v.column3 THEN v.column3 \
+        ELSE clusters.last_incident_at END \
+        FROM (VALUES ";
+    const TAIL: &'static str = ") AS v WHERE clusters.id = v.column1";
+    fn bind<'b, DB: Binder>(
+        (id, n, at): &'b Self::Row<'_>,
+        values: &mut Values<'_, '_, 'b, DB>,
+    ) -> QueryResult<()> {
+        values.bigint(id)?.integer(n)?.timestamp(at)?;
+        Ok(())
+    }
 }
 
 /// Keep the cluster's incident count and last-seen time current.

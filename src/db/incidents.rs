@@ -1,6 +1,7 @@
 //! Incidents and their tags.
 
 use super::DbConn;
+use super::prepared_rows::{self, Binder, RowsStatement, Values};
 use super::rollups::Facts;
 use super::schema::{departments, incident_tags, incidents, users};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -109,38 +110,71 @@ pub fn reserve_ids(conn: &mut DbConn, n: usize) -> QueryResult<Vec<i64>> {
     }
 }
 
-/// Insert incidents under ids from `reserve_ids`, with their tags: one statement for the
-/// incidents and one for the tags, whatever their number.
+/// Insert incidents under ids from `reserve_ids`, with their tags: statements that stay
+/// prepared, whatever the number of rows (`prepared_rows`).
 pub fn insert_many(
     conn: &mut DbConn,
     rows: &[(i64, NewIncident<'_>)],
     tags: &[(i64, &str)],
 ) -> QueryResult<()> {
-    const ROWS_PER_STATEMENT: usize = 500;
-    let rows: Vec<_> = rows
-        .iter()
-        .map(|(id, new)| (incidents::id.eq(*id), new))
-        .collect();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        super::on_backend!(&mut *conn, |c| diesel::insert_into(incidents::table)
-            .values(chunk.to_vec())
-            .execute(c))?;
-    }
-    let tags: Vec<_> = tags
-        .iter()
-        .map(|(id, tag)| {
-            (
-                incident_tags::incident_id.eq(*id),
-                incident_tags::tag.eq(*tag),
-            )
-        })
-        .collect();
-    for chunk in tags.chunks(ROWS_PER_STATEMENT) {
-        super::on_backend!(&mut *conn, |c| diesel::insert_into(incident_tags::table)
-            .values(chunk)
-            .execute(c))?;
-    }
+    prepared_rows::execute::<InsertIncidents>(conn, rows)?;
+    prepared_rows::execute::<InsertTags>(conn, tags)?;
     Ok(())
+}
+
+struct InsertIncidents;
+
+impl RowsStatement for InsertIncidents {
+    type Row<'a> = (i64, NewIncident<'a>);
+    const HEAD: &'static str = "INSERT INTO incidents (id, title, body, category_id, reporter_id, \
+        department_id, counterpart_id, occurred_at, local_date, week_key, iso_weekday, \
+        local_hour, tags, external_ref, status, search_text, created_at, updated_at, \
+        cluster_id, join_reason, join_score, join_terms) VALUES ";
+    const TAIL: &'static str = "";
+    fn bind<'b, DB: Binder>(
+        (id, new): &'b Self::Row<'_>,
+        values: &mut Values<'_, '_, 'b, DB>,
+    ) -> QueryResult<()> {
+        values
+            .bigint(id)?
+            .text(new.title)?
+            .text(new.body)?
+            .bigint(&new.category_id)?
+            .bigint(&new.reporter_id)?
+            .bigint_or_null(&new.department_id)?
+            .bigint_or_null(&new.counterpart_id)?
+            .timestamp(&new.occurred_at)?
+            .date(&new.local_date)?
+            .text(new.week_key)?
+            .integer(&new.iso_weekday)?
+            .integer(&new.local_hour)?
+            .text(new.tags)?
+            .text_or_null(new.external_ref)?
+            .text(new.status)?
+            .text(new.search_text)?
+            .timestamp(&new.created_at)?
+            .timestamp(&new.updated_at)?
+            .bigint_or_null(&new.cluster_id)?
+            .text_or_null(new.join_reason)?
+            .double_or_null(&new.join_score)?
+            .text_or_null(new.join_terms)?;
+        Ok(())
+    }
+}
+
+struct InsertTags;
+
+impl RowsStatement for InsertTags {
+    type Row<'a> = (i64, &'a str);
+    const HEAD: &'static str = "INSERT INTO incident_tags (incident_id, tag) VALUES ";
+    const TAIL: &'static str = "";
+    fn bind<'b, DB: Binder>(
+        (id, tag): &'b Self::Row<'_>,
+        values: &mut Values<'_, '_, 'b, DB>,
+    ) -> QueryResult<()> {
+        values.bigint(id)?.text(tag)?;
+        Ok(())
+    }
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<IncidentRow>> {

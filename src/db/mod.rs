@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod checkpoint;
 pub mod clusters;
 pub mod incidents;
+pub mod prepared_rows;
 pub mod review;
 pub mod rollups;
 pub mod schema;

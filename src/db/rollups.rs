@@ -2,11 +2,11 @@
 //! weekly review reads a few indexed rows instead of aggregating raw incidents.
 
 use super::DbConn;
+use super::prepared_rows::{self, Binder, ReturnsKeyedCount, RowsStatement, Values};
 use super::schema::{category_weeks, cluster_week_values, cluster_weeks};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use diesel::upsert::excluded;
 use std::collections::BTreeMap;
 
 /// The dimensions a rise is explained by, as stored in `cluster_week_values`.
@@ -60,34 +60,12 @@ pub fn apply(conn: &mut DbConn, facts: &Facts, delta: i32) -> QueryResult<()> {
     apply_many(conn, std::slice::from_ref(facts), delta)
 }
 
-/// Rows per upsert statement: well under both backends' limits on bound parameters.
-const ROWS_PER_STATEMENT: usize = 1000;
-
-/// Add rows' counts to `cluster_week_values` (one multi-row upsert).
-macro_rules! upsert_values {
-    ($rows:expr) => {
-        diesel::insert_into(cluster_week_values::table)
-            .values($rows)
-            .on_conflict((
-                cluster_week_values::cluster_id,
-                cluster_week_values::week_key,
-                cluster_week_values::dimension,
-                cluster_week_values::value,
-            ))
-            .do_update()
-            .set(
-                cluster_week_values::incidents
-                    .eq(cluster_week_values::incidents + excluded(cluster_week_values::incidents)),
-            )
-    };
-}
-
 /// Add or take away several incidents' counts: each counter is summed first, then each
-/// rollup table gets one multi-row upsert, its rows in key order (so concurrent writers
-/// lock rows in the same order, and no statement touches a row twice). A reference's
-/// row that goes from no incident to some (or back) counts in its cluster week's
-/// `refs`, as the upsert returns it: exact with several writers too, since each row's
-/// new count is read under that row's lock.
+/// rollup table gets one multi-row upsert (`prepared_rows`), its rows in key order (so
+/// concurrent writers lock rows in the same order, and no statement touches a row
+/// twice). A reference's row that goes from no incident to some (or back) counts in its
+/// cluster week's `refs`, as the upsert returns it: exact with several writers too,
+/// since each row's new count is read under that row's lock.
 pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<()> {
     let mut categories: BTreeMap<(i64, &str), i32> = BTreeMap::new();
     let mut weeks: BTreeMap<(i64, &str), i32> = BTreeMap::new();
@@ -118,110 +96,131 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
     bump_version(conn)?;
     let categories: Vec<_> = categories
         .into_iter()
-        .map(|((id, week), n)| {
-            (
-                category_weeks::category_id.eq(id),
-                category_weeks::week_key.eq(week),
-                category_weeks::incidents.eq(n),
-            )
-        })
+        .map(|((id, week), n)| (id, week, n))
         .collect();
-    for rows in categories.chunks(ROWS_PER_STATEMENT) {
-        super::on_backend!(&mut *conn, |c| {
-            diesel::insert_into(category_weeks::table)
-                .values(rows)
-                .on_conflict((category_weeks::category_id, category_weeks::week_key))
-                .do_update()
-                .set(
-                    category_weeks::incidents
-                        .eq(category_weeks::incidents + excluded(category_weeks::incidents)),
-                )
-                .execute(c)
-        })?;
-    }
+    prepared_rows::execute::<AddCategoryWeeks>(conn, &categories)?;
     refs.retain(|_, n| *n != 0);
     let rows: Vec<_> = refs
         .iter()
-        .map(|((id, week, r), n)| {
-            (
-                cluster_week_values::cluster_id.eq(*id),
-                cluster_week_values::week_key.eq(*week),
-                cluster_week_values::dimension.eq(REF),
-                cluster_week_values::value.eq(*r),
-                cluster_week_values::incidents.eq(*n),
-            )
-        })
+        .map(|(&(id, week, r), &n)| (id, week, REF, r, n))
         .collect();
     // Cluster week -> change in its distinct references.
     let mut distinct: BTreeMap<(i64, String), i32> = BTreeMap::new();
-    for rows in rows.chunks(ROWS_PER_STATEMENT) {
-        let counted: Vec<(i64, String, String, i32)> = super::on_backend!(&mut *conn, |c| {
-            upsert_values!(rows)
-                .returning((
-                    cluster_week_values::cluster_id,
-                    cluster_week_values::week_key,
-                    cluster_week_values::value,
-                    cluster_week_values::incidents,
-                ))
-                .get_results(c)
-        })?;
-        for (id, week, r, now) in counted {
-            let Some(&n) = refs.get(&(id, week.as_str(), r.as_str())) else {
-                continue;
-            };
-            let change = match (n > 0, now) {
-                (true, now) if now == n => 1,
-                (false, 0) => -1,
-                _ => 0,
-            };
-            if change != 0 {
-                *distinct.entry((id, week)).or_default() += change;
-            }
+    for (id, week, r, now) in prepared_rows::load::<AddRefs>(conn, &rows)? {
+        let Some(&n) = refs.get(&(id, week.as_str(), r.as_str())) else {
+            continue;
+        };
+        let change = match (n > 0, now) {
+            (true, now) if now == n => 1,
+            (false, 0) => -1,
+            _ => 0,
+        };
+        if change != 0 {
+            *distinct.entry((id, week)).or_default() += change;
         }
     }
     let weeks: Vec<_> = weeks
         .into_iter()
         .map(|((id, week), n)| {
             let refs = distinct.get(&(id, week.to_string())).copied().unwrap_or(0);
-            (
-                cluster_weeks::cluster_id.eq(id),
-                cluster_weeks::week_key.eq(week),
-                cluster_weeks::incidents.eq(n),
-                cluster_weeks::refs.eq(refs),
-            )
+            (id, week, n, refs)
         })
         .collect();
-    for rows in weeks.chunks(ROWS_PER_STATEMENT) {
-        super::on_backend!(&mut *conn, |c| {
-            diesel::insert_into(cluster_weeks::table)
-                .values(rows)
-                .on_conflict((cluster_weeks::cluster_id, cluster_weeks::week_key))
-                .do_update()
-                .set((
-                    cluster_weeks::incidents
-                        .eq(cluster_weeks::incidents + excluded(cluster_weeks::incidents)),
-                    cluster_weeks::refs.eq(cluster_weeks::refs + excluded(cluster_weeks::refs)),
-                ))
-                .execute(c)
-        })?;
-    }
+    prepared_rows::execute::<AddClusterWeeks>(conn, &weeks)?;
     let values: Vec<_> = values
         .iter()
-        .map(|((id, week, dimension, value), n)| {
-            (
-                cluster_week_values::cluster_id.eq(*id),
-                cluster_week_values::week_key.eq(*week),
-                cluster_week_values::dimension.eq(*dimension),
-                cluster_week_values::value.eq(value.as_str()),
-                cluster_week_values::incidents.eq(*n),
-            )
-        })
+        .map(|((id, week, dimension, value), n)| (*id, *week, *dimension, value.as_str(), *n))
         .collect();
-    for rows in values.chunks(ROWS_PER_STATEMENT) {
-        super::on_backend!(&mut *conn, |c| upsert_values!(rows).execute(c))?;
-    }
+    prepared_rows::execute::<AddValues>(conn, &values)?;
     Ok(())
 }
+
+/// `category_weeks` += (category, week, incidents).
+struct AddCategoryWeeks;
+
+impl RowsStatement for AddCategoryWeeks {
+    type Row<'a> = (i64, &'a str, i32);
+    const HEAD: &'static str =
+        "INSERT INTO category_weeks (category_id, week_key, incidents) VALUES ";
+    const TAIL: &'static str = " ON CONFLICT (category_id, week_key) \
+        DO UPDATE SET incidents = category_weeks.incidents + excluded.incidents";
+    fn bind<'b, DB: Binder>(
+        (id, week, n): &'b Self::Row<'_>,
+        values: &mut Values<'_, '_, 'b, DB>,
+    ) -> QueryResult<()> {
+        values.bigint(id)?.text(week)?.integer(n)?;
+        Ok(())
+    }
+}
+
+/// `cluster_weeks` += (cluster, week, incidents, distinct references).
+struct AddClusterWeeks;
+
+impl RowsStatement for AddClusterWeeks {
+    type Row<'a> = (i64, &'a str, i32, i32);
+    const HEAD: &'static str =
+        "INSERT INTO cluster_weeks (cluster_id, week_key, incidents, refs) VALUES ";
+    const TAIL: &'static str = " ON CONFLICT (cluster_id, week_key) \
+        DO UPDATE SET incidents = cluster_weeks.incidents + excluded.incidents, \
+        refs = cluster_weeks.refs + excluded.refs";
+    fn bind<'b, DB: Binder>(
+        (id, week, n, refs): &'b Self::Row<'_>,
+        values: &mut Values<'_, '_, 'b, DB>,
+    ) -> QueryResult<()> {
+        values.bigint(id)?.text(week)?.integer(n)?.integer(refs)?;
+        Ok(())
+    }
+}
+
+/// `cluster_week_values` += (cluster, week, dimension, value, incidents).
+struct AddValues;
+
+const ADD_VALUES_HEAD: &str = "INSERT INTO cluster_week_values \
+    (cluster_id, week_key, dimension, value, incidents) VALUES ";
+macro_rules! add_values_tail {
+    () => {
+        " ON CONFLICT (cluster_id, week_key, dimension, value) \
+        DO UPDATE SET incidents = cluster_week_values.incidents + excluded.incidents"
+    };
+}
+
+impl RowsStatement for AddValues {
+    type Row<'a> = (i64, &'a str, &'a str, &'a str, i32);
+    const HEAD: &'static str = ADD_VALUES_HEAD;
+    const TAIL: &'static str = add_values_tail!();
+    fn bind<'b, DB: Binder>(
+        (id, week, dimension, value, n): &'b Self::Row<'_>,
+        values: &mut Values<'_, '_, 'b, DB>,
+    ) -> QueryResult<()> {
+        values
+            .bigint(id)?
+            .text(week)?
+            .text(dimension)?
+            .text(value)?
+            .integer(n)?;
+        Ok(())
+    }
+}
+
+/// `AddValues` for references, returning each row's count after it.
+struct AddRefs;
+
+impl RowsStatement for AddRefs {
+    type Row<'a> = <AddValues as RowsStatement>::Row<'a>;
+    const HEAD: &'static str = ADD_VALUES_HEAD;
+    const TAIL: &'static str = concat!(
+        add_values_tail!(),
+        " RETURNING cluster_id, week_key, value, incidents"
+    );
+    fn bind<'b, DB: Binder>(
+        row: &'b Self::Row<'_>,
+        values: &mut Values<'_, '_, 'b, DB>,
+    ) -> QueryResult<()> {
+        AddValues::bind(row, values)
+    }
+}
+
+impl ReturnsKeyedCount for AddRefs {}
 
 /// Move every count of cluster `from` onto cluster `into` (a merge).
 pub fn move_cluster(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<()> {
