@@ -2,11 +2,13 @@
 //!
 //! The filing writer inserts and upserts many rows per batch. Built with diesel's query
 //! builder, each such statement has as many rows as the batch, so it is new SQL every
-//! time: built as text, then parsed and planned by the database, batch after batch (a
-//! quarter of the writer's time). Here a statement is cut into chunks of 64, 32, 16, 8,
-//! 4, 2 and 1 rows; each size of each statement has a type of its own
+//! time: built as text, then parsed by the database, batch after batch (on SQLite about
+//! a quarter of the writer's time). On SQLite a statement is therefore cut into chunks
+//! of 64, 32, 16, 8, 4, 2 and 1 rows; each size of each statement has a type of its own
 //! (`HAS_STATIC_QUERY_ID`), so the connection prepares it once and afterwards only binds
-//! the rows' values.
+//! the rows' values. On PostgreSQL every chunk is a round trip to the server, which costs
+//! more than parsing there, so all rows go in one statement (up to `PG_ROWS` rows), as
+//! before.
 
 use super::{DbConn, on_backend};
 use diesel::backend::Backend;
@@ -152,7 +154,8 @@ impl<'a, 'b, DB: Binder> Values<'_, 'a, 'b, DB> {
     }
 }
 
-/// `N` rows of `S`: a statement of its own type, so that it stays prepared.
+/// `N` rows of `S`: a statement of its own type, so that it stays prepared; `N` = 0 is any
+/// number of rows, written anew each time.
 struct Chunk<'r, 'a, S: RowsStatement, const N: usize> {
     rows: &'r [S::Row<'a>],
     _statement: PhantomData<S>,
@@ -160,12 +163,16 @@ struct Chunk<'r, 'a, S: RowsStatement, const N: usize> {
 
 impl<S: RowsStatement, const N: usize> QueryId for Chunk<'_, '_, S, N> {
     type QueryId = (S, [(); N]);
-    const HAS_STATIC_QUERY_ID: bool = true;
+    const HAS_STATIC_QUERY_ID: bool = N != 0;
 }
 
 impl<S: RowsStatement, DB: Binder, const N: usize> QueryFragment<DB> for Chunk<'_, '_, S, N> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        debug_assert_eq!(self.rows.len(), N);
+        if N == 0 {
+            out.unsafe_to_cache_prepared();
+        } else {
+            debug_assert_eq!(self.rows.len(), N);
+        }
         out.push_sql(S::HEAD);
         for (i, row) in self.rows.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
@@ -189,29 +196,40 @@ impl<S: ReturnsKeyedCount, const N: usize> Query for Chunk<'_, '_, S, N> {
 
 impl<S: RowsStatement, Conn, const N: usize> RunQueryDsl<Conn> for Chunk<'_, '_, S, N> {}
 
-/// The chunk sizes, largest first.
+/// The chunk sizes on SQLite, largest first.
 const SIZES: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
+/// Most rows in one statement on PostgreSQL: well under its 65,535 bound parameters.
+const PG_ROWS: usize = 1000;
 
-/// `rows` cut into chunks of the sizes in `SIZES`, in order.
-fn chunks<R>(mut rows: &[R]) -> impl Iterator<Item = &[R]> {
+/// `rows` cut into the statements they go in (on PostgreSQL if `pg`), in order.
+fn chunks<R>(pg: bool, mut rows: &[R]) -> impl Iterator<Item = &[R]> {
     std::iter::from_fn(move || {
-        let n = SIZES.into_iter().find(|&n| n <= rows.len())?;
+        let n = if pg {
+            rows.len().min(PG_ROWS)
+        } else {
+            SIZES.into_iter().find(|&n| n <= rows.len())?
+        };
+        if n == 0 {
+            return None;
+        }
         let (chunk, rest) = rows.split_at(n);
         rows = rest;
         Some(chunk)
     })
 }
 
+/// The statement type for a chunk of `$n` rows (on PostgreSQL if `$pg`).
 macro_rules! by_size {
-    ($n:expr, $f:ident :: <$s:ty>($($arg:expr),*)) => {
-        match $n {
-            64 => $f::<$s, 64>($($arg),*),
-            32 => $f::<$s, 32>($($arg),*),
-            16 => $f::<$s, 16>($($arg),*),
-            8 => $f::<$s, 8>($($arg),*),
-            4 => $f::<$s, 4>($($arg),*),
-            2 => $f::<$s, 2>($($arg),*),
-            _ => $f::<$s, 1>($($arg),*),
+    ($pg:expr, $n:expr, $f:ident :: <$s:ty>($($arg:expr),*)) => {
+        match ($pg, $n) {
+            (true, _) => $f::<$s, 0>($($arg),*),
+            (false, 64) => $f::<$s, 64>($($arg),*),
+            (false, 32) => $f::<$s, 32>($($arg),*),
+            (false, 16) => $f::<$s, 16>($($arg),*),
+            (false, 8) => $f::<$s, 8>($($arg),*),
+            (false, 4) => $f::<$s, 4>($($arg),*),
+            (false, 2) => $f::<$s, 2>($($arg),*),
+            (false, _) => $f::<$s, 1>($($arg),*),
         }
     };
 }
@@ -229,8 +247,9 @@ pub fn execute<S: RowsStatement>(conn: &mut DbConn, rows: &[S::Row<'_>]) -> Quer
         on_backend!(conn, |c| chunk.execute(c))
     }
     let mut changed = 0;
-    for chunk in chunks(rows) {
-        changed += by_size!(chunk.len(), one::<S>(conn, chunk))?;
+    let pg = matches!(conn, DbConn::Pg(_));
+    for chunk in chunks(pg, rows) {
+        changed += by_size!(pg, chunk.len(), one::<S>(conn, chunk))?;
     }
     Ok(changed)
 }
@@ -251,8 +270,9 @@ pub fn load<S: ReturnsKeyedCount>(
         on_backend!(conn, |c| chunk.load(c))
     }
     let mut out = Vec::with_capacity(rows.len());
-    for chunk in chunks(rows) {
-        out.extend(by_size!(chunk.len(), one::<S>(conn, chunk))?);
+    let pg = matches!(conn, DbConn::Pg(_));
+    for chunk in chunks(pg, rows) {
+        out.extend(by_size!(pg, chunk.len(), one::<S>(conn, chunk))?);
     }
     Ok(out)
 }
@@ -262,16 +282,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_are_cut_into_the_fixed_sizes_in_order() {
+    fn sqlite_cuts_rows_into_the_fixed_sizes_postgresql_into_one_statement() {
         let rows: Vec<usize> = (0..100).collect();
-        let sizes: Vec<usize> = chunks(&rows).map(<[usize]>::len).collect();
-        assert_eq!(sizes, [64, 32, 4]);
-        let again: Vec<usize> = chunks(&rows).flatten().copied().collect();
-        assert_eq!(again, rows);
-        assert_eq!(
-            chunks(&rows[..15]).map(<[usize]>::len).collect::<Vec<_>>(),
-            [8, 4, 2, 1]
-        );
-        assert_eq!(chunks::<u8>(&[]).count(), 0);
+        let sizes = |pg, rows: &[usize]| chunks(pg, rows).map(<[usize]>::len).collect::<Vec<_>>();
+        assert_eq!(sizes(false, &rows), [64, 32, 4]);
+        assert_eq!(sizes(false, &rows[..15]), [8, 4, 2, 1]);
+        assert_eq!(sizes(true, &rows), [100]);
+        let many: Vec<usize> = (0..2500).collect();
+        assert_eq!(sizes(true, &many), [1000, 1000, 500]);
+        for pg in [false, true] {
+            let again: Vec<usize> = chunks(pg, &many).flatten().copied().collect();
+            assert_eq!(again, many);
+            assert_eq!(chunks::<u8>(pg, &[]).count(), 0);
+        }
     }
 }
