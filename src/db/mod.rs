@@ -7,6 +7,7 @@ pub mod backup;
 pub mod catalog;
 pub mod checkpoint;
 pub mod clusters;
+pub mod incident_batch;
 pub mod incidents;
 pub mod prepared_rows;
 pub mod review;

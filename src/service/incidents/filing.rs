@@ -3,7 +3,8 @@
 use super::IncidentSnapshot;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::clusters as db_clusters;
-use crate::db::incidents::{self, NewIncident};
+use crate::db::incident_batch;
+use crate::db::incidents::NewIncident;
 use crate::db::versions::{self, Versions};
 use crate::db::{self, DbConn, rollups};
 use crate::domain::input::{self, BODY_MAX, FieldErrors, Slug, TITLE_MAX};
@@ -207,7 +208,7 @@ pub fn write_batch(
         .iter()
         .map(|d| (d.id, d.slug.as_str()))
         .collect();
-    let ids = incidents::reserve_ids(conn, batch.len())?;
+    let ids = incident_batch::reserve_ids(conn, batch.len())?;
     let mut placed: Vec<i64> = batch
         .iter()
         .filter_map(|f| f.placement.cluster_id)
@@ -349,7 +350,7 @@ pub fn write_batch(
         .zip(&ids)
         .flat_map(|(f, &id)| f.tags.iter().map(move |t| (id, t.as_str())))
         .collect();
-    incidents::insert_many(conn, &new_rows, &tags)?;
+    incident_batch::insert_many(conn, &new_rows, &tags)?;
     let events: Vec<NewAuditEvent<'_>> = batch
         .iter()
         .zip(&ids)
