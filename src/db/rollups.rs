@@ -61,11 +61,13 @@ pub fn apply(conn: &mut DbConn, facts: &Facts, delta: i32) -> QueryResult<()> {
 }
 
 /// Add or take away several incidents' counts: each counter is summed first, then each
-/// rollup table gets one multi-row upsert (`prepared_rows`), its rows in key order (so
-/// concurrent writers lock rows in the same order, and no statement touches a row
-/// twice). A reference's row that goes from no incident to some (or back) counts in its
+/// rollup table gets one multi-row upsert (`prepared_rows`), its rows in key order, the
+/// tables in the order merges take them too (category weeks, cluster weeks, values), so
+/// concurrent writers lock rows in the same order and no statement touches a row twice.
+/// A reference's row that goes from no incident to some (or back) then counts in its
 /// cluster week's `refs`, as the upsert returns it: exact with several writers too,
-/// since each row's new count is read under that row's lock.
+/// since each row's new count is read under that row's lock, and the cluster week's
+/// row is already this transaction's.
 pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<()> {
     let mut categories: BTreeMap<(i64, &str), i32> = BTreeMap::new();
     let mut weeks: BTreeMap<(i64, &str), i32> = BTreeMap::new();
@@ -99,6 +101,11 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
         .map(|((id, week), n)| (id, week, n))
         .collect();
     prepared_rows::execute::<AddCategoryWeeks>(conn, &categories)?;
+    let weeks: Vec<_> = weeks
+        .into_iter()
+        .map(|((id, week), n)| (id, week, n))
+        .collect();
+    prepared_rows::execute::<AddClusterWeeks>(conn, &weeks)?;
     refs.retain(|_, n| *n != 0);
     let rows: Vec<_> = refs
         .iter()
@@ -119,14 +126,11 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
             *distinct.entry((id, week)).or_default() += change;
         }
     }
-    let weeks: Vec<_> = weeks
-        .into_iter()
-        .map(|((id, week), n)| {
-            let refs = distinct.get(&(id, week.to_string())).copied().unwrap_or(0);
-            (id, week, n, refs)
-        })
+    let distinct: Vec<_> = distinct
+        .iter()
+        .map(|((id, week), n)| (*id, week.as_str(), *n))
         .collect();
-    prepared_rows::execute::<AddClusterWeeks>(conn, &weeks)?;
+    prepared_rows::execute::<AddDistinctRefs>(conn, &distinct)?;
     let values: Vec<_> = values
         .iter()
         .map(|((id, week, dimension, value), n)| (*id, *week, *dimension, value.as_str(), *n))
@@ -153,21 +157,38 @@ impl RowsStatement for AddCategoryWeeks {
     }
 }
 
-/// `cluster_weeks` += (cluster, week, incidents, distinct references).
+/// `cluster_weeks` += (cluster, week, incidents).
 struct AddClusterWeeks;
 
 impl RowsStatement for AddClusterWeeks {
-    type Row<'a> = (i64, &'a str, i32, i32);
+    type Row<'a> = (i64, &'a str, i32);
     const HEAD: &'static str =
-        "INSERT INTO cluster_weeks (cluster_id, week_key, incidents, refs) VALUES ";
+        "INSERT INTO cluster_weeks (cluster_id, week_key, incidents) VALUES ";
     const TAIL: &'static str = " ON CONFLICT (cluster_id, week_key) \
-        DO UPDATE SET incidents = cluster_weeks.incidents + excluded.incidents, \
-        refs = cluster_weeks.refs + excluded.refs";
+        DO UPDATE SET incidents = cluster_weeks.incidents + excluded.incidents";
     fn bind<'b, DB: Binder>(
-        (id, week, n, refs): &'b Self::Row<'_>,
+        (id, week, n): &'b Self::Row<'_>,
         values: &mut Values<'_, '_, 'b, DB>,
     ) -> QueryResult<()> {
-        values.bigint(id)?.text(week)?.integer(n)?.integer(refs)?;
+        values.bigint(id)?.text(week)?.integer(n)?;
+        Ok(())
+    }
+}
+
+/// `cluster_weeks.refs` += (cluster, week, change in distinct references); the rows exist.
+struct AddDistinctRefs;
+
+impl RowsStatement for AddDistinctRefs {
+    type Row<'a> = (i64, &'a str, i32);
+    const HEAD: &'static str = "UPDATE cluster_weeks SET refs = cluster_weeks.refs + v.column3 \
+        FROM (VALUES ";
+    const TAIL: &'static str =
+        ") AS v WHERE cluster_weeks.cluster_id = v.column1 AND cluster_weeks.week_key = v.column2";
+    fn bind<'b, DB: Binder>(
+        (id, week, n): &'b Self::Row<'_>,
+        values: &mut Values<'_, '_, 'b, DB>,
+    ) -> QueryResult<()> {
+        values.bigint(id)?.text(week)?.integer(n)?;
         Ok(())
     }
 }
