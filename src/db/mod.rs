@@ -11,6 +11,7 @@ pub mod incident_batch;
 pub mod incidents;
 pub mod prepared_rows;
 pub mod review;
+mod rollup_statements;
 pub mod rollups;
 pub mod schema;
 pub mod settings;
