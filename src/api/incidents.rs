@@ -4,7 +4,7 @@ use super::auth::{ApiUser, BearerToken};
 use super::body::Fields;
 use crate::db::versions;
 use crate::error::{ApiResult, AppError};
-use crate::service::{self, incidents, incidents::RawIncident};
+use crate::service::{self, incidents::Filer, incidents::RawIncident};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
@@ -33,26 +33,33 @@ pub fn parse(body: Value) -> Result<RawIncident, AppError> {
     Ok(raw)
 }
 
-/// Who is asking, the body's fields and the placement are worked out in one trip to the
-/// blocking pool; then the filing waits for its batch to commit.
+/// Checked and placed from memory on this thread when the token and the catalogue are
+/// remembered, else in one trip to the blocking pool; then the filing waits for its
+/// batch to commit. A body that cannot be read is told only to a known token.
 async fn file(
     state: web::Data<AppState>,
     token: BearerToken,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
-    if token.0.is_none() {
+    let Some(secret) = token.0.clone() else {
         return Err(AppError::Unauthorized.into());
-    }
-    let raw = parse(body.into_inner());
-    let (grouping, directory) = (state.grouping.clone(), state.directory.clone());
-    let filing = service::run(&state.pool, move |conn| {
-        let versions = versions::read(conn)?;
-        let actor = token.authenticate(conn, &directory, &versions)?;
-        let now = chrono::Utc::now();
-        incidents::prepare(conn, &grouping, &directory, &versions, &actor, &raw?, now)
-    })
-    .await?;
-    let filed = state.filing.submit(filing).await?;
+    };
+    let raw = match parse(body.into_inner()) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let directory = state.directory.clone();
+            service::run(&state.pool, move |conn| {
+                let versions = versions::read(conn)?;
+                token.authenticate(conn, &directory, &versions)
+            })
+            .await?;
+            return Err(e.into());
+        }
+    };
+    let filed = state
+        .filing
+        .file(&state.pool, Filer::Token(secret), raw)
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             actix_web::http::header::LOCATION,

@@ -73,6 +73,20 @@ struct State {
 }
 
 impl State {
+    fn forget_people_before(&mut self, now: i64) {
+        if self.accounts < now || self.by_token_hash.len() + self.by_id.len() > MAX_PEOPLE {
+            self.by_token_hash.clear();
+            self.by_id.clear();
+            self.accounts = self.accounts.max(now);
+        }
+    }
+
+    fn forget_titles_before(&mut self, now: i64) {
+        if self.titles.0 < now || self.titles.1.len() > MAX_TITLES {
+            self.titles = (self.titles.0.max(now), FxHashMap::default());
+        }
+    }
+
     fn by_token(&mut self) -> &mut FxHashMap<String, Actor> {
         &mut self.by_token_hash
     }
@@ -96,16 +110,56 @@ impl Directory {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Forget the people when the accounts counter moved; say whether the copies may be
-    /// kept (labelled `now`).
+    /// Forget the people when the accounts counter moved past their label (a request
+    /// that read the counters a moment earlier leaves newer copies alone).
     fn people_at(&self, now: i64) -> std::sync::MutexGuard<'_, State> {
         let mut state = self.lock();
-        if state.accounts != now || state.by_token_hash.len() + state.by_id.len() > MAX_PEOPLE {
-            state.by_token_hash.clear();
-            state.by_id.clear();
-            state.accounts = now;
-        }
+        state.forget_people_before(now);
         state
+    }
+
+    /// The counters as the filing writer read them in its transaction: copies labelled
+    /// with an older counter are dropped, so that what is remembered is never more than
+    /// one batch behind while filings come in.
+    pub fn observe(&self, versions: &Versions) {
+        let mut state = self.lock();
+        state.forget_people_before(versions.accounts);
+        if state
+            .known
+            .as_ref()
+            .is_some_and(|(at, _)| *at < versions.catalog)
+        {
+            state.known = None;
+        }
+        state.forget_titles_before(versions.clusters);
+    }
+
+    /// Without the database: the person a token belongs to, if remembered, with the
+    /// accounts counter the copy is labelled with (the writer checks it still holds).
+    pub fn remembered_token_actor(&self, token: &str) -> Option<(Actor, i64)> {
+        let hash = tokens::hash(token);
+        let state = self.lock();
+        state
+            .by_token_hash
+            .get(&hash)
+            .map(|actor| (actor.clone(), state.accounts))
+    }
+
+    /// Without the database: the catalogue, if remembered, with the catalogue counter it
+    /// is labelled with.
+    pub fn remembered_known(&self) -> Option<(Arc<Known>, i64)> {
+        self.lock()
+            .known
+            .as_ref()
+            .map(|(at, known)| (known.clone(), *at))
+    }
+
+    /// Without the database: these clusters' titles, if every one is remembered.
+    pub fn remembered_titles(&self, ids: &[i64]) -> Option<FxHashMap<i64, String>> {
+        let state = self.lock();
+        ids.iter()
+            .map(|id| state.titles.1.get(id).map(|t| (*id, t.clone())))
+            .collect()
     }
 
     /// The active person an API token belongs to; `None` for an unknown or revoked token.
@@ -144,10 +198,10 @@ impl Directory {
         self.recall(versions, &tokens::hash(token), State::by_token)
     }
 
-    /// Without the database: the catalogue, if remembered under `versions`.
+    /// Without the database: the catalogue, if remembered under `versions` or later.
     pub fn recall_known(&self, versions: &Versions) -> Option<Arc<Known>> {
         match &self.lock().known {
-            Some((at, known)) if *at == versions.catalog => Some(known.clone()),
+            Some((at, known)) if *at >= versions.catalog => Some(known.clone()),
             _ => None,
         }
     }
@@ -197,9 +251,7 @@ impl Directory {
         let mut missing = Vec::new();
         {
             let mut state = self.lock();
-            if state.titles.0 != versions.clusters || state.titles.1.len() > MAX_TITLES {
-                state.titles = (versions.clusters, FxHashMap::default());
-            }
+            state.forget_titles_before(versions.clusters);
             for id in ids {
                 match state.titles.1.get(id) {
                     Some(title) => {
@@ -223,19 +275,20 @@ impl Directory {
         Ok(out)
     }
 
-    /// The catalogue as it is now (one read of the counters).
-    pub fn known_now(&self, conn: &mut DbConn) -> AppResult<Arc<Known>> {
-        let versions = crate::db::versions::read(conn)?;
-        self.known(conn, &versions)
-    }
-
-    /// The catalogue as of `versions`.
+    /// The catalogue as of `versions` (or newer).
     pub fn known(&self, conn: &mut DbConn, versions: &Versions) -> AppResult<Arc<Known>> {
         if let Some(known) = self.recall_known(versions) {
             return Ok(known);
         }
         let known = Arc::new(Known::load(conn)?);
-        self.lock().known = Some((versions.catalog, known.clone()));
+        let mut state = self.lock();
+        if state
+            .known
+            .as_ref()
+            .is_none_or(|(at, _)| *at < versions.catalog)
+        {
+            state.known = Some((versions.catalog, known.clone()));
+        }
         Ok(known)
     }
 }

@@ -1,20 +1,23 @@
 //! Group commit for filing.
 //!
-//! A request validates its filing and matches it against the clusters on the blocking
-//! pool (`incidents::prepare`, reads only), then hands it to this process's single
-//! writer: an OS thread that owns one connection. The writer takes every filing queued
-//! (up to `MAX_BATCH`), writes them in one transaction, commits (one sync: SQLite WAL
-//! with `synchronous=FULL`, PostgreSQL with `synchronous_commit=on`), and only then
-//! answers each request. If the batch fails, each of its filings is retried in a
-//! transaction of its own, so that one bad filing cannot sink the others.
+//! A request validates its filing and matches it against the clusters
+//! (`incidents::prepare`, reads only): from memory on its own thread when the filer and
+//! the catalogue are remembered, else on the blocking pool. It then hands the filing to
+//! this process's single writer: an OS thread that owns one connection. The writer
+//! takes every filing queued (up to `MAX_BATCH`), reads the change counters in its
+//! transaction, sends back any filing checked under counters that have moved since
+//! (the request checks it again from the database), writes the rest, commits (one
+//! sync: SQLite WAL with `synchronous=FULL`, PostgreSQL with `synchronous_commit=on`),
+//! and only then answers each request. If the batch fails, each of its filings is
+//! retried in a transaction of its own, so that one bad filing cannot sink the others.
 //!
 //! Several processes over one PostgreSQL each have their own writer; the rollups and
 //! cluster counts are upserts and increments, so their batches add up.
 
 use super::directory::Directory;
 use super::grouping::GroupingCache;
-use super::incidents::{self, Filed, PreparedFiling, RawIncident};
-use super::{self as service, accounts::Actor};
+use super::incidents::{self, Filed, Filer, PreparedFiling, RawIncident};
+use super::{self as service};
 use crate::db::checkpoint::{self, Checkpointer};
 use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::error::{AppError, AppResult};
@@ -28,9 +31,26 @@ use tokio::sync::oneshot;
 /// Most filings written in one transaction.
 pub const MAX_BATCH: usize = 256;
 
+/// How many times a filing is checked again because the accounts or the catalogue
+/// changed between its checks and its write, before the request gives up.
+pub const MAX_RECHECKS: usize = 3;
+
+/// What the writer did with a filing.
+#[derive(Debug)]
+pub enum Written {
+    Filed(Filed),
+    /// Not written: it was checked under change counters that have since moved.
+    Recheck,
+}
+
+/// The answer when a filing had to be checked again `MAX_RECHECKS` times.
+pub fn kept_changing() -> AppError {
+    AppError::internal("the accounts or the catalogue kept changing while the incident was filed")
+}
+
 struct Job {
     filing: PreparedFiling,
-    reply: oneshot::Sender<AppResult<Filed>>,
+    reply: oneshot::Sender<AppResult<Written>>,
 }
 
 /// The sending end of this process's filing writer.
@@ -66,21 +86,43 @@ impl FilingQueue {
         })
     }
 
-    /// Validate and place `raw` on the blocking pool, then queue it for the writer and
-    /// wait until its batch has committed.
-    pub async fn file(&self, pool: &Pool, actor: Actor, raw: RawIncident) -> AppResult<Filed> {
+    /// File `raw` for `filer` and wait until its batch has committed: checked and placed
+    /// from memory when the filer and the catalogue are remembered, else (and whenever
+    /// the writer sends it back) on the blocking pool, reading the counters afresh.
+    pub async fn file(&self, pool: &Pool, filer: Filer, raw: RawIncident) -> AppResult<Filed> {
+        let remembered =
+            incidents::prepare_from_memory(&self.grouping, &self.directory, &filer, &raw, now());
+        let mut filing = match remembered {
+            Some(filing) => filing,
+            None => self.prepare(pool, &filer, &raw).await?,
+        };
+        for _ in 0..MAX_RECHECKS {
+            match self.submit(filing).await? {
+                Written::Filed(filed) => return Ok(filed),
+                Written::Recheck => filing = self.prepare(pool, &filer, &raw).await?,
+            }
+        }
+        Err(kept_changing())
+    }
+
+    /// Check and place a filing on the blocking pool, under the counters as they are now.
+    async fn prepare(
+        &self,
+        pool: &Pool,
+        filer: &Filer,
+        raw: &RawIncident,
+    ) -> AppResult<PreparedFiling> {
         let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
-        let filing = service::run(pool, move |conn| {
+        let (filer, raw) = (filer.clone(), raw.clone());
+        service::run(pool, move |conn| {
             let versions = crate::db::versions::read(conn)?;
-            let now = chrono::Utc::now();
-            incidents::prepare(conn, &grouping, &directory, &versions, &actor, &raw, now)
+            incidents::prepare(conn, &grouping, &directory, &versions, &filer, &raw, now())
         })
-        .await?;
-        self.submit(filing).await
+        .await
     }
 
     /// Queue a prepared filing and wait for its batch to commit.
-    pub async fn submit(&self, filing: PreparedFiling) -> AppResult<Filed> {
+    async fn submit(&self, filing: PreparedFiling) -> AppResult<Written> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job { filing, reply })
@@ -91,6 +133,10 @@ impl FilingQueue {
     }
 }
 
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
 /// Write prepared filings in one transaction of their own on `conn` (SQLite takes the
 /// write lock at BEGIN). On failure the grouping index is invalidated, since it may hold
 /// filings that were rolled back.
@@ -99,22 +145,50 @@ pub fn write_one(
     grouping: &GroupingCache,
     directory: &Directory,
     filing: &PreparedFiling,
-) -> AppResult<Vec<Filed>> {
-    write(conn, grouping, directory, &[filing])
+) -> AppResult<Written> {
+    let mut written = write(conn, grouping, directory, &[filing])?;
+    Ok(written.remove(0))
 }
 
+/// Write the filings whose checks still hold under the counters read in the
+/// transaction; the others are sent back.
 fn write(
     conn: &mut DbConn,
     grouping: &GroupingCache,
     directory: &Directory,
     batch: &[&PreparedFiling],
-) -> AppResult<Vec<Filed>> {
+) -> AppResult<Vec<Written>> {
     let result = crate::db::write_transaction(conn, |conn| {
-        incidents::write_batch(conn, grouping, directory, batch)
+        let versions = crate::db::versions::read(conn)?;
+        directory.observe(&versions);
+        let current: Vec<&PreparedFiling> = batch
+            .iter()
+            .copied()
+            .filter(|f| f.under.holds(&versions))
+            .collect();
+        let mut filed = if current.is_empty() {
+            Vec::new()
+        } else {
+            incidents::write_batch(conn, grouping, directory, &versions, &current)?
+        }
+        .into_iter();
+        Ok(batch
+            .iter()
+            .map(|f| {
+                if f.under.holds(&versions) {
+                    Written::Filed(filed.next().expect("one filed per current filing"))
+                } else {
+                    Written::Recheck
+                }
+            })
+            .collect::<Vec<_>>())
     });
     crate::db::versions::publish_local();
     match &result {
-        Ok(filed) => grouping.committed(filed.iter().map(|f| f.id)),
+        Ok(written) => grouping.committed(written.iter().filter_map(|w| match w {
+            Written::Filed(f) => Some(f.id),
+            Written::Recheck => None,
+        })),
         Err(_) => grouping.invalidate(),
     }
     result
@@ -206,9 +280,9 @@ impl Writer {
         let filings: Vec<&PreparedFiling> = jobs.iter().map(|j| &j.filing).collect();
         let result = write(conn, &grouping, &directory, &filings);
         match result {
-            Ok(filed) => {
-                for (job, filed) in jobs.into_iter().zip(filed) {
-                    let _ = job.reply.send(Ok(filed));
+            Ok(written) => {
+                for (job, written) in jobs.into_iter().zip(written) {
+                    let _ = job.reply.send(Ok(written));
                 }
             }
             Err(e) => {
@@ -227,8 +301,7 @@ impl Writer {
                 for job in jobs {
                     let result = self
                         .connection()
-                        .and_then(|conn| write_one(conn, &grouping, &directory, &job.filing))
-                        .map(|mut filed| filed.remove(0));
+                        .and_then(|conn| write_one(conn, &grouping, &directory, &job.filing));
                     if result.is_err()
                         && let Some(conn) = self.conn.as_mut()
                         && conn.batch_execute("SELECT 1").is_err()

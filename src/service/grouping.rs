@@ -72,13 +72,17 @@ impl GroupingCache {
     /// late, and the filing writer refreshes fully before every batch, placing again
     /// any filing that would otherwise start a cluster.
     pub fn refresh_within(&self, conn: &mut DbConn, max_age: Duration) -> AppResult<()> {
-        {
-            let cache = self.lock();
-            if cache.built && cache.refreshed.is_some_and(|at| at.elapsed() < max_age) {
-                return Ok(());
-            }
+        if self.fresh_within(max_age) {
+            return Ok(());
         }
         self.refresh(conn)
+    }
+
+    /// Whether the index is built and caught up less than `max_age` ago, so that
+    /// `refresh_within` would not read.
+    pub fn fresh_within(&self, max_age: Duration) -> bool {
+        let cache = self.lock();
+        cache.built && cache.refreshed.is_some_and(|at| at.elapsed() < max_age)
     }
 
     /// Bring the index up to date with the database.

@@ -7,7 +7,7 @@ use crate::db::incidents::{IncidentFilter, IncidentListRow};
 use crate::domain::input::{FieldErrors, search_fold};
 use crate::error::{AppError, AppResult};
 use crate::service::catalog::Catalog;
-use crate::service::incidents::{IncidentView, RawIncident, TimelineEntry};
+use crate::service::incidents::{Filer, IncidentView, RawIncident, TimelineEntry};
 use crate::service::{self, organisation};
 use crate::startup::AppState;
 use crate::web::format::{local_datetime, local_input_value};
@@ -103,7 +103,10 @@ async fn file(
 ) -> AppResult<HttpResponse> {
     let actor = user.actor.clone();
     let raw = form.raw.clone();
-    let filed = state.filing.file(&state.pool, actor, raw).await;
+    let filed = state
+        .filing
+        .file(&state.pool, Filer::Person(actor), raw)
+        .await;
     match filed {
         Ok(f) => Ok(see_other(&format!("/incidents/{}?filed=1", f.id))),
         Err(AppError::Invalid(errors)) => {

@@ -14,6 +14,7 @@ mod incidents;
 mod ladder;
 mod ladder_pages;
 mod load;
+mod remembered_filing;
 mod review;
 mod review_cache;
 mod setup;

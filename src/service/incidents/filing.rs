@@ -1,44 +1,22 @@
-//! Filing an incident: validate and place it in the request, write it (alone or in a batch).
+//! Writing prepared filings (`prepare`), alone or in a batch.
 
-use super::IncidentSnapshot;
+use super::{Filer, IncidentSnapshot, PreparedFiling, RawIncident, prepare};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::clusters as db_clusters;
 use crate::db::incident_batch;
 use crate::db::incidents::NewIncident;
 use crate::db::versions::{self, Versions};
 use crate::db::{self, DbConn, rollups};
-use crate::domain::input::{self, BODY_MAX, FieldErrors, Slug, TITLE_MAX};
 use crate::domain::week::{LocalStamp, WeekKey};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::accounts::Actor;
 use crate::service::clusters::{self, Suggestion};
-use crate::service::directory::{Directory, Known};
+use crate::service::directory::Directory;
+use crate::service::filing_queue::{self, Written};
 use crate::service::grouping::GroupingCache;
-use crate::service::{filing_queue, snapshot};
+use crate::service::snapshot;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-
-/// An incident as typed into the form or sent to the API: every field as text, so a
-/// rejected form can be shown again exactly as it was typed.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct RawIncident {
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub category: String,
-    #[serde(default)]
-    pub occurred_at: String,
-    #[serde(default)]
-    pub department: String,
-    #[serde(default)]
-    pub counterpart: String,
-    #[serde(default)]
-    pub tags: String,
-    #[serde(default)]
-    pub external_ref: String,
-}
 
 /// What the filer is told back.
 #[derive(Debug, Clone, Serialize)]
@@ -52,122 +30,6 @@ pub struct Filed {
     pub suggestions: Vec<Suggestion>,
 }
 
-/// A filing that passed validation and was matched against the clusters, ready for the
-/// writer. Everything here was worked out in the request, off the write lock.
-#[derive(Debug, Clone)]
-pub struct PreparedFiling {
-    pub actor: Actor,
-    pub title: String,
-    pub body: String,
-    pub category_id: i64,
-    pub category_slug: String,
-    /// UTC, truncated to microseconds.
-    pub occurred: chrono::NaiveDateTime,
-    pub tags: Vec<String>,
-    pub external_ref: Option<String>,
-    pub search: String,
-    /// The given department, else the reporter's.
-    pub department_id: Option<i64>,
-    pub counterpart_id: Option<i64>,
-    pub placement: clusters::Placement,
-}
-
-/// How late another process's filings may reach the index used to place a filing in
-/// the request (the writer catches up before every batch).
-const PLACEMENT_FRESHNESS: std::time::Duration = std::time::Duration::from_millis(20);
-
-/// Validate a filing and place it (rules, then similarity): every read a filing needs,
-/// and no write. The reporter's department is used when none is given.
-#[tracing::instrument(skip(conn, grouping, directory, raw), fields(actor = %actor.login))]
-pub fn prepare(
-    conn: &mut DbConn,
-    grouping: &GroupingCache,
-    directory: &Directory,
-    versions: &Versions,
-    actor: &Actor,
-    raw: &RawIncident,
-    now: DateTime<Utc>,
-) -> AppResult<PreparedFiling> {
-    let known = directory.known(conn, versions)?;
-    let known = known.as_ref();
-    let tz = known.timezone;
-    let mut errors = FieldErrors::new();
-    let title = errors.check("title", input::required_text(&raw.title, TITLE_MAX));
-    let body = errors.check("body", input::optional_text(&raw.body, BODY_MAX));
-    let occurred = errors.check("occurred_at", input::occurred_at(&raw.occurred_at, tz, now));
-    let tags = errors.check("tags", input::tags(&raw.tags));
-    let external_ref = errors.check("external_ref", input::optional_text(&raw.external_ref, 100));
-    let category = match errors.check("category", Slug::parse(&raw.category)) {
-        Some(slug) => match known.category_by_slug(slug.as_ref()) {
-            Some(c) if c.active => Some(c),
-            _ => {
-                errors.add("category", "error.unknown_category");
-                None
-            }
-        },
-        None => None,
-    };
-    let department = department_field(known, &mut errors, "department", &raw.department);
-    let counterpart = department_field(known, &mut errors, "counterpart", &raw.counterpart);
-    let (Some(title), Some(body), Some(occurred), Some(tags), Some(external_ref), Some(category)) =
-        (title, body, occurred, tags, external_ref, category)
-    else {
-        return Err(AppError::Invalid(errors));
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    let body = body.unwrap_or_default();
-    let occurred = db::truncate_micros(occurred.naive_utc());
-    let tag_text = tags.join(", ");
-    let search = input::search_fold(&[
-        &title,
-        &body,
-        &tag_text,
-        external_ref.as_deref().unwrap_or(""),
-    ]);
-    // Matching reads the in-process index outside the write transaction.
-    grouping.refresh_within(conn, PLACEMENT_FRESHNESS)?;
-    let rules = known.rules_for_category(category.id);
-    let titles = |ids: &[i64]| directory.cluster_titles(conn, versions, ids);
-    let placement = clusters::place(grouping, titles, rules, category.id, &title, &body, &search)?;
-    Ok(PreparedFiling {
-        department_id: department.or(actor.department_id),
-        counterpart_id: counterpart,
-        actor: actor.clone(),
-        title,
-        body,
-        category_id: category.id,
-        category_slug: category.slug.clone(),
-        occurred,
-        tags,
-        external_ref,
-        search,
-        placement,
-    })
-}
-
-/// A department named by slug in a form or API field: its id, `None` when the field is
-/// empty, and a message on `field` when the slug is malformed or unknown.
-fn department_field(
-    known: &Known,
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: &str,
-) -> Option<i64> {
-    if raw.trim().is_empty() {
-        return None;
-    }
-    let slug = errors.check(field, Slug::parse(raw))?;
-    match known.department_by_slug(slug.as_ref()) {
-        Some(d) => Some(d.id),
-        None => {
-            errors.add(field, "error.unknown_department");
-            None
-        }
-    }
-}
-
 /// File an incident on this connection, in a transaction of its own (the server files
 /// through `filing_queue::FilingQueue`, which writes many filings per transaction).
 pub fn file(
@@ -178,10 +40,18 @@ pub fn file(
     now: DateTime<Utc>,
 ) -> AppResult<Filed> {
     let directory = Directory::new();
-    let versions = versions::read(conn)?;
-    let prepared = prepare(conn, grouping, &directory, &versions, actor, raw, now)?;
-    let mut filed = filing_queue::write_one(conn, grouping, &directory, &prepared)?;
-    Ok(filed.remove(0))
+    let filer = Filer::Person(actor.clone());
+    // Checked again only if another process changed the catalogue in between.
+    for _ in 0..filing_queue::MAX_RECHECKS {
+        let versions = versions::read(conn)?;
+        let prepared = prepare(conn, grouping, &directory, &versions, &filer, raw, now)?;
+        if let Written::Filed(filed) =
+            filing_queue::write_one(conn, grouping, &directory, &prepared)?
+        {
+            return Ok(filed);
+        }
+    }
+    Err(filing_queue::kept_changing())
 }
 
 /// Write a batch of prepared filings; call inside a transaction. The organisation's
@@ -195,12 +65,14 @@ pub fn write_batch(
     conn: &mut DbConn,
     grouping: &GroupingCache,
     directory: &Directory,
+    versions: &Versions,
     batch: &[&PreparedFiling],
 ) -> AppResult<Vec<Filed>> {
     use rustc_hash::FxHashMap;
     use std::collections::BTreeMap;
-    // Read inside the transaction: a time-zone change cannot slip in before the commit.
-    let known = directory.known_now(conn)?;
+    // `versions` were read inside the transaction: a time-zone change cannot slip in
+    // before the commit.
+    let known = directory.known(conn, versions)?;
     let tz = known.timezone;
     let departments: FxHashMap<i64, &str> = known
         .catalog
