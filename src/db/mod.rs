@@ -38,19 +38,6 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-/// Run one diesel expression on whichever backend `conn` holds, for statements that
-/// `MultiConnection` cannot carry itself: multi-row inserts and upserts. The expression
-/// is compiled once per backend; `$c` is the concrete connection.
-macro_rules! on_backend {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::DbConn::Pg($c) => $body,
-            $crate::db::DbConn::Sqlite($c) => $body,
-        }
-    };
-}
-pub(crate) use on_backend;
-
 /// SQLite writes `?`, PostgreSQL `$1, $2, …`.
 pub(crate) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);

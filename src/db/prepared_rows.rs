@@ -2,27 +2,36 @@
 //!
 //! The filing writer inserts and upserts many rows per batch. Built with diesel's query
 //! builder, each such statement has as many rows as the batch, so it is new SQL every
-//! time: built as text, then parsed by the database, batch after batch (on SQLite about
-//! a quarter of the writer's time). On SQLite a statement is therefore cut into chunks
-//! of 64, 32, 16, 8, 4, 2 and 1 rows; each size of each statement has a type of its own
-//! (`HAS_STATIC_QUERY_ID`), so the connection prepares it once and afterwards only binds
-//! the rows' values. On PostgreSQL every chunk is a round trip to the server, which costs
-//! more than parsing there, so all rows go in one statement (up to `PG_ROWS` rows), as
-//! before.
+//! time: built as text, then parsed and planned by the database, batch after batch (on
+//! SQLite about a quarter of the writer's time; on PostgreSQL about a third of its
+//! server's). So each statement is written once, in a `RowsStatement`, and bound in a
+//! shape whose SQL does not depend on the number of rows:
+//!
+//! - on SQLite the rows are cut into chunks of 64, 32, 16, 8, 4, 2 and 1 rows; each size
+//!   of each statement has a type of its own (`HAS_STATIC_QUERY_ID`), so the connection
+//!   prepares it once and afterwards only binds the rows' values;
+//! - on PostgreSQL, where each chunk would be a round trip to the server, all rows go in
+//!   one statement as one array per column (`SELECT * FROM UNNEST($1, $2, …)` in place
+//!   of `VALUES`), so the statement is prepared once and planned once whatever the
+//!   batch.
 
-use super::{DbConn, on_backend};
+use super::DbConn;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::backend::Backend;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Date, Double, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{Array, BigInt, Date, Double, Integer, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 use std::marker::PhantomData;
 
 /// One multi-row statement: `HEAD`, then each row's values in parentheses, then `TAIL`.
+/// On PostgreSQL the `VALUES ` that ends `HEAD` and the rows are replaced by
+/// `SELECT * FROM UNNEST(…) AS u(column1, column2, …)`, the names `VALUES` gives its
+/// columns.
 pub trait RowsStatement: 'static {
     type Row<'a>;
-    /// Up to the first row: `INSERT INTO t (a, b) VALUES `.
+    /// Up to the first row, ending in `VALUES `: `INSERT INTO t (a, b) VALUES `.
     const HEAD: &'static str;
     /// After the last row: an `ON CONFLICT` clause, a `RETURNING` list, or nothing.
     const TAIL: &'static str;
@@ -106,56 +115,90 @@ macro_rules! binder {
 binder!(Sqlite);
 binder!(Pg);
 
-/// One row's values, written with the commas between them.
+/// One row's values: written into the statement with the commas between them (SQLite),
+/// or added to the columns' arrays (PostgreSQL).
 pub struct Values<'p, 'a, 'b, DB: Backend> {
-    out: &'p mut AstPass<'a, 'b, DB>,
-    first: bool,
+    to: Target<'p, 'a, 'b, DB>,
+    /// The next value is the row's first (SQLite) / goes in this column (PostgreSQL).
+    next: usize,
+}
+
+enum Target<'p, 'a, 'b, DB: Backend> {
+    Sql(&'p mut AstPass<'a, 'b, DB>),
+    Columns(&'p mut Vec<Column<'b>>),
+}
+
+/// One column of a PostgreSQL statement's rows, bound as one array.
+enum Column<'b> {
+    BigInt(Vec<i64>),
+    BigIntOrNull(Vec<Option<i64>>),
+    Integer(Vec<i32>),
+    Text(Vec<&'b str>),
+    TextOrNull(Vec<Option<&'b str>>),
+    DoubleOrNull(Vec<Option<f64>>),
+    Timestamp(Vec<NaiveDateTime>),
+    Date(Vec<NaiveDate>),
+}
+
+impl<'b> Column<'b> {
+    fn bind(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        match self {
+            Column::BigInt(v) => out.push_bind_param::<Array<BigInt>, _>(v),
+            Column::BigIntOrNull(v) => out.push_bind_param::<Array<Nullable<BigInt>>, _>(v),
+            Column::Integer(v) => out.push_bind_param::<Array<Integer>, _>(v),
+            Column::Text(v) => out.push_bind_param::<Array<Text>, _>(v),
+            Column::TextOrNull(v) => out.push_bind_param::<Array<Nullable<Text>>, _>(v),
+            Column::DoubleOrNull(v) => out.push_bind_param::<Array<Nullable<Double>>, _>(v),
+            Column::Timestamp(v) => out.push_bind_param::<Array<Timestamp>, _>(v),
+            Column::Date(v) => out.push_bind_param::<Array<Date>, _>(v),
+        }
+    }
+}
+
+/// `Values::$name`: one value of the row, of the column kind `$kind`.
+macro_rules! value {
+    ($name:ident, $ty:ty, $kind:ident, |$v:ident| $item:expr) => {
+        pub fn $name(&mut self, $v: $ty) -> QueryResult<&mut Self> {
+            let next = self.next;
+            self.next += 1;
+            match &mut self.to {
+                Target::Sql(out) => {
+                    if next > 0 {
+                        out.push_sql(", ");
+                    }
+                    DB::$name(&mut **out, $v)?;
+                }
+                Target::Columns(columns) => {
+                    if columns.len() == next {
+                        columns.push(Column::$kind(Vec::new()));
+                    }
+                    match &mut columns[next] {
+                        Column::$kind(column) => column.push($item),
+                        _ => {
+                            return Err(diesel::result::Error::SerializationError(
+                                "a row's values differ in kind from the first row's".into(),
+                            ));
+                        }
+                    }
+                }
+            }
+            Ok(self)
+        }
+    };
 }
 
 impl<'a, 'b, DB: Binder> Values<'_, 'a, 'b, DB> {
-    fn next(&mut self) -> &mut AstPass<'a, 'b, DB> {
-        if !self.first {
-            self.out.push_sql(", ");
-        }
-        self.first = false;
-        &mut *self.out
-    }
-    pub fn bigint(&mut self, v: &'b i64) -> QueryResult<&mut Self> {
-        DB::bigint(self.next(), v)?;
-        Ok(self)
-    }
-    pub fn bigint_or_null(&mut self, v: &'b Option<i64>) -> QueryResult<&mut Self> {
-        DB::bigint_or_null(self.next(), v)?;
-        Ok(self)
-    }
-    pub fn integer(&mut self, v: &'b i32) -> QueryResult<&mut Self> {
-        DB::integer(self.next(), v)?;
-        Ok(self)
-    }
-    pub fn text(&mut self, v: &'b str) -> QueryResult<&mut Self> {
-        DB::text(self.next(), v)?;
-        Ok(self)
-    }
-    pub fn text_or_null(&mut self, v: Option<&'b str>) -> QueryResult<&mut Self> {
-        DB::text_or_null(self.next(), v)?;
-        Ok(self)
-    }
-    pub fn double_or_null(&mut self, v: &'b Option<f64>) -> QueryResult<&mut Self> {
-        DB::double_or_null(self.next(), v)?;
-        Ok(self)
-    }
-    pub fn timestamp(&mut self, v: &'b chrono::NaiveDateTime) -> QueryResult<&mut Self> {
-        DB::timestamp(self.next(), v)?;
-        Ok(self)
-    }
-    pub fn date(&mut self, v: &'b chrono::NaiveDate) -> QueryResult<&mut Self> {
-        DB::date(self.next(), v)?;
-        Ok(self)
-    }
+    value!(bigint, &'b i64, BigInt, |v| *v);
+    value!(bigint_or_null, &'b Option<i64>, BigIntOrNull, |v| *v);
+    value!(integer, &'b i32, Integer, |v| *v);
+    value!(text, &'b str, Text, |v| v);
+    value!(text_or_null, Option<&'b str>, TextOrNull, |v| v);
+    value!(double_or_null, &'b Option<f64>, DoubleOrNull, |v| *v);
+    value!(timestamp, &'b NaiveDateTime, Timestamp, |v| *v);
+    value!(date, &'b NaiveDate, Date, |v| *v);
 }
 
-/// `N` rows of `S`: a statement of its own type, so that it stays prepared; `N` = 0 is any
-/// number of rows, written anew each time.
+/// `N` rows of `S` (SQLite): a statement of its own type, so that it stays prepared.
 struct Chunk<'r, 'a, S: RowsStatement, const N: usize> {
     rows: &'r [S::Row<'a>],
     _statement: PhantomData<S>,
@@ -163,24 +206,20 @@ struct Chunk<'r, 'a, S: RowsStatement, const N: usize> {
 
 impl<S: RowsStatement, const N: usize> QueryId for Chunk<'_, '_, S, N> {
     type QueryId = (S, [(); N]);
-    const HAS_STATIC_QUERY_ID: bool = N != 0;
+    const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl<S: RowsStatement, DB: Binder, const N: usize> QueryFragment<DB> for Chunk<'_, '_, S, N> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        if N == 0 {
-            out.unsafe_to_cache_prepared();
-        } else {
-            debug_assert_eq!(self.rows.len(), N);
-        }
+impl<S: RowsStatement, const N: usize> QueryFragment<Sqlite> for Chunk<'_, '_, S, N> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        debug_assert_eq!(self.rows.len(), N);
         out.push_sql(S::HEAD);
         for (i, row) in self.rows.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
             S::bind(
                 row,
                 &mut Values {
-                    out: &mut out,
-                    first: true,
+                    to: Target::Sql(&mut out),
+                    next: 0,
                 },
             )?;
             out.push_sql(")");
@@ -196,40 +235,90 @@ impl<S: ReturnsKeyedCount, const N: usize> Query for Chunk<'_, '_, S, N> {
 
 impl<S: RowsStatement, Conn, const N: usize> RunQueryDsl<Conn> for Chunk<'_, '_, S, N> {}
 
+/// Every row of `S` as one array per column (PostgreSQL).
+struct Unnest<'c, 'b, S: RowsStatement> {
+    columns: &'c [Column<'b>],
+    _statement: PhantomData<S>,
+}
+
+impl<'c, 'b, S: RowsStatement> Unnest<'c, 'b, S> {
+    /// The rows' values, column by column.
+    fn columns(rows: &'b [S::Row<'_>]) -> QueryResult<Vec<Column<'b>>> {
+        let mut columns = Vec::new();
+        for row in rows {
+            S::bind::<Pg>(
+                row,
+                &mut Values {
+                    to: Target::Columns(&mut columns),
+                    next: 0,
+                },
+            )?;
+        }
+        Ok(columns)
+    }
+}
+
+impl<S: RowsStatement> QueryId for Unnest<'_, '_, S> {
+    type QueryId = (S, Unnest<'static, 'static, S>);
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<S: RowsStatement> QueryFragment<Pg> for Unnest<'_, '_, S> {
+    fn walk_ast<'p>(&'p self, mut out: AstPass<'_, 'p, Pg>) -> QueryResult<()> {
+        let head = S::HEAD.strip_suffix("VALUES ").ok_or_else(|| {
+            diesel::result::Error::QueryBuilderError("a RowsStatement's HEAD ends in VALUES".into())
+        })?;
+        out.push_sql(head);
+        out.push_sql("SELECT * FROM UNNEST(");
+        for (i, column) in self.columns.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            column.bind(&mut out)?;
+        }
+        out.push_sql(") AS u(");
+        for i in 1..=self.columns.len() {
+            out.push_sql(if i == 1 { "column1" } else { ", column" });
+            if i > 1 {
+                out.push_sql(&i.to_string());
+            }
+        }
+        out.push_sql(")");
+        out.push_sql(S::TAIL);
+        Ok(())
+    }
+}
+
+impl<S: ReturnsKeyedCount> Query for Unnest<'_, '_, S> {
+    type SqlType = (BigInt, Text, Text, Integer);
+}
+
+impl<S: RowsStatement, Conn> RunQueryDsl<Conn> for Unnest<'_, '_, S> {}
+
 /// The chunk sizes on SQLite, largest first.
 const SIZES: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
-/// Most rows in one statement on PostgreSQL: well under its 65,535 bound parameters.
-const PG_ROWS: usize = 1000;
 
-/// `rows` cut into the statements they go in (on PostgreSQL if `pg`), in order.
-fn chunks<R>(pg: bool, mut rows: &[R]) -> impl Iterator<Item = &[R]> {
+/// `rows` cut into SQLite's chunks, in order.
+fn chunks<R>(mut rows: &[R]) -> impl Iterator<Item = &[R]> {
     std::iter::from_fn(move || {
-        let n = if pg {
-            rows.len().min(PG_ROWS)
-        } else {
-            SIZES.into_iter().find(|&n| n <= rows.len())?
-        };
-        if n == 0 {
-            return None;
-        }
+        let n = SIZES.into_iter().find(|&n| n <= rows.len())?;
         let (chunk, rest) = rows.split_at(n);
         rows = rest;
         Some(chunk)
     })
 }
 
-/// The statement type for a chunk of `$n` rows (on PostgreSQL if `$pg`).
+/// The statement type for a chunk of `$n` rows.
 macro_rules! by_size {
-    ($pg:expr, $n:expr, $f:ident :: <$s:ty>($($arg:expr),*)) => {
-        match ($pg, $n) {
-            (true, _) => $f::<$s, 0>($($arg),*),
-            (false, 64) => $f::<$s, 64>($($arg),*),
-            (false, 32) => $f::<$s, 32>($($arg),*),
-            (false, 16) => $f::<$s, 16>($($arg),*),
-            (false, 8) => $f::<$s, 8>($($arg),*),
-            (false, 4) => $f::<$s, 4>($($arg),*),
-            (false, 2) => $f::<$s, 2>($($arg),*),
-            (false, _) => $f::<$s, 1>($($arg),*),
+    ($n:expr, $f:ident :: <$s:ty>($($arg:expr),*)) => {
+        match $n {
+            64 => $f::<$s, 64>($($arg),*),
+            32 => $f::<$s, 32>($($arg),*),
+            16 => $f::<$s, 16>($($arg),*),
+            8 => $f::<$s, 8>($($arg),*),
+            4 => $f::<$s, 4>($($arg),*),
+            2 => $f::<$s, 2>($($arg),*),
+            _ => $f::<$s, 1>($($arg),*),
         }
     };
 }
@@ -237,21 +326,35 @@ macro_rules! by_size {
 /// Run `S` over every row, in order; the number of rows it changed.
 pub fn execute<S: RowsStatement>(conn: &mut DbConn, rows: &[S::Row<'_>]) -> QueryResult<usize> {
     fn one<S: RowsStatement, const N: usize>(
-        conn: &mut DbConn,
+        conn: &mut diesel::SqliteConnection,
         rows: &[S::Row<'_>],
     ) -> QueryResult<usize> {
         let chunk = Chunk::<S, N> {
             rows,
             _statement: PhantomData,
         };
-        on_backend!(conn, |c| chunk.execute(c))
+        chunk.execute(conn)
     }
-    let mut changed = 0;
-    let pg = matches!(conn, DbConn::Pg(_));
-    for chunk in chunks(pg, rows) {
-        changed += by_size!(pg, chunk.len(), one::<S>(conn, chunk))?;
+    if rows.is_empty() {
+        return Ok(0);
     }
-    Ok(changed)
+    match conn {
+        DbConn::Sqlite(c) => {
+            let mut changed = 0;
+            for chunk in chunks(rows) {
+                changed += by_size!(chunk.len(), one::<S>(c, chunk))?;
+            }
+            Ok(changed)
+        }
+        DbConn::Pg(c) => {
+            let columns = Unnest::<S>::columns(rows)?;
+            Unnest::<S> {
+                columns: &columns,
+                _statement: PhantomData,
+            }
+            .execute(c)
+        }
+    }
 }
 
 /// Run `S` over every row, in order, and collect what it returns.
@@ -260,21 +363,35 @@ pub fn load<S: ReturnsKeyedCount>(
     rows: &[S::Row<'_>],
 ) -> QueryResult<Vec<KeyedCount>> {
     fn one<S: ReturnsKeyedCount, const N: usize>(
-        conn: &mut DbConn,
+        conn: &mut diesel::SqliteConnection,
         rows: &[S::Row<'_>],
     ) -> QueryResult<Vec<KeyedCount>> {
         let chunk = Chunk::<S, N> {
             rows,
             _statement: PhantomData,
         };
-        on_backend!(conn, |c| chunk.load(c))
+        chunk.load(conn)
     }
-    let mut out = Vec::with_capacity(rows.len());
-    let pg = matches!(conn, DbConn::Pg(_));
-    for chunk in chunks(pg, rows) {
-        out.extend(by_size!(pg, chunk.len(), one::<S>(conn, chunk))?);
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    match conn {
+        DbConn::Sqlite(c) => {
+            let mut out = Vec::with_capacity(rows.len());
+            for chunk in chunks(rows) {
+                out.extend(by_size!(chunk.len(), one::<S>(c, chunk))?);
+            }
+            Ok(out)
+        }
+        DbConn::Pg(c) => {
+            let columns = Unnest::<S>::columns(rows)?;
+            Unnest::<S> {
+                columns: &columns,
+                _statement: PhantomData,
+            }
+            .load(c)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -282,18 +399,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sqlite_cuts_rows_into_the_fixed_sizes_postgresql_into_one_statement() {
+    fn sqlite_cuts_rows_into_the_fixed_sizes() {
         let rows: Vec<usize> = (0..100).collect();
-        let sizes = |pg, rows: &[usize]| chunks(pg, rows).map(<[usize]>::len).collect::<Vec<_>>();
-        assert_eq!(sizes(false, &rows), [64, 32, 4]);
-        assert_eq!(sizes(false, &rows[..15]), [8, 4, 2, 1]);
-        assert_eq!(sizes(true, &rows), [100]);
+        let sizes = |rows: &[usize]| chunks(rows).map(<[usize]>::len).collect::<Vec<_>>();
+        assert_eq!(sizes(&rows), [64, 32, 4]);
+        assert_eq!(sizes(&rows[..15]), [8, 4, 2, 1]);
         let many: Vec<usize> = (0..2500).collect();
-        assert_eq!(sizes(true, &many), [1000, 1000, 500]);
-        for pg in [false, true] {
-            let again: Vec<usize> = chunks(pg, &many).flatten().copied().collect();
-            assert_eq!(again, many);
-            assert_eq!(chunks::<u8>(pg, &[]).count(), 0);
-        }
+        let again: Vec<usize> = chunks(&many).flatten().copied().collect();
+        assert_eq!(again, many);
+        assert_eq!(chunks::<u8>(&[]).count(), 0);
     }
 }
