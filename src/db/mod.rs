@@ -255,4 +255,28 @@ mod tests {
         assert!(DatabaseUrl::parse("host=localhost dbname=x").is_err());
         assert!(DatabaseUrl::parse("").is_err());
     }
+
+    /// `.cargo/config.toml` builds SQLite with the query planner stability guarantee, so
+    /// that statements with a bound LIMIT stay prepared.
+    #[test]
+    fn sqlite_keeps_its_plans_whatever_is_bound() {
+        #[derive(diesel::QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<CompileOption> = diesel::sql_query("PRAGMA compile_options")
+            .load(&mut conn)
+            .unwrap();
+        assert!(
+            options.iter().any(|o| o.compile_options == "ENABLE_QPSG"),
+            "{:?}",
+            options
+                .iter()
+                .map(|o| &o.compile_options)
+                .collect::<Vec<_>>()
+        );
+    }
 }
