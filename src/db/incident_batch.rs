@@ -22,22 +22,40 @@ pub fn reserve_ids(conn: &mut DbConn, n: usize) -> QueryResult<Vec<i64>> {
             let last = last.unwrap_or(0);
             Ok((1..=n as i64).map(|i| last + i).collect())
         }
-        DbConn::Pg(c) => {
-            #[derive(QueryableByName)]
-            struct Reserved {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                id: i64,
-            }
-            let rows: Vec<Reserved> = diesel::sql_query(
-                "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) AS id \
-                 FROM generate_series(1, $1)",
-            )
-            .bind::<diesel::sql_types::Integer, _>(n as i32)
-            .load(c)?;
-            Ok(rows.into_iter().map(|r| r.id).collect())
-        }
+        DbConn::Pg(c) => NextIds { n: n as i32 }.load(c),
     }
 }
+
+/// `n` values of the incidents' identity sequence (PostgreSQL), as a statement type of
+/// its own, so that it stays prepared.
+struct NextIds {
+    n: i32,
+}
+
+impl diesel::query_builder::QueryId for NextIds {
+    type QueryId = NextIds;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for NextIds {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql(
+            "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, ",
+        );
+        out.push_bind_param::<diesel::sql_types::Integer, i32>(&self.n)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::Query for NextIds {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<Conn> RunQueryDsl<Conn> for NextIds {}
 
 /// Insert incidents under ids from `reserve_ids`, with their tags: statements that stay
 /// prepared, whatever the number of rows (`prepared_rows`).

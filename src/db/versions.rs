@@ -23,12 +23,43 @@ pub const CLUSTERS: &str = "clusters_version";
 /// Count one more change of `key`.
 pub fn bump(conn: &mut DbConn, key: &'static str) -> QueryResult<()> {
     // One UPDATE: concurrent changes from several processes each count.
-    diesel::update(settings::table.find(key))
-        .set(settings::value.eq(increment()))
-        .execute(conn)?;
+    let increment = Increment { key };
+    match conn {
+        DbConn::Sqlite(c) => increment.execute(c)?,
+        DbConn::Pg(c) => increment.execute(c)?,
+    };
     note_bump();
     Ok(())
 }
+
+/// `settings.value += 1` for one key, as a statement type of its own, so that it stays
+/// prepared (diesel's query builder cannot keep an update with a literal SQL value).
+struct Increment {
+    key: &'static str,
+}
+
+impl diesel::query_builder::QueryId for Increment {
+    type QueryId = Increment;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for Increment
+where
+    DB: diesel::backend::Backend,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql(
+            "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE key = ",
+        );
+        out.push_bind_param::<diesel::sql_types::Text, str>(self.key)
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for Increment {}
 
 /// This thread's unit of work changed a counter (published by `publish_local`).
 pub(super) fn note_bump() {
@@ -56,10 +87,6 @@ pub fn publish_local() {
 /// How many units of work of this process have bumped a counter so far.
 pub fn local_changes() -> u64 {
     LOCAL_CHANGES.load(Ordering::Acquire)
-}
-
-fn increment() -> diesel::expression::SqlLiteral<diesel::sql_types::Text> {
-    diesel::dsl::sql("CAST(CAST(value AS BIGINT) + 1 AS TEXT)")
 }
 
 /// The counters in one read.

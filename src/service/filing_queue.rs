@@ -161,6 +161,10 @@ fn write(
     let result = crate::db::write_transaction(conn, |conn| {
         let versions = crate::db::versions::read(conn)?;
         directory.observe(&versions);
+        // Other processes' filings, before matching this batch's new ones again.
+        if let Err(e) = grouping.refresh_at(conn, versions.grouping) {
+            tracing::warn!(error = %e, "grouping refresh before a batch failed");
+        }
         let current: Vec<&PreparedFiling> = batch
             .iter()
             .copied()
@@ -273,10 +277,6 @@ impl Writer {
                 return;
             }
         };
-        // Other processes' filings, before matching this batch's new ones again.
-        if let Err(e) = grouping.refresh(conn) {
-            tracing::warn!(error = %e, "grouping refresh before a batch failed");
-        }
         let filings: Vec<&PreparedFiling> = jobs.iter().map(|j| &j.filing).collect();
         let result = write(conn, &grouping, &directory, &filings);
         match result {

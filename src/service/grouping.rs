@@ -88,6 +88,12 @@ impl GroupingCache {
     /// Bring the index up to date with the database.
     pub fn refresh(&self, conn: &mut DbConn) -> AppResult<()> {
         let version = current_version(conn)?;
+        self.refresh_at(conn, version)
+    }
+
+    /// `refresh`, with the grouping version already read on `conn` (the filing writer
+    /// reads every counter at the start of its transaction).
+    pub fn refresh_at(&self, conn: &mut DbConn, version: i64) -> AppResult<()> {
         // The common case, new incidents only: read them without holding the lock, so
         // that concurrent filings and the writer do not queue behind a database read.
         let watermark = {
