@@ -27,10 +27,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
-/// The server's allocator, as `rungs serve` has it (src/main.rs).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const CLIENTS: usize = 32;
 const LOAD_FILERS: usize = 64;
 const LOAD_READERS: usize = 8;

@@ -19,10 +19,6 @@ struct Row {
     last_week: u32,
 }
 
-/// The allocator `rungs serve` runs with (src/main.rs), so that the comparison is fair.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Template)]
 #[template(
     ext = "html",
