@@ -65,9 +65,9 @@ impl FromRequest for ApiUser {
             if token.0.is_none() {
                 return Err(ApiError(AppError::Unauthorized));
             }
-            // From memory alone when the counters are remembered (`VersionFeed`) and the
-            // token was seen under them.
-            if let Some(versions) = state.feed.remembered()
+            // From memory when the counters come without the blocking pool
+            // (`VersionFeed::without_pool`) and the token was seen under them.
+            if let Some(versions) = state.feed.without_pool()
                 && let Some(token) = token.0.as_deref()
                 && let Some(actor) = state.directory.recall_token_actor(&versions, token)
             {

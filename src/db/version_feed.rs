@@ -5,15 +5,21 @@
 //! there; while it is connected, a request takes the counters from memory and reads them
 //! again only after a notice, a reconnection, or a change this process made itself.
 //! Another process's change is seen as soon as its notice arrives (within about
-//! `POLL`); this process's own changes at once. While the listener is down, and always
-//! on SQLite (where the read costs microseconds and one process serves the file), every
+//! `POLL`); this process's own changes at once. While the listener is down every
 //! request reads the counters, as before.
+//!
+//! On SQLite every request reads the counters, so every change is seen at once; the
+//! read costs microseconds, and a request makes it on its own thread through a
+//! connection of that thread's (`without_pool`), not through a trip to the blocking
+//! pool, which costs more than the read.
 
 use super::versions::{self, Versions};
 use super::{DatabaseUrl, DbConn};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, QueryResult};
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -37,6 +43,8 @@ pub struct VersionFeed {
     listening: AtomicBool,
     /// The last read, with the sum it was read under.
     remembered: Mutex<Option<(u64, Versions)>>,
+    /// SQLite: the file, whose counters a request reads on its own thread.
+    sqlite: Option<String>,
 }
 
 impl VersionFeed {
@@ -46,17 +54,33 @@ impl VersionFeed {
     }
 
     /// For PostgreSQL, a feed with its listener thread (which ends with the feed); for
-    /// SQLite, one that reads always.
+    /// SQLite, one that reads always, on the request's own thread when it can.
     pub fn start(url: &DatabaseUrl) -> Result<Arc<Self>, String> {
-        let feed = Self::reading_always();
-        if let DatabaseUrl::Postgres(url) = url {
-            let (weak, url) = (Arc::downgrade(&feed), url.clone());
-            std::thread::Builder::new()
-                .name("rungs-version-feed".into())
-                .spawn(move || listen(&weak, &url))
-                .map_err(|e| format!("cannot start the change listener: {e}"))?;
+        match url {
+            DatabaseUrl::Postgres(url) => {
+                let feed = Self::reading_always();
+                let (weak, url) = (Arc::downgrade(&feed), url.clone());
+                std::thread::Builder::new()
+                    .name("rungs-version-feed".into())
+                    .spawn(move || listen(&weak, &url))
+                    .map_err(|e| format!("cannot start the change listener: {e}"))?;
+                Ok(feed)
+            }
+            DatabaseUrl::Sqlite(path) => Ok(Arc::new(Self {
+                sqlite: Some(path.clone()),
+                ..Self::default()
+            })),
         }
-        Ok(feed)
+    }
+
+    /// The counters without a trip to the blocking pool: remembered (PostgreSQL), or
+    /// read now on this thread (SQLite: a read of one small table, which the WAL's
+    /// writers do not block). `None` means ask `current` on the pool.
+    pub fn without_pool(&self) -> Option<Versions> {
+        if let Some(versions) = self.remembered() {
+            return Some(versions);
+        }
+        read_on_this_thread(self.sqlite.as_deref()?)
     }
 
     fn stamp(&self) -> u64 {
@@ -114,6 +138,35 @@ impl VersionFeed {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<(u64, Versions)>> {
         self.remembered.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+thread_local! {
+    /// This thread's connection for reading SQLite's counters, with the file it is on.
+    static READER: RefCell<Option<(String, DbConn)>> = const { RefCell::new(None) };
+}
+
+/// SQLite's counters, read on this thread through a connection of its own (opened on
+/// first use; dropped on an error, and `None` returned so the caller asks the pool).
+fn read_on_this_thread(path: &str) -> Option<Versions> {
+    READER.with(|reader| {
+        let mut reader = reader.borrow_mut();
+        if reader.as_ref().is_none_or(|(on, _)| on != path) {
+            let mut conn = SqliteConnection::establish(path).ok()?;
+            // Never wait long on this thread: a busy file is read through the pool.
+            conn.batch_execute("PRAGMA busy_timeout = 50; PRAGMA query_only = ON;")
+                .ok()?;
+            *reader = Some((path.to_string(), DbConn::Sqlite(conn)));
+        }
+        let (_, conn) = reader.as_mut()?;
+        match versions::read(conn) {
+            Ok(versions) => Some(versions),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the change counters on a worker failed");
+                *reader = None;
+                None
+            }
+        }
+    })
 }
 
 /// The listener thread: connect, LISTEN, collect notices; on any failure stop

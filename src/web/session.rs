@@ -231,10 +231,11 @@ impl FromRequest for Signed {
     }
 }
 
-/// The person and the catalogue from memory alone, when the counters are remembered
-/// (`VersionFeed`) and both were read under them: no trip to the database.
+/// The person and the catalogue from memory, when the counters come without the
+/// blocking pool (`VersionFeed::without_pool`: remembered on PostgreSQL, read on this
+/// thread on SQLite) and both were read under them.
 fn remembered(state: &AppState, user_id: i64) -> Option<(Option<Actor>, Versions, Arc<Known>)> {
-    let versions = state.feed.remembered()?;
+    let versions = state.feed.without_pool()?;
     let actor = state.directory.recall_actor(&versions, user_id)?;
     let known = state.directory.recall_known(&versions)?;
     Some((Some(actor), versions, known))
