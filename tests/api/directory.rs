@@ -78,22 +78,7 @@ async fn changes_made_elsewhere_reach_a_second_process_at_once() {
         assert_eq!(status, StatusCode::CREATED, "{}", at(&body.to_string()));
 
         // A category switched off elsewhere is refused at once, with the field named.
-        let category = db::catalog::category_by_slug(&mut app.elsewhere(), "approval-chase")
-            .unwrap()
-            .unwrap();
-        catalog::update_category(
-            &mut app.elsewhere(),
-            &admin,
-            category.id,
-            &catalog::CategoryInput {
-                slug: category.slug.clone(),
-                name_en: category.name_en.clone(),
-                name_zh: category.name_zh.clone(),
-                description: category.description.clone(),
-                active: false,
-            },
-        )
-        .unwrap();
+        app.switch_off_category(&admin, "approval-chase");
         let (status, body) = file_at(
             &app,
             &second,

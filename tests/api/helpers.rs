@@ -181,6 +181,28 @@ impl TestApp {
         service::tokens::create(&mut self.conn(), None, actor.id, "test").expect("token")
     }
 
+    /// Switch a category off, as an admin would through the database (another
+    /// process); its id.
+    pub fn switch_off_category(&self, admin: &Actor, slug: &str) -> i64 {
+        let category = rungs::db::catalog::category_by_slug(&mut self.conn(), slug)
+            .unwrap()
+            .expect("the category");
+        service::catalog::update_category(
+            &mut self.conn(),
+            admin,
+            category.id,
+            &service::catalog::CategoryInput {
+                slug: category.slug.clone(),
+                name_en: category.name_en.clone(),
+                name_zh: category.name_zh.clone(),
+                description: category.description.clone(),
+                active: false,
+            },
+        )
+        .expect("switch the category off");
+        category.id
+    }
+
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn browser(&self) -> Browser {
         Browser::at(&self.address)

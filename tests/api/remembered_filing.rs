@@ -11,7 +11,7 @@ use rungs::service::directory::Directory;
 use rungs::service::filing_queue::{self, FilingQueue, Written};
 use rungs::service::grouping::GroupingCache;
 use rungs::service::incidents::{self, Filer, RawIncident};
-use rungs::service::{catalog, tokens};
+use rungs::service::tokens;
 use std::sync::Arc;
 
 fn raw(title: &str, category: &str) -> RawIncident {
@@ -114,24 +114,9 @@ async fn a_filing_checked_from_memory_is_checked_again_when_its_counters_moved()
             .file(&app.pool, wang_files.clone(), chase.clone())
             .await;
         assert!(filed.is_ok(), "{}", at(&format!("{filed:?}")));
-        let category = db::catalog::category_by_slug(&mut app.elsewhere(), "approval-chase")
-            .unwrap()
-            .unwrap();
-        catalog::update_category(
-            &mut app.elsewhere(),
-            &admin,
-            category.id,
-            &catalog::CategoryInput {
-                slug: category.slug.clone(),
-                name_en: category.name_en.clone(),
-                name_zh: category.name_zh.clone(),
-                description: category.description.clone(),
-                active: false,
-            },
-        )
-        .unwrap();
+        let category = app.switch_off_category(&admin, "approval-chase");
         let stale = from_memory(&wang_files, &chase).expect("memory has not heard yet");
-        assert_eq!(stale.category_id, category.id);
+        assert_eq!(stale.category_id, category);
         let refused = queue
             .file(&app.pool, wang_files.clone(), chase.clone())
             .await;
