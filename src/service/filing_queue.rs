@@ -165,10 +165,11 @@ fn write(
         if let Err(e) = grouping.refresh_at(conn, versions.grouping) {
             tracing::warn!(error = %e, "grouping refresh before a batch failed");
         }
+        let holds: Vec<bool> = batch.iter().map(|f| f.under.holds(&versions)).collect();
         let current: Vec<&PreparedFiling> = batch
             .iter()
-            .copied()
-            .filter(|f| f.under.holds(&versions))
+            .zip(&holds)
+            .filter_map(|(f, &holds)| holds.then_some(*f))
             .collect();
         let mut filed = if current.is_empty() {
             Vec::new()
@@ -176,10 +177,10 @@ fn write(
             incidents::write_batch(conn, grouping, directory, &versions, &current)?
         }
         .into_iter();
-        Ok(batch
-            .iter()
-            .map(|f| {
-                if f.under.holds(&versions) {
+        Ok(holds
+            .into_iter()
+            .map(|holds| {
+                if holds {
                     Written::Filed(filed.next().expect("one filed per current filing"))
                 } else {
                     Written::Recheck
