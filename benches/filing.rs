@@ -204,7 +204,7 @@ fn baseline(backend: &str, admin: &str, seconds: u64) -> Measured {
         categories::table
             .filter(categories::slug.eq("approval-chase"))
             .select(categories::id)
-            .first(&mut *conn)
+            .first(&mut **conn)
             .unwrap()
     };
     let mut lat = Vec::new();
@@ -485,7 +485,7 @@ fn check(server: &Server, acked: &[(i64, String)]) -> Vec<String> {
     let mut conn = server.pool.get().unwrap();
     let stored: Vec<(i64, Option<String>)> = incidents::table
         .select((incidents::id, incidents::external_ref))
-        .load(&mut *conn)
+        .load(&mut **conn)
         .unwrap();
     let ids: HashSet<i64> = acked.iter().map(|(id, _)| *id).collect();
     if ids.len() != acked.len() {

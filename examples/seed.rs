@@ -208,7 +208,7 @@ fn main() -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     eprintln!("rebuilding rollups ({:.0?})", started.elapsed());
-    diesel::Connection::transaction(&mut *conn, |c: &mut DbConn| db::rollups::rebuild_all(c))
+    diesel::Connection::transaction(&mut **conn, |c: &mut DbConn| db::rollups::rebuild_all(c))
         .map_err(|e| e.to_string())?;
     conn.batch_execute("ANALYZE;").map_err(|e| e.to_string())?;
     eprintln!("seeded in {:.0?}", started.elapsed());

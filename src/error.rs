@@ -1,6 +1,7 @@
 //! One error type, and the one place errors become HTTP: an HTML page for the
 //! web pages, `{"error", "fields"}` for the API (through `ApiError`).
 
+use crate::db::fault::Fault;
 use crate::domain::input::FieldErrors;
 use crate::i18n::Lang;
 use actix_web::http::{StatusCode, header};
@@ -30,13 +31,38 @@ pub enum AppError {
     Conflict(String),
     #[error("the request body is too large")]
     PayloadTooLarge,
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
+    /// Too many attempts (sign-ins, API tokens): try again after this many seconds.
+    #[error("too many attempts; try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
+    /// The database cannot do its part now, for a reason outside the request (503).
+    #[error("{}", .0.reason())]
+    Unavailable(Fault),
     #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
-    #[error("database connection error: {0}")]
-    Pool(#[from] diesel::r2d2::PoolError),
+    Database(diesel::result::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match Fault::of(&e) {
+            Some(fault) => Self::Unavailable(fault),
+            None => Self::Database(e),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error = %e, "no database connection in time");
+        Self::Unavailable(Fault::Unreachable)
+    }
+}
+
+/// How long a client is asked to wait before trying again after a fault.
+const RETRY_AFTER_FAULT: u64 = 5;
 
 impl AppError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
@@ -57,25 +83,44 @@ impl AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Database(_) | Self::Pool(_) | Self::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// What the user is told: server faults stay in the log, not on the page.
     pub fn public_message(&self) -> String {
         match self {
-            Self::Database(_) | Self::Pool(_) | Self::Internal(_) => {
+            Self::Database(_) | Self::Internal(_) => {
                 "something went wrong on our side; it has been logged".into()
             }
+            Self::Unavailable(fault) => format!(
+                "rungs cannot save or read this right now: {}. Nothing was lost; try again in a moment.",
+                fault.reason()
+            ),
             other => other.to_string(),
         }
     }
 
     fn log(&self) {
-        if self.status().is_server_error() {
-            tracing::error!(error = %self, "request failed");
+        match self {
+            // A fault is logged once, when it starts (`db::fault::observe`), not per request.
+            Self::Unavailable(_) => {}
+            _ if self.status().is_server_error() => {
+                tracing::error!(error = %self, "request failed");
+            }
+            _ => {}
+        }
+    }
+
+    /// `Retry-After`, in seconds, for the answers that have one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after } => Some(*retry_after),
+            Self::Unavailable(_) => Some(RETRY_AFTER_FAULT),
+            _ => None,
         }
     }
 
@@ -127,6 +172,21 @@ impl ResponseError for AppError {
                         "表单已过期或来源不明，请刷新页面后重试。".into(),
                     ),
                     Self::PayloadTooLarge => (self.public_message(), "提交的内容太大。".into()),
+                    Self::RequestTimeout => {
+                        (self.public_message(), "提交的内容没有按时到达。".into())
+                    }
+                    Self::TooManyRequests { retry_after } => {
+                        let minutes = retry_after.div_ceil(60).to_string();
+                        let args = [("minutes", minutes.as_str())];
+                        (
+                            Lang::En.t_with("throttle.wait", &args),
+                            Lang::Zh.t_with("throttle.wait", &args),
+                        )
+                    }
+                    Self::Unavailable(fault) => (
+                        Lang::En.t(fault.message_key()),
+                        Lang::Zh.t(fault.message_key()),
+                    ),
                     // Pages that cannot show the form again still say what was wrong.
                     Self::Invalid(_) => (
                         format!("{}: {}", self.public_message(), field_list(self, Lang::En)),
@@ -143,9 +203,11 @@ impl ResponseError for AppError {
                     message_zh: &zh,
                 };
                 let body = page.render().unwrap_or_else(|_| en.clone());
-                HttpResponse::build(self.status())
-                    .content_type("text/html; charset=utf-8")
-                    .body(body)
+                let mut res = HttpResponse::build(self.status());
+                if let Some(seconds) = self.retry_after() {
+                    res.insert_header((header::RETRY_AFTER, seconds));
+                }
+                res.content_type("text/html; charset=utf-8").body(body)
             }
         }
     }
@@ -193,6 +255,9 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status_code());
         if self.status_code() == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Some(seconds) = self.0.retry_after() {
+            res.insert_header((header::RETRY_AFTER, seconds));
         }
         res.json(body)
     }

@@ -7,6 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::directory::Directory;
 use crate::service::filing_queue::FilingQueue;
 use crate::service::grouping::GroupingCache;
+use crate::service::sign_in_guard::SignInGuard;
 use crate::service::{self, organisation};
 use crate::{api, web as pages};
 use actix_session::SessionMiddleware;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub directory: Arc<Directory>,
     /// The change counters, kept in memory while PostgreSQL announces their changes.
     pub feed: Arc<VersionFeed>,
+    /// Limits on sign-in attempts, failed API tokens and password hashing.
+    pub guard: SignInGuard,
     users_exist: AtomicBool,
 }
 
@@ -56,6 +59,7 @@ impl AppState {
             review: Arc::default(),
             directory,
             feed,
+            guard: SignInGuard::default(),
             users_exist: AtomicBool::new(false),
         }
     }
@@ -84,7 +88,10 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, String> {
-        let pool = db::connect(&config.database_url, config.pool_size)?;
+        // The pool and the filing writer share one manager: a fault the writer meets
+        // and outlives renews the pool's connections too (`db::pool`).
+        let manager = db::ConnectionManager::new(config.database_url.clone());
+        let pool = db::connect_with(manager.clone(), config.pool_size)?;
         let key = {
             let mut conn = pool
                 .get()
@@ -117,11 +124,7 @@ impl Application {
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let directory = Arc::new(Directory::new());
-        let filing = FilingQueue::start(
-            db::ConnectionManager::new(config.database_url.clone()),
-            grouping.clone(),
-            directory.clone(),
-        )?;
+        let filing = FilingQueue::start(manager, grouping.clone(), directory.clone())?;
         let feed = VersionFeed::start(&config.database_url)?;
         let state = web::Data::new(AppState::new(pool, grouping, directory, filing, feed));
         let key = Key::from(&key);
@@ -129,6 +132,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(pages::request::clean_query))
+                .wrap(actix_web::middleware::from_fn(pages::slow_body::body_deadline))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
@@ -183,24 +187,26 @@ impl Application {
     }
 }
 
+/// Whether a write is possible now; 503 with the reason when it is not.
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let ok = service::run(&state.pool, |conn| {
-        use diesel::connection::SimpleConnection;
-        conn.batch_execute("SELECT 1").map_err(AppError::from)
-    })
-    .await;
     // Whether the change counters are kept in memory (`VersionFeed`) or read per request.
     let feed = if state.feed.is_listening() {
         "listening"
     } else {
         "off"
     };
-    match ok {
-        Ok(()) => {
-            HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "change_feed": feed }))
-        }
-        Err(_) => HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({ "status": "database unavailable" })),
+    match service::health::check(&state.pool, state.filing.last_fault()).await {
+        service::health::Health::Ok => HttpResponse::Ok().json(serde_json::json!({
+            "status": "ok", "database": "writable", "change_feed": feed
+        })),
+        service::health::Health::Faulty(fault) => HttpResponse::ServiceUnavailable()
+            .insert_header((actix_web::http::header::RETRY_AFTER, 5))
+            .json(serde_json::json!({
+                "status": "unavailable",
+                "fault": fault.code(),
+                "reason": fault.reason(),
+                "change_feed": feed,
+            })),
     }
 }
 
@@ -215,6 +221,7 @@ fn form_error(
     use actix_web::error::UrlencodedError as E;
     match err {
         E::Overflow { .. } => AppError::PayloadTooLarge.into(),
+        E::Payload(p) if pages::slow_body::is_deadline(&p) => AppError::RequestTimeout.into(),
         other => AppError::BadRequest(format!("the form could not be read: {other}")).into(),
     }
 }

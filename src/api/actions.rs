@@ -78,9 +78,9 @@ pub struct AsOf {
 fn instant(as_of: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
     match as_of.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(chrono::Utc::now()),
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(12, 0, 0))
+        Some(s) => crate::domain::input::calendar_date(s)
+            .map_err(|k| AppError::field("as_of", k))?
+            .and_hms_opt(12, 0, 0)
             .map(|t| t.and_utc())
             .ok_or_else(|| AppError::field("as_of", "error.date")),
     }

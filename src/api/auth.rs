@@ -5,7 +5,12 @@ use crate::error::{ApiError, AppError};
 use crate::service::directory::Directory;
 use crate::service::{self, accounts::Actor};
 use crate::startup::AppState;
-use actix_web::dev::Payload;
+use actix_web::ResponseError;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, web};
 use std::future::Future;
 use std::pin::Pin;
@@ -81,5 +86,35 @@ impl FromRequest for ApiUser {
             .await?;
             Ok(ApiUser(actor))
         })
+    }
+}
+
+/// A token that was sent and not recognised is counted against the client's address
+/// (`SignInGuard::token_failed`): past its allowance the answer is 429 with
+/// `Retry-After` instead of 401, so tokens cannot be guessed at speed.
+pub async fn throttle_failed_tokens(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let sent_token = req.headers().contains_key(AUTHORIZATION);
+    let address = req.peer_addr().map(|a| a.ip());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).await?.map_into_boxed_body();
+    if !(sent_token && res.status() == StatusCode::UNAUTHORIZED) {
+        return Ok(res);
+    }
+    let Some(state) = state else {
+        return Ok(res);
+    };
+    match state.guard.token_failed(address) {
+        Ok(()) => Ok(res),
+        Err(refusal) => {
+            service::accounts::record_refusal(&state.pool, &refusal).await;
+            let (req, _) = res.into_parts();
+            Ok(ServiceResponse::new(
+                req,
+                ApiError(refusal.error()).error_response(),
+            ))
+        }
     }
 }

@@ -16,6 +16,7 @@ pub const JSON_LIMIT: usize = 64 * 1024;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(auth::throttle_failed_tokens))
             .app_data(
                 web::JsonConfig::default()
                     .limit(JSON_LIMIT)
@@ -41,6 +42,7 @@ fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> ac
             AppError::BadRequest("send JSON with Content-Type: application/json".into())
         }
         E::Deserialize(e) => AppError::BadRequest(format!("the body is not valid JSON: {e}")),
+        E::Payload(p) if crate::web::slow_body::is_deadline(p) => AppError::RequestTimeout,
         other => AppError::BadRequest(format!("could not read the body: {other}")),
     };
     ApiError(app).into()

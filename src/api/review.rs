@@ -3,6 +3,7 @@
 
 use super::auth::ApiUser;
 use crate::domain::comparison::Comparison;
+use crate::domain::role::Role;
 use crate::error::{ApiResult, AppError};
 use crate::service::drivers::Baseline;
 use crate::service::review::{self, CategoryLine, ReviewRow, WeekFigures};
@@ -92,11 +93,14 @@ fn week_json(figures: &WeekFigures, rows: &[ReviewRow], catalog: &Catalog) -> Va
     })
 }
 
+/// The week across every cluster is the weekly review's, and like its page it is for
+/// leads and admins (a single cluster, its drivers and coach are for everyone signed in).
 async fn list(
     state: web::Data<AppState>,
-    _user: ApiUser,
+    user: ApiUser,
     query: web::Query<WeekQuery>,
 ) -> ApiResult<HttpResponse> {
+    user.0.require(Role::Lead)?;
     let cache = state.review.clone();
     let body = service::run(&state.pool, move |conn| {
         let week = review::week_or_default(conn, query.week.as_deref())?;

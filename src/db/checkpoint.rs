@@ -12,7 +12,6 @@
 
 use super::{ConnectionManager, DatabaseUrl, DbConn};
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::ManageConnection;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -32,7 +31,7 @@ impl Checkpointer {
             return Ok(None);
         }
         let mut conn = ConnectionManager::new(url.clone())
-            .connect()
+            .establish()
             .map_err(|e| format!("cannot open the database for checkpoints: {e}"))?;
         let alive = Arc::new(());
         let watch = Arc::downgrade(&alive);
@@ -71,7 +70,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ckpt.db");
         let url = DatabaseUrl::parse(path.to_str().unwrap()).unwrap();
-        let mut writer = ConnectionManager::new(url.clone()).connect().unwrap();
+        let mut writer = ConnectionManager::new(url.clone()).establish().unwrap();
         writer
             .batch_execute(
                 "PRAGMA wal_autocheckpoint = 0; \

@@ -7,8 +7,10 @@ pub mod backup;
 pub mod catalog;
 pub mod checkpoint;
 pub mod clusters;
+pub mod fault;
 pub mod incident_batch;
 pub mod incidents;
+mod pool;
 pub mod prepared_rows;
 pub mod review;
 mod rollup_statements;
@@ -20,10 +22,8 @@ pub mod users;
 pub mod version_feed;
 pub mod versions;
 
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::r2d2;
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -53,8 +53,9 @@ pub(crate) fn numbered(sql: &str) -> String {
     out
 }
 
-pub type Pool = r2d2::Pool<ConnectionManager>;
-pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+pub use pool::{
+    CONNECTION_WAIT, ConnectionManager, Managed, Pool, PooledConn, connect, connect_with,
+};
 
 /// Where the data lives, decided from the URL's scheme alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,91 +96,51 @@ impl DatabaseUrl {
     }
 }
 
-/// An r2d2 manager that picks the backend from the URL itself (diesel's derived
-/// `establish` tries each backend and loses the real error).
-#[derive(Debug, Clone)]
-pub struct ConnectionManager {
-    url: DatabaseUrl,
-}
-
-impl ConnectionManager {
-    pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
-    }
-
-    pub fn url(&self) -> &DatabaseUrl {
-        &self.url
-    }
-}
-
-impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConn;
-    type Error = r2d2::Error;
-
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        match &self.url {
-            DatabaseUrl::Postgres(url) => {
-                let mut conn =
-                    PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
-                conn.batch_execute("SET TIME ZONE 'UTC'; SET synchronous_commit = on;")
-                    .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Pg(conn))
-            }
-            DatabaseUrl::Sqlite(path) => {
-                let mut conn =
-                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
-                // WAL with FULL sync: a write is on disk before it is acknowledged.
-                conn.batch_execute(
-                    // busy_timeout first: switching a new file to WAL takes a lock that
-                    // the pool's other new connections must wait for, not fail on.
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Sqlite(conn))
-            }
-        }
-    }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
-    }
-}
-
-/// Build a pool and bring the schema up to date.
-pub fn connect(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
-    // Switch a new SQLite file to WAL once, alone: the switch takes a lock that the pool's
-    // connections, opening all at once, would otherwise trip over.
-    if let DatabaseUrl::Sqlite(_) = url {
-        r2d2::ManageConnection::connect(&ConnectionManager::new(url.clone()))
-            .map_err(|e| format!("cannot open the database: {e}"))?;
-    }
-    // Connections open on demand and are not replaced in the background: a pool never
-    // reconnects on its own to a database that went away (a dropped test database).
-    let pool = r2d2::Pool::builder()
-        .max_size(max_size)
-        .min_idle(Some(0))
-        .connection_timeout(std::time::Duration::from_secs(15))
-        .build(ConnectionManager::new(url.clone()))
-        .map_err(|e| format!("cannot open the database: {e}"))?;
-    let mut conn = pool
-        .get()
-        .map_err(|e| format!("cannot open the database: {e}"))?;
-    migrate(&mut conn)?;
-    Ok(pool)
-}
-
 pub fn migrate(conn: &mut DbConn) -> Result<(), String> {
+    // Nothing to do is found out by reading alone, so that a database that is read-only
+    // for now still starts (and serves reads, and says why it cannot write).
+    if pending_migrations(conn).is_some_and(|n| n == 0) {
+        return Ok(());
+    }
     let result = match conn {
-        DbConn::Pg(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+        // Another copy starting at the same time may be migrating: wait for it.
+        DbConn::Pg(pg) => pg
+            .batch_execute("SET lock_timeout = 0")
+            .map_err(Into::into)
+            .and_then(|()| pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()))
+            .and_then(|()| {
+                pg.batch_execute("SET lock_timeout = '5s'")
+                    .map_err(Into::into)
+            }),
         DbConn::Sqlite(lite) => lite.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
     };
     result.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// How many of the embedded migrations the database has not run, read without writing;
+/// None when that cannot be read (a new database).
+fn pending_migrations(conn: &mut DbConn) -> Option<usize> {
+    use diesel::{QueryableByName, RunQueryDsl};
+    #[derive(QueryableByName)]
+    struct Applied {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    let applied: Vec<Applied> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load(conn)
+        .ok()?;
+    let applied: Vec<String> = applied.into_iter().map(|a| a.version).collect();
+    let embedded = match conn {
+        DbConn::Pg(_) => versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS)?,
+        DbConn::Sqlite(_) => versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS)?,
+    };
+    Some(embedded.iter().filter(|v| !applied.contains(v)).count())
+}
+
+fn versions<DB: diesel::backend::Backend>(source: &EmbeddedMigrations) -> Option<Vec<String>> {
+    diesel::migration::MigrationSource::<DB>::migrations(source)
+        .ok()
+        .map(|all| all.iter().map(|m| m.name().version().to_string()).collect())
 }
 
 /// Whether a diesel error is a unique-constraint violation (a 409 to the user).

@@ -6,6 +6,8 @@ use diesel::prelude::*;
 
 pub const TIMEZONE: &str = "timezone";
 pub const SESSION_KEY: &str = "session_key";
+/// The login of the first admin, written once by setup (`accounts::create_first_admin`).
+pub const FIRST_ADMIN: &str = "first_admin";
 
 pub fn get(conn: &mut DbConn, key: &str) -> QueryResult<Option<String>> {
     settings::table
@@ -25,6 +27,14 @@ pub fn set(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
             .values((settings::key.eq(key), settings::value.eq(value)))
             .execute(conn)?;
     }
+    Ok(())
+}
+
+/// Insert a row that must not exist yet: a unique violation otherwise.
+pub fn insert(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
+    diesel::insert_into(settings::table)
+        .values((settings::key.eq(key), settings::value.eq(value)))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -192,6 +192,11 @@ pub fn occurred_at(raw: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc
             .ok_or("error.datetime")?
             .with_timezone(&Utc)
     };
+    // chrono reads a leap second (`23:59:60`) as a 61st second, which the backends
+    // store differently: refuse it, as a clock that shows it is rare and a typo is not.
+    if at.timestamp_subsec_nanos() >= 1_000_000_000 {
+        return Err("error.datetime");
+    }
     let floor = Utc
         .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
         .single()
@@ -200,6 +205,20 @@ pub fn occurred_at(raw: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc
         return Err("error.datetime_range");
     }
     Ok(at)
+}
+
+/// A calendar day written `YYYY-MM-DD`, in the years 2000 to 9999.
+pub fn calendar_date(raw: &str) -> Result<chrono::NaiveDate, &'static str> {
+    let s = raw.trim();
+    let (year, _) = s.split_once('-').ok_or("error.date")?;
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("error.date");
+    }
+    let date = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "error.date")?;
+    if !crate::domain::week::YEARS.contains(&chrono::Datelike::year(&date)) {
+        return Err("error.datetime_range");
+    }
+    Ok(date)
 }
 
 /// The text of an incident, folded for search: lower-cased in Rust, so that
@@ -287,6 +306,34 @@ mod tests {
             occurred_at("2026-11-26T12:00:00Z", sh, now),
             Err("error.datetime_range")
         );
+    }
+
+    #[test]
+    fn a_leap_second_is_refused_in_either_form() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        let utc = chrono_tz::UTC;
+        assert_eq!(
+            occurred_at("2016-12-31T23:59:60Z", utc, now),
+            Err("error.datetime")
+        );
+        assert_eq!(
+            occurred_at("2016-12-31 23:59:60", utc, now),
+            Err("error.datetime")
+        );
+        assert!(occurred_at("2016-12-31T23:59:59Z", utc, now).is_ok());
+    }
+
+    #[test]
+    fn calendar_dates_are_four_digit_years_from_2000() {
+        assert_eq!(
+            calendar_date("2026-03-05"),
+            Ok(chrono::NaiveDate::from_ymd_opt(2026, 3, 5).unwrap())
+        );
+        assert_eq!(calendar_date("+262142-12-31"), Err("error.date"));
+        assert_eq!(calendar_date("0000-01-01"), Err("error.datetime_range"));
+        assert_eq!(calendar_date("1999-12-31"), Err("error.datetime_range"));
+        assert_eq!(calendar_date("2026-02-30"), Err("error.date"));
+        assert_eq!(calendar_date("2026-3-5x"), Err("error.date"));
     }
 
     #[test]

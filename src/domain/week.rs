@@ -71,21 +71,33 @@ pub struct WeekParseError;
 
 impl fmt::Display for WeekParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a week is written YYYY-Www, for example 2026-W48")
+        f.write_str("a week is written YYYY-Www, for example 2026-W48, in the years 2000 to 9999")
     }
 }
+
+/// The years a week or a date typed by someone may fall in: earlier or later ones are
+/// typing mistakes, and their neighbours (`previous`, a year back) would leave the
+/// four-digit years that weeks are written and sorted by.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=9999;
 
 impl FromStr for WeekKey {
     type Err = WeekParseError;
 
+    /// `YYYY-Www`, with the year in `YEARS`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (year, week) = s.trim().split_once(['-']).ok_or(WeekParseError)?;
         let week = week.strip_prefix(['W', 'w']).ok_or(WeekParseError)?;
         if year.len() != 4 || week.len() != 2 {
             return Err(WeekParseError);
         }
+        if !year.bytes().all(|b| b.is_ascii_digit()) || !week.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(WeekParseError);
+        }
         let year: i32 = year.parse().map_err(|_| WeekParseError)?;
         let week: u32 = week.parse().map_err(|_| WeekParseError)?;
+        if !YEARS.contains(&year) {
+            return Err(WeekParseError);
+        }
         Self::new(year, week).ok_or(WeekParseError)
     }
 }
@@ -183,6 +195,13 @@ mod tests {
         assert!("2026W48".parse::<WeekKey>().is_err());
         assert!("2026-W4".parse::<WeekKey>().is_err());
         assert!("".parse::<WeekKey>().is_err());
+        // Years outside 2000..=9999, and signs, are typing mistakes.
+        assert!("0000-W01".parse::<WeekKey>().is_err());
+        assert!("1999-W52".parse::<WeekKey>().is_err());
+        assert!("+999-W01".parse::<WeekKey>().is_err());
+        assert!("2026-W+1".parse::<WeekKey>().is_err());
+        assert!("2000-W01".parse::<WeekKey>().is_ok());
+        assert!("9999-W52".parse::<WeekKey>().is_ok());
         assert_eq!(
             "2026-w05".parse::<WeekKey>().unwrap().to_string(),
             "2026-W05"

@@ -1,8 +1,9 @@
 //! People: the first admin, adding users, signing in, preferences.
 
+use super::sign_in_guard::{LockedOut, Refusal, SignInGuard};
 use super::snapshot;
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::{self, DbConn, catalog, users};
+use crate::db::{self, DbConn, Pool, catalog, settings, users};
 use crate::domain::input::{self, FieldErrors, Login, NAME_MAX};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
@@ -10,6 +11,7 @@ use crate::i18n::Lang;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use std::net::IpAddr;
 
 /// The signed-in person, as every route sees them.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -107,6 +109,22 @@ pub fn create_user(
     actor: Option<&Actor>,
     raw: &NewUserInput,
 ) -> AppResult<Actor> {
+    create(conn, actor, raw, Claim::None)
+}
+
+/// Whether the new user takes the place of the first admin.
+#[derive(PartialEq)]
+enum Claim {
+    None,
+    FirstAdmin,
+}
+
+fn create(
+    conn: &mut DbConn,
+    actor: Option<&Actor>,
+    raw: &NewUserInput,
+    claim: Claim,
+) -> AppResult<Actor> {
     let mut errors = FieldErrors::new();
     let login = errors.check("login", Login::parse(&raw.login));
     let name = errors.check(
@@ -140,6 +158,9 @@ pub fn create_user(
     let hash = hash_password(&password)?;
     let now = db::now();
     crate::db::write_transaction(conn, |conn| {
+        if claim == Claim::FirstAdmin {
+            claim_first_admin(conn, login.as_ref())?;
+        }
         let new = users::NewUser {
             login: login.as_ref(),
             display_name: &name,
@@ -188,7 +209,8 @@ pub fn create_user(
     })
 }
 
-/// The first admin, only while nobody exists yet.
+/// The first admin, only while nobody exists yet: exactly one, however many setups are
+/// sent at once (`claim_first_admin`).
 pub fn create_first_admin(conn: &mut DbConn, raw: &NewUserInput) -> AppResult<Actor> {
     if has_users(conn)? {
         return Err(AppError::Forbidden);
@@ -197,24 +219,114 @@ pub fn create_first_admin(conn: &mut DbConn, raw: &NewUserInput) -> AppResult<Ac
         role: Role::Admin.as_str().into(),
         ..raw.clone()
     };
-    create_user(conn, None, &raw)
+    create(conn, None, &raw, Claim::FirstAdmin)
+}
+
+/// Inside the first admin's transaction: the `first_admin` row of `settings` can be
+/// inserted once (its key is the primary key), so of several setups at once one
+/// commits and the others are refused by the database itself, on either backend.
+/// The count covers databases set up before the row existed.
+fn claim_first_admin(conn: &mut DbConn, login: &str) -> AppResult<()> {
+    if users::count(conn)? > 0 {
+        return Err(AppError::Forbidden);
+    }
+    match settings::insert(conn, settings::FIRST_ADMIN, login) {
+        Ok(()) => Ok(()),
+        Err(e) if db::is_unique_violation(&e) => Err(AppError::Forbidden),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sign in through the guard (`sign_in_guard`): refused with 429 while the account or
+/// the address has used up its attempts (the first refusal of a lockout is put on the
+/// trail), else checked when a turn to hash comes.
+pub async fn sign_in_guarded(
+    pool: &Pool,
+    guard: &SignInGuard,
+    login: String,
+    password: String,
+    address: Option<IpAddr>,
+) -> AppResult<Option<Actor>> {
+    if let Err(refusal) = guard.admit(&login, address) {
+        record_refusal(pool, &refusal).await;
+        return Err(refusal.error());
+    }
+    let found = super::run(pool, move |conn| find_for_sign_in(conn, &login)).await?;
+    let user = guard.hash(move || check_password(found, &password)).await?;
+    user.map(Actor::try_from).transpose()
+}
+
+/// Put the first refusal of a lockout on the trail (the others are not: a flood would
+/// otherwise write a line per guess). A failure to record is logged, not told.
+pub async fn record_refusal(pool: &Pool, refusal: &Refusal) {
+    if !refusal.first {
+        return;
+    }
+    tracing::warn!(who = ?refusal.who, retry_after = refusal.retry_after.as_secs(), "locked out after too many attempts");
+    let refusal = refusal.clone();
+    let recorded = super::run(pool, move |conn| {
+        let seconds = refusal.retry_after.as_secs();
+        let (entity, entity_id, detail) = match &refusal.who {
+            LockedOut::Account(login) => {
+                let id = users::find_by_login(conn, login)?.map(|u| u.id);
+                (
+                    if id.is_some() { "user" } else { "sign_in" },
+                    id.unwrap_or(0),
+                    serde_json::json!({ "login": login, "retry_after_seconds": seconds }),
+                )
+            }
+            LockedOut::Address(ip) => (
+                "sign_in",
+                0,
+                serde_json::json!({ "address": ip.to_string(), "retry_after_seconds": seconds }),
+            ),
+        };
+        crate::db::write_transaction(conn, |conn| {
+            audit::record(
+                conn,
+                &NewAuditEvent {
+                    actor_id: None,
+                    entity,
+                    entity_id,
+                    action: "locked_out",
+                    before_json: None,
+                    after_json: Some(detail.to_string()),
+                    at: db::now(),
+                },
+            )
+        })?;
+        Ok(())
+    })
+    .await;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "a lockout could not be put on the trail");
+    }
 }
 
 /// Check a login and password. The same work is done for unknown logins, so
 /// timing does not reveal who has an account.
 pub fn sign_in(conn: &mut DbConn, login: &str, password: &str) -> AppResult<Option<Actor>> {
-    let user = users::find_by_login(conn, login.trim().to_lowercase().as_str())?;
-    match user {
-        Some(u) if u.active => {
-            if verify_password(password, &u.password_hash) {
-                Ok(Some(Actor::try_from(u)?))
-            } else {
-                Ok(None)
-            }
-        }
+    let found = find_for_sign_in(conn, login)?;
+    check_password(found, password)
+        .map(Actor::try_from)
+        .transpose()
+}
+
+fn find_for_sign_in(conn: &mut DbConn, login: &str) -> AppResult<Option<users::UserRow>> {
+    Ok(users::find_by_login(
+        conn,
+        login.trim().to_lowercase().as_str(),
+    )?)
+}
+
+/// The person, if they may sign in and the password is theirs; an unknown or inactive
+/// login costs a hash too.
+fn check_password(found: Option<users::UserRow>, password: &str) -> Option<users::UserRow> {
+    match found {
+        Some(u) if u.active => verify_password(password, &u.password_hash).then_some(u),
         _ => {
             let _ = hash_password(password);
-            Ok(None)
+            None
         }
     }
 }

@@ -19,10 +19,10 @@ use super::grouping::GroupingCache;
 use super::incidents::{self, Filed, Filer, PreparedFiling, RawIncident};
 use super::{self as service};
 use crate::db::checkpoint::{self, Checkpointer};
+use crate::db::fault::{Fault, LastFault};
 use crate::db::{ConnectionManager, DbConn, Pool};
 use crate::error::{AppError, AppResult};
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::ManageConnection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -60,6 +60,8 @@ pub struct FilingQueue {
     directory: Arc<Directory>,
     /// SQLite's checkpoints, kept off the writer's commits.
     _checkpointer: Option<Checkpointer>,
+    /// The fault the writer's last batch met, if it has not written since.
+    fault: Arc<LastFault>,
 }
 
 impl FilingQueue {
@@ -73,17 +75,30 @@ impl FilingQueue {
             .map_err(|e| format!("cannot open the database for the filing writer: {e}"))?;
         let checkpointer = Checkpointer::start(manager.url())?;
         let (jobs, rx) = mpsc::channel();
-        let (writer_grouping, writer_directory) = (grouping.clone(), directory.clone());
+        let fault = Arc::new(LastFault::default());
+        let writer = Writer {
+            manager,
+            conn: Some(conn),
+            grouping: grouping.clone(),
+            directory: directory.clone(),
+            fault: fault.clone(),
+        };
         std::thread::Builder::new()
             .name("rungs-filing-writer".into())
-            .spawn(move || Writer::new(manager, conn, writer_grouping, writer_directory).run(rx))
+            .spawn(move || writer.run(rx))
             .map_err(|e| format!("cannot start the filing writer: {e}"))?;
         Ok(Self {
             jobs,
             grouping,
             directory,
             _checkpointer: checkpointer,
+            fault,
         })
+    }
+
+    /// The fault the writer met last, while it has not written since.
+    pub fn last_fault(&self) -> Option<Fault> {
+        self.fault.get()
     }
 
     /// File `raw` for `filer` and wait until its batch has committed: checked and placed
@@ -146,8 +161,33 @@ pub fn write_one(
     directory: &Directory,
     filing: &PreparedFiling,
 ) -> AppResult<Written> {
-    let mut written = write(conn, grouping, directory, &[filing])?;
+    let mut written = write(conn, grouping, directory, &[filing]).map_err(Failed::into_error)?;
     Ok(written.remove(0))
+}
+
+/// Why a batch was not written, and whether its commit had been sent: a connection
+/// lost before the commit wrote nothing, and the batch may be written again; one lost
+/// during the commit may have committed, and is not.
+#[derive(Debug)]
+enum Failed {
+    BeforeCommit(AppError),
+    AtCommit(AppError),
+}
+
+impl Failed {
+    fn into_error(self) -> AppError {
+        match self {
+            Failed::BeforeCommit(e) | Failed::AtCommit(e) => e,
+        }
+    }
+
+    fn fault(&self) -> Option<Fault> {
+        match self {
+            Failed::BeforeCommit(AppError::Unavailable(f))
+            | Failed::AtCommit(AppError::Unavailable(f)) => Some(*f),
+            _ => None,
+        }
+    }
 }
 
 /// Write the filings whose checks still hold under the counters read in the
@@ -157,7 +197,8 @@ fn write(
     grouping: &GroupingCache,
     directory: &Directory,
     batch: &[&PreparedFiling],
-) -> AppResult<Vec<Written>> {
+) -> Result<Vec<Written>, Failed> {
+    let mut body_done = false;
     let result = crate::db::write_transaction(conn, |conn| {
         let versions = crate::db::versions::read(conn)?;
         directory.observe(&versions);
@@ -177,16 +218,19 @@ fn write(
             incidents::write_batch(conn, grouping, directory, &versions, &current)?
         }
         .into_iter();
-        Ok(holds
-            .into_iter()
-            .map(|holds| {
-                if holds {
-                    Written::Filed(filed.next().expect("one filed per current filing"))
-                } else {
-                    Written::Recheck
-                }
-            })
-            .collect::<Vec<_>>())
+        body_done = true;
+        Ok::<_, AppError>(
+            holds
+                .into_iter()
+                .map(|holds| {
+                    if holds {
+                        Written::Filed(filed.next().expect("one filed per current filing"))
+                    } else {
+                        Written::Recheck
+                    }
+                })
+                .collect::<Vec<_>>(),
+        )
     });
     crate::db::versions::publish_local();
     match &result {
@@ -196,7 +240,13 @@ fn write(
         })),
         Err(_) => grouping.invalidate(),
     }
-    result
+    result.map_err(|e| {
+        if body_done {
+            Failed::AtCommit(e)
+        } else {
+            Failed::BeforeCommit(e)
+        }
+    })
 }
 
 /// The writer's own connection. On SQLite its scratch space (the statement journals of
@@ -205,7 +255,7 @@ fn write(
 /// are not the database's journal: durability is the WAL's, unchanged. Its checkpoints
 /// are left to `db::checkpoint`.
 fn writer_connection(manager: &ConnectionManager) -> Result<DbConn, String> {
-    let mut conn = manager.connect().map_err(|e| e.to_string())?;
+    let mut conn = manager.establish().map_err(|e| e.to_string())?;
     if let DbConn::Sqlite(c) = &mut conn {
         c.batch_execute(&format!(
             "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {};",
@@ -221,23 +271,10 @@ struct Writer {
     conn: Option<DbConn>,
     grouping: Arc<GroupingCache>,
     directory: Arc<Directory>,
+    fault: Arc<LastFault>,
 }
 
 impl Writer {
-    fn new(
-        manager: ConnectionManager,
-        conn: DbConn,
-        grouping: Arc<GroupingCache>,
-        directory: Arc<Directory>,
-    ) -> Self {
-        Self {
-            manager,
-            conn: Some(conn),
-            grouping,
-            directory,
-        }
-    }
-
     /// Until every sender is gone (the server stopped).
     fn run(mut self, rx: mpsc::Receiver<Job>) {
         while let Ok(first) = rx.recv() {
@@ -260,37 +297,52 @@ impl Writer {
 
     fn connection(&mut self) -> AppResult<&mut DbConn> {
         if self.conn.is_none() {
-            let conn = writer_connection(&self.manager).map_err(AppError::internal)?;
+            let conn = writer_connection(&self.manager).map_err(|e| {
+                tracing::warn!(error = %e, "the filing writer cannot connect");
+                AppError::Unavailable(Fault::Unreachable)
+            })?;
             self.conn = Some(conn);
         }
         Ok(self.conn.as_mut().expect("just connected"))
     }
 
     fn batch(&mut self, jobs: Vec<Job>) {
-        let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
-        let conn = match self.connection() {
-            Ok(conn) => conn,
-            Err(e) => {
-                tracing::error!(error = %e, "the filing writer cannot connect");
-                for job in jobs {
-                    let _ = job.reply.send(Err(AppError::internal(&e)));
-                }
-                return;
-            }
-        };
         let filings: Vec<&PreparedFiling> = jobs.iter().map(|j| &j.filing).collect();
-        let result = write(conn, &grouping, &directory, &filings);
+        let mut result = self.write_batch(&filings);
+        // A PostgreSQL connection dropped before the commit was sent: nothing of the
+        // batch was written, so it is written again, once, on a new connection.
+        if let Err(Failed::BeforeCommit(AppError::Unavailable(Fault::ConnectionLost))) = result {
+            self.conn = None;
+            result = self.write_batch(&filings);
+        }
         match result {
             Ok(written) => {
+                // Writes work again: the pool's connections opened during the fault
+                // (perhaps read-only) are replaced.
+                if self.fault.get().is_some_and(Fault::stales_connections) {
+                    self.manager.retire_all();
+                }
+                self.fault.clear();
                 for (job, written) in jobs.into_iter().zip(written) {
                     let _ = job.reply.send(Ok(written));
                 }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, filings = jobs.len(), "a filing batch failed");
-                if conn.batch_execute("SELECT 1").is_err() {
-                    self.conn = None;
+            // A fault of the database (read-only, locked, full, disconnected) is the
+            // same for every filing: all hear it at once, and the connection is replaced
+            // so that writes resume as soon as the cause goes away.
+            Err(failed) if failed.fault().is_some() => {
+                let fault = failed.fault().expect("matched a fault");
+                crate::db::fault::note(fault);
+                self.fault.set(fault);
+                self.conn = None;
+                for job in jobs {
+                    let _ = job.reply.send(Err(AppError::Unavailable(fault)));
                 }
+            }
+            Err(failed) => {
+                let e = failed.into_error();
+                tracing::warn!(error = %e, filings = jobs.len(), "a filing batch failed");
+                self.drop_if_broken();
                 let mut jobs = jobs;
                 if jobs.len() == 1
                     && let Some(job) = jobs.pop()
@@ -299,19 +351,32 @@ impl Writer {
                     return;
                 }
                 // One by one, so that one bad filing cannot sink the others.
+                let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
                 for job in jobs {
                     let result = self
                         .connection()
                         .and_then(|conn| write_one(conn, &grouping, &directory, &job.filing));
-                    if result.is_err()
-                        && let Some(conn) = self.conn.as_mut()
-                        && conn.batch_execute("SELECT 1").is_err()
-                    {
-                        self.conn = None;
+                    if result.is_err() {
+                        self.drop_if_broken();
                     }
                     let _ = job.reply.send(result);
                 }
             }
+        }
+    }
+
+    /// Write one batch on the writer's connection (connecting first if it has none).
+    fn write_batch(&mut self, filings: &[&PreparedFiling]) -> Result<Vec<Written>, Failed> {
+        let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
+        let conn = self.connection().map_err(Failed::BeforeCommit)?;
+        write(conn, &grouping, &directory, filings)
+    }
+
+    fn drop_if_broken(&mut self) {
+        if let Some(conn) = self.conn.as_mut()
+            && conn.batch_execute("SELECT 1").is_err()
+        {
+            self.conn = None;
         }
     }
 }

@@ -10,12 +10,14 @@ pub mod drivers;
 pub mod effects;
 pub mod filing_queue;
 pub mod grouping;
+pub mod health;
 pub mod incidents;
 pub mod ladder;
 pub mod organisation;
 pub mod retro;
 pub mod review;
 pub mod review_cache;
+pub mod sign_in_guard;
 pub mod tokens;
 
 use crate::db::{DbConn, Pool};
@@ -32,6 +34,14 @@ where
         let mut conn = pool.get()?;
         let result = f(&mut conn);
         crate::db::versions::publish_local();
+        // Connections that may carry the fault are replaced, so the next request sees
+        // the database as it is then (writable again, reconnected).
+        if let Err(AppError::Unavailable(fault)) = &result {
+            crate::db::fault::note(*fault);
+            if fault.stales_connections() {
+                conn.retire_all();
+            }
+        }
         result
     })
     .await

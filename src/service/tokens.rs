@@ -30,7 +30,9 @@ pub fn create(
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = format!("{PREFIX}{}", hex::encode(bytes));
-    let label: String = label.trim().chars().take(100).collect();
+    let label = crate::domain::input::optional_text(label, 100)
+        .map_err(|k| AppError::field("label", k))?
+        .unwrap_or_default();
     let now = db::now();
     crate::db::write_transaction(conn, |conn| {
         let id = tokens::insert(conn, owner_id, &hash(&token), &label, now)?;

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::{self, accounts::NewUserInput};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -110,10 +110,16 @@ async fn setup_submit(
         password: form.password.clone(),
         language: visitor.page.lang.code().into(),
     };
-    let created = service::run(&state.pool, move |conn| {
-        service::accounts::create_first_admin(conn, &input)
-    })
-    .await;
+    // Setup hashes a password for anyone while nobody exists: it waits its turn too.
+    let created = match state.guard.hashing().await {
+        Ok(_turn) => {
+            service::run(&state.pool, move |conn| {
+                service::accounts::create_first_admin(conn, &input)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
     match created {
         Ok(actor) => {
             state.mark_has_users();
@@ -147,6 +153,8 @@ struct LoginPage {
     login: String,
     next: String,
     failed: bool,
+    /// Too many attempts: how long to wait, in the reader's language.
+    throttled: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -167,33 +175,48 @@ async fn login_page(
         login: String::new(),
         next: safe_next(query.next.as_deref()).to_string(),
         failed: false,
+        throttled: None,
     })
 }
 
 async fn login_submit(
     state: web::Data<AppState>,
+    req: HttpRequest,
     visitor: Visitor,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let (login, password) = (form.login.clone(), form.password.clone());
-    let actor = service::run(&state.pool, move |conn| {
-        service::accounts::sign_in(conn, &login, &password)
-    })
-    .await?;
-    match actor {
-        Some(actor) => {
+    let address = req.peer_addr().map(|a| a.ip());
+    let signed =
+        service::accounts::sign_in_guarded(&state.pool, &state.guard, login, password, address)
+            .await;
+    let page = |failed, throttled| LoginPage {
+        page: visitor.page.clone(),
+        login: form.login.clone(),
+        next: safe_next(Some(&form.next)).to_string(),
+        failed,
+        throttled,
+    };
+    match signed {
+        Ok(Some(actor)) => {
             sign_in(&visitor.session, &actor)?;
             Ok(see_other(safe_next(Some(&form.next))))
         }
-        None => render(
-            StatusCode::UNAUTHORIZED,
-            &LoginPage {
-                page: visitor.page,
-                login: form.login,
-                next: safe_next(Some(&form.next)).to_string(),
-                failed: true,
-            },
-        ),
+        Ok(None) => render(StatusCode::UNAUTHORIZED, &page(true, None)),
+        Err(AppError::TooManyRequests { retry_after }) => {
+            let minutes = retry_after.div_ceil(60).to_string();
+            let message = visitor
+                .page
+                .lang
+                .t_with("throttle.wait", &[("minutes", minutes.as_str())]);
+            let mut res = render(StatusCode::TOO_MANY_REQUESTS, &page(false, Some(message)))?;
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(retry_after),
+            );
+            Ok(res)
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -217,7 +217,7 @@ async fn move_incidents(
         },
     };
     let result = service::run(&state.pool, move |conn| {
-        service::clusters::move_incidents(conn, &grouping, &actor, &ids, target, &form.title)
+        service::clusters::move_incidents(conn, &grouping, &actor, id, &ids, target, &form.title)
             .map(|to| format!("/clusters/{to}"))
     })
     .await;

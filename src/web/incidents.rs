@@ -52,6 +52,8 @@ struct NewPage {
     form: RawIncident,
     errors: FieldErrors,
     catalog: Catalog,
+    /// Why the database could not take the filing just now, in the reader's language.
+    fault: Option<String>,
 }
 
 impl NewPage {
@@ -93,6 +95,7 @@ async fn new_form(state: web::Data<AppState>, user: Signed) -> AppResult<HttpRes
         form,
         errors: FieldErrors::new(),
         catalog,
+        fault: None,
     })
 }
 
@@ -107,22 +110,35 @@ async fn file(
         .filing
         .file(&state.pool, Filer::Person(actor), raw)
         .await;
-    match filed {
-        Ok(f) => Ok(see_other(&format!("/incidents/{}?filed=1", f.id))),
-        Err(AppError::Invalid(errors)) => {
-            let catalog = service::run(&state.pool, Catalog::load).await?;
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &NewPage {
-                    page: user.page,
-                    form: form.raw,
-                    errors,
-                    catalog,
-                },
-            )
-        }
-        Err(e) => Err(e),
+    // A refused filing comes back with everything typed: bad fields with a message
+    // each, a fault of the database with its reason (nothing typed is lost).
+    let (status, errors, fault) = match filed {
+        Ok(f) => return Ok(see_other(&format!("/incidents/{}?filed=1", f.id))),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        Err(AppError::Unavailable(fault)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            FieldErrors::new(),
+            Some(user.page.t(fault.message_key())),
+        ),
+        Err(e) => return Err(e),
+    };
+    let mut res = render(
+        status,
+        &NewPage {
+            catalog: user.known.catalog.clone(),
+            page: user.page,
+            form: form.raw,
+            errors,
+            fault,
+        },
+    )?;
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(5),
+        );
     }
+    Ok(res)
 }
 
 #[derive(Template)]

@@ -17,6 +17,7 @@ pub mod ladder;
 pub mod request;
 pub mod review;
 pub mod session;
+pub mod slow_body;
 pub mod triage;
 
 use crate::error::{AppError, AppResult};

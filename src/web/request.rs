@@ -50,7 +50,11 @@ pub async fn form_body(req: HttpRequest, mut payload: Payload) -> Result<web::By
     let body = web::Bytes::from_request(&req, &mut payload)
         .await
         .map_err(|e| {
-            if e.as_response_error().status_code().as_u16() == 413 {
+            if let Some(p) = e.as_error::<actix_web::error::PayloadError>()
+                && super::slow_body::is_deadline(p)
+            {
+                AppError::RequestTimeout
+            } else if e.as_response_error().status_code().as_u16() == 413 {
                 AppError::PayloadTooLarge
             } else {
                 AppError::BadRequest(format!("the form could not be read: {e}"))

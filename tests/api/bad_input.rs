@@ -93,7 +93,7 @@ fn snapshot(app: &TestApp) -> Snapshot {
                 .join(" || '|' || ");
             let mut rows: Vec<String> =
                 diesel::sql_query(format!("SELECT {row} AS v FROM {table}"))
-                    .load::<Row>(&mut conn)
+                    .load::<Row>(&mut **conn)
                     .expect("snapshot")
                     .into_iter()
                     .map(|r| r.v)
@@ -282,7 +282,7 @@ async fn world(app: &TestApp) -> World {
     let revoked_token = app.token(&li);
     let mut conn = app.conn();
     let newest_token =
-        |conn: &mut db::PooledConn, user: i64| db::tokens::for_user(conn, user).unwrap()[0].id;
+        |conn: &mut db::DbConn, user: i64| db::tokens::for_user(conn, user).unwrap()[0].id;
     let revoked_id = newest_token(&mut conn, li.id);
     service::tokens::revoke(&mut conn, &li, revoked_id).unwrap();
     let wang_token_id = newest_token(&mut conn, wang.id);
@@ -438,6 +438,7 @@ fn cases(w: &World) -> Vec<Case> {
         incident(&[("occurred_at", "+275760-09-13T00:00:00Z")]).is(422, "Give a date and time"),
         incident(&[("occurred_at", "99999999999999999999")]).is(422, "Give a date and time"),
         incident(&[("occurred_at", "yesterday")]).is(422, "Give a date and time"),
+        incident(&[("occurred_at", "2016-12-31 23:59:60")]).is(422, "Give a date and time").named("a leap second, local"),
         incident(&[("tags", "a,b,c,d,e,f,g,h,i,j,k")]).is(422, "At most 10 tags."),
         incident(&[("tags", &long(41))]).is(422, "Each tag at most 40 characters"),
         incident(&[("external_ref", &l101)]).is(422, "At most 100 characters."),
@@ -492,6 +493,8 @@ fn cases(w: &World) -> Vec<Case> {
         form(Anon, "/account/language", &[("language", "zh-CN")]).is(303, TO_LOGIN),
         raw(Li, "/account/tokens", b"csrf_token={csrf}&label=a%00b").is(400, NOT_TEXT).named("token label with NUL"),
         raw(Li, "/account/tokens", b"label=x").is(403, CSRF).named("token without CSRF"),
+        form(Li, "/account/tokens", &[("label", "bell \u{7} rings")]).is(422, "Control characters").named("token label with BEL"),
+        form(Li, "/account/tokens", &[("label", "\u{1b}[31mred")]).is(422, "Control characters").named("token label with ESC"),
         raw(Li, "/account/tokens", format!("csrf_token={{csrf}}&label={huge}").as_bytes()).is(413, TOO_LARGE),
         form(Anon, "/account/tokens", &[("label", "x")]).is(303, TO_LOGIN),
         form(SignedOut, "/account/tokens", &[("label", "x")]).is(303, TO_LOGIN),
@@ -601,6 +604,7 @@ fn cases(w: &World) -> Vec<Case> {
         api_json(t, json!({"title": "t", "category": "other", "occurred_at": "1970-01-01T00:00:00Z"})).is(422, r#""occurred_at":"The time must be between 2000 and tomorrow.""#),
         api_json(t, json!({"title": "t", "category": "other", "occurred_at": "2999-01-01T00:00:00Z"})).is(422, r#""occurred_at":"The time must be between 2000 and tomorrow.""#),
         api_json(t, json!({"title": "t", "category": "other", "occurred_at": "2026-13-01T00:00:00Z"})).is(422, r#""occurred_at":"Give a date and time"#),
+        api_json(t, json!({"title": "t", "category": "other", "occurred_at": "2016-12-31T23:59:60Z"})).is(422, r#""occurred_at":"Give a date and time"#).named("a leap second, RFC 3339"),
         api_json(t, json!({"title": "t", "category": "other", "reporter_id": 1})).is(422, r#""reporter_id":"Unknown field.""#),
         api_json(t, json!({"title": "t", "category": "other", "status": "handled"})).is(422, r#""status":"Unknown field.""#),
         api_json(t, json!({"id": 1, "title": "t", "category": "other"})).is(422, r#""id":"Unknown field.""#),
@@ -612,6 +616,16 @@ fn cases(w: &World) -> Vec<Case> {
         api_get(tok, "/api/v1/incidents/1%00").is(404, "not found"),
         api_get(tok, "/api/v1/incidents/1?x=%00").is(400, NOT_TEXT),
         api_get(tok, "/api/v1/nothing-here").is(404, "not found"),
+        // ---- weeks and days outside the years 2000 to 9999, on pages and the API
+        page(Lead, "/review?week=0000-W01").is(422, "in the years 2000 to 9999").named("review of week 0000-W01"),
+        page(Lead, "/review?week=1999-W52").is(422, "in the years 2000 to 9999").named("review of week 1999-W52"),
+        page(Lead, "/review?week=%2B999-W01").is(422, "in the years 2000 to 9999").named("review of a signed year"),
+        api_get(tok, "/api/v1/clusters/1/drivers?week=0000-W01").is(422, r#""week":"#).named("drivers of week 0000-W01"),
+        api_get(tok, "/api/v1/clusters/1/coach?as_of=%2B262142-12-31").is(422, r#""as_of":"#).named("coach as of year 262142"),
+        api_get(tok, "/api/v1/clusters/1/coach?as_of=0000-01-01").is(422, r#""as_of":"#).named("coach as of year 0"),
+        // ---- the weekly review is for leads, on the API as on its page
+        api_get(tok, "/api/v1/clusters").is(403, "you may not do this").named("a member reads the week's review"),
+        page(Li, "/review").is(403, FORBIDDEN).named("a member opens the review"),
     ]
 }
 

@@ -202,6 +202,25 @@ async fn merge_and_split_keep_every_incident_and_link_with_a_trail() {
             assert_eq!(got["cluster_id"].as_i64(), Some(ca));
         }
 
+        // A move acts on the cluster in its address: one that does not exist moves
+        // nothing, even with incidents of another cluster ticked.
+        let page = lead
+            .submit(
+                &format!("/clusters/{ca}"),
+                "/clusters/99999/move",
+                &[
+                    (format!("incident_{}", b["id"]).as_str(), "on"),
+                    ("target", "new"),
+                    ("title", "Moved from nowhere"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{}", app.backend);
+        let got = app
+            .get_json(&token, &format!("/api/v1/incidents/{}", b["id"]))
+            .await;
+        assert_eq!(got["cluster_id"].as_i64(), Some(ca), "{}", app.backend);
+
         // Split b's incident back out into a new cluster, from the cluster page.
         let page = lead
             .submit(
@@ -228,6 +247,29 @@ async fn merge_and_split_keep_every_incident_and_link_with_a_trail() {
         assert_eq!(got["cluster_id"].as_i64(), Some(new_cluster));
         assert_eq!(got["join_reason"], "lead");
         assert_eq!(app.count("incidents"), 2, "nothing lost");
+        // The new cluster cannot give away a's incident, which is not in it.
+        let page = lead
+            .submit(
+                &format!("/clusters/{new_cluster}"),
+                &format!("/clusters/{new_cluster}/move"),
+                &[
+                    (format!("incident_{}", a["id"]).as_str(), "on"),
+                    ("target", "new"),
+                    ("title", "Not mine to move"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            app.backend
+        );
+        assert!(page.body.contains("not in this cluster"), "{}", page.body);
+        let got = app
+            .get_json(&token, &format!("/api/v1/incidents/{}", a["id"]))
+            .await;
+        assert_eq!(got["cluster_id"].as_i64(), Some(ca), "{}", app.backend);
 
         // The trail names who did it.
         let page = lead.get(&format!("/clusters/{ca}")).await;

@@ -2,13 +2,12 @@
 //! incidents as fast as they can; after a restart, every incident that was answered
 //! 201 is there, intact, exactly once.
 
+use crate::child::ChildServer;
 use crate::helpers::*;
 use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,73 +18,6 @@ const RUN_AT_LEAST: Duration = Duration::from_millis(1500);
 const ACKED_AT_LEAST: usize = 50;
 /// Give up (and fail) if the server is this slow to start or to acknowledge.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// `rungs serve` as a child process, killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rungs"))
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--database-url",
-                database_url,
-            ])
-            .env("RUST_LOG", "warn")
-            .env_remove("RUNGS_TIMEZONE")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start rungs serve");
-        // Read stderr on a thread until the "serving" line, then keep draining it so
-        // the child never blocks on a full pipe; keep the lines for failure messages.
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let lines = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(address) = line.strip_prefix("rungs is serving on ") {
-                    let _ = tx.send(address.trim().to_string());
-                }
-                lines.lock().unwrap().push(line);
-            }
-        });
-        let mut server = Server {
-            child,
-            address: String::new(),
-            log,
-        };
-        match rx.recv_timeout(PATIENCE) {
-            Ok(address) => server.address = address,
-            Err(_) => panic!("rungs serve did not start: {:?}", server.log()),
-        }
-        server
-    }
-
-    fn log(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// SIGKILL: no shutdown handler runs, nothing is flushed by the server.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 #[derive(Debug, Clone)]
 struct Sent {
@@ -112,7 +44,7 @@ async fn incidents_acknowledged_before_a_sigkill_survive_the_restart() {
         let actor = app.user("filer", "member", "sales");
         let token = app.token(&actor);
 
-        let mut server = Server::start(&app.database_url);
+        let mut server = ChildServer::start(&app.database_url);
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
@@ -201,7 +133,7 @@ async fn incidents_acknowledged_before_a_sigkill_survive_the_restart() {
         let sent = sent.lock().unwrap().clone();
 
         // Restart over the same database: it must come up and serve what was acknowledged.
-        let server = Server::start(&app.database_url);
+        let server = ChildServer::start(&app.database_url);
         let mut missing = Vec::new();
         for (id, item) in &acked {
             let res = client

@@ -184,7 +184,7 @@ async fn a_second_process_that_remembers_still_hears_every_change() {
         let app = TestApp::spawn(&backend).await;
         let admin = app.user("root", "admin", "sales");
         let lead = app.user("zhao", "lead", "sales");
-        let li = app.user("li", "member", "sales");
+        let li = app.user("li", "lead", "sales");
         let token = app.token(&li);
         let second = TestApp::start(&app.database_url).await;
         let at = |b: &str| app.backend.to_string() + ": " + b;

@@ -16,14 +16,14 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestConn(PooledConn);
 
 impl std::ops::Deref for TestConn {
-    type Target = PooledConn;
-    fn deref(&self) -> &PooledConn {
+    type Target = rungs::db::DbConn;
+    fn deref(&self) -> &rungs::db::DbConn {
         &self.0
     }
 }
 
 impl std::ops::DerefMut for TestConn {
-    fn deref_mut(&mut self) -> &mut PooledConn {
+    fn deref_mut(&mut self) -> &mut rungs::db::DbConn {
         &mut self.0
     }
 }
@@ -282,6 +282,8 @@ pub struct Browser {
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// `Retry-After`, in seconds, when the answer has one.
+    pub retry_after: Option<u64>,
     pub body: String,
 }
 
@@ -346,9 +348,15 @@ impl Browser {
             .headers()
             .get("location")
             .map(|l| l.to_str().unwrap().to_string());
+        let retry_after = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
         Page {
             status,
             location,
+            retry_after,
             body: res.text().await.unwrap(),
         }
     }

@@ -294,3 +294,69 @@ async fn an_expired_or_undated_session_cookie_signs_nobody_in() {
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{}", app.backend);
     }
 }
+
+/// A client that sends a request's head and then stalls its body (or trickles it) is
+/// answered 408 once `BODY_DEADLINE` has passed, and its connection is closed: stalled
+/// requests cannot hold connections for ever.
+#[tokio::test]
+async fn a_stalled_request_body_is_cut_off_with_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let deadline = rungs::web::slow_body::BODY_DEADLINE;
+    let mut apps = Vec::new();
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let lead = app.user("zhao", "lead", "sales");
+        let token = app.token(&lead);
+        apps.push((app, token));
+    }
+    // Every backend's server at once, each with a form and an API request stalled.
+    let mut stalls = Vec::new();
+    for (app, token) in &apps {
+        let port = app.address.rsplit(':').next().unwrap().to_string();
+        for (path, headers) in [
+            (
+                "/login",
+                "Content-Type: application/x-www-form-urlencoded\r\n".to_string(),
+            ),
+            (
+                "/api/v1/incidents",
+                format!("Content-Type: application/json\r\nAuthorization: Bearer {token}\r\n"),
+            ),
+        ] {
+            let (port, backend) = (port.clone(), app.backend);
+            stalls.push(tokio::spawn(async move {
+                let mut s = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}"))
+                    .await
+                    .unwrap();
+                let head = format!(
+                    "POST {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Content-Length: 1000\r\n\r\n{{\"ti"
+                );
+                s.write_all(head.as_bytes()).await.unwrap();
+                let began = std::time::Instant::now();
+                let mut answer = Vec::new();
+                let read = tokio::time::timeout(
+                    deadline * 3,
+                    s.read_to_end(&mut answer),
+                )
+                .await;
+                let answer = String::from_utf8_lossy(&answer).to_string();
+                (backend, path, began.elapsed(), read.is_ok(), answer)
+            }));
+        }
+    }
+    for stall in stalls {
+        let (backend, path, took, closed, answer) = stall.await.unwrap();
+        assert!(closed, "{backend} {path}: the connection is closed");
+        assert!(
+            answer.starts_with("HTTP/1.1 408"),
+            "{backend} {path}: {answer}"
+        );
+        assert!(
+            took >= deadline - std::time::Duration::from_secs(1) && took < deadline * 2,
+            "{backend} {path}: cut off after {took:?}"
+        );
+    }
+    for (app, _) in &apps {
+        assert_eq!(app.count("incidents"), 0, "{}", app.backend);
+    }
+}

@@ -26,7 +26,7 @@ fn incident_count(app: &TestApp) -> i64 {
     use diesel::prelude::*;
     db::schema::incidents::table
         .count()
-        .get_result(&mut app.elsewhere())
+        .get_result(&mut **app.elsewhere())
         .unwrap()
 }
 

@@ -307,7 +307,14 @@ async fn the_review_is_for_leads_and_reads_any_week() {
             StatusCode::UNPROCESSABLE_ENTITY
         );
 
-        let token = app.token(&member_actor);
+        // The week across every cluster is for leads on the API too, as on the page;
+        // a member still reads a single cluster's drivers, as on its page.
+        let member_token = app.token(&member_actor);
+        let (status, v) = get_json(&app, &member_token, "/api/v1/clusters").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}: {v}", app.backend);
+        let (status, _) = get_json(&app, &member_token, "/api/v1/clusters/999/drivers").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{}", app.backend);
+        let token = app.token(&lead_actor);
         let (status, v) = get_json(&app, &token, "/api/v1/clusters?week=2026-W99").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(v["fields"]["week"].is_string(), "{v}");
@@ -476,6 +483,7 @@ async fn an_order_counts_once_per_cluster_week_through_merges_moves_and_withdraw
             &mut app.conn(),
             &grouping,
             &lead,
+            a,
             &[so1_again],
             None,
             "Chases about SO-1",

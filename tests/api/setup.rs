@@ -202,3 +202,61 @@ async fn healthz_answers_without_login() {
         assert_eq!(body["status"], "ok");
     }
 }
+
+/// Twelve setups sent at once on an empty database make exactly one admin.
+#[tokio::test]
+async fn setups_racing_on_an_empty_database_make_exactly_one_admin() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let mut racers = Vec::new();
+        for i in 0..12 {
+            let b = app.browser();
+            let token = b.get("/setup").await.csrf();
+            racers.push(async move {
+                let login = format!("admin{i}");
+                b.post_raw(
+                    "/setup",
+                    &[
+                        ("csrf_token", &token),
+                        ("login", &login),
+                        ("display_name", "First Admin"),
+                        ("department", "operations"),
+                        ("password", PASSWORD),
+                    ],
+                )
+                .await
+            });
+        }
+        let pages = futures_join_all(racers).await;
+        let admitted = pages
+            .iter()
+            .filter(|p| p.location.as_deref() == Some("/admin"))
+            .count();
+        assert_eq!(admitted, 1, "{}: one setup succeeds", app.backend);
+        for p in &pages {
+            assert!(
+                p.status == StatusCode::SEE_OTHER,
+                "{}: {} {}",
+                app.backend,
+                p.status,
+                p.body
+            );
+        }
+        assert_eq!(app.count("users"), 1, "{}", app.backend);
+    }
+}
+
+/// All the futures at once, in order (tokio has no join_all of its own).
+async fn futures_join_all<F: std::future::Future + Send + 'static>(
+    futures: Vec<F>,
+) -> Vec<F::Output>
+where
+    F::Output: Send,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}

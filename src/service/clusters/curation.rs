@@ -199,6 +199,7 @@ pub fn move_incidents(
     conn: &mut DbConn,
     grouping: &GroupingCache,
     actor: &Actor,
+    from: i64,
     incident_ids: &[i64],
     target: Option<i64>,
     new_title: &str,
@@ -216,9 +217,14 @@ pub fn move_incidents(
         None
     };
     let (version, target_id, moved) = crate::db::write_transaction(conn, |conn| {
+        live(conn, from)?;
         let mut moved = Vec::new();
         for &id in incident_ids {
             let row = incidents::find(conn, id)?.ok_or(AppError::NotFound)?;
+            // Only the cluster in the address gives up incidents.
+            if row.cluster_id != Some(from) {
+                return Err(AppError::field("incidents", "error.not_in_cluster"));
+            }
             moved.push(row);
         }
         let category_id = moved[0].category_id;
