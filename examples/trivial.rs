@@ -80,7 +80,7 @@ async fn main() -> std::io::Result<()> {
     )
     .map_err(std::io::Error::other)?;
     let feed = rungs::db::version_feed::VersionFeed::start(&url).map_err(std::io::Error::other)?;
-    let state = web::Data::new(rungs::startup::AppState::new(
+    let state = web::Data::new(rungs::app_state::AppState::new(
         pool, grouping, directory, filing, feed,
     ));
     HttpServer::new(move || {

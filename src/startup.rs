@@ -1,13 +1,13 @@
 //! Building the application: open the database, bring it up to date, bind, serve.
 
+use crate::app_state::AppState;
 use crate::config::Config;
+use crate::db;
 use crate::db::version_feed::VersionFeed;
-use crate::db::{self, Pool};
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::service::directory::Directory;
 use crate::service::filing_queue::FilingQueue;
 use crate::service::grouping::GroupingCache;
-use crate::service::sign_in_guard::SignInGuard;
 use crate::service::{self, organisation};
 use crate::{api, web as pages};
 use actix_session::SessionMiddleware;
@@ -19,67 +19,10 @@ use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use tracing_actix_web::TracingLogger;
 
 /// Largest form body the pages read.
 pub const FORM_LIMIT: usize = 64 * 1024;
-
-/// What every handler shares. Nothing here is the only copy of anything: several
-/// rungs processes may serve one PostgreSQL database.
-pub struct AppState {
-    pub pool: Pool,
-    /// The matcher's index: a cache of the database, refreshed from it.
-    pub grouping: Arc<GroupingCache>,
-    /// This process's filing writer (group commit).
-    pub filing: FilingQueue,
-    /// The weekly review's figures: a cache validated against the rollups' version.
-    pub review: Arc<service::review::ReviewCache>,
-    /// People and the catalogue, validated against their change counters.
-    pub directory: Arc<Directory>,
-    /// The change counters, kept in memory while PostgreSQL announces their changes.
-    pub feed: Arc<VersionFeed>,
-    /// Limits on sign-in attempts, failed API tokens and password hashing.
-    pub guard: SignInGuard,
-    users_exist: AtomicBool,
-}
-
-impl AppState {
-    pub fn new(
-        pool: Pool,
-        grouping: Arc<GroupingCache>,
-        directory: Arc<Directory>,
-        filing: FilingQueue,
-        feed: Arc<VersionFeed>,
-    ) -> Self {
-        Self {
-            pool,
-            grouping,
-            filing,
-            review: Arc::default(),
-            directory,
-            feed,
-            guard: SignInGuard::default(),
-            users_exist: AtomicBool::new(false),
-        }
-    }
-
-    /// Whether anybody has been created yet (cached once true: users are never deleted).
-    pub async fn has_users(&self) -> AppResult<bool> {
-        if self.users_exist.load(Ordering::Relaxed) {
-            return Ok(true);
-        }
-        let exists = service::run(&self.pool, service::accounts::has_users).await?;
-        if exists {
-            self.mark_has_users();
-        }
-        Ok(exists)
-    }
-
-    pub fn mark_has_users(&self) {
-        self.users_exist.store(true, Ordering::Relaxed);
-    }
-}
 
 pub struct Application {
     port: u16,

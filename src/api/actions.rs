@@ -2,10 +2,10 @@
 
 use super::auth::ApiUser;
 use super::body::Fields;
+use crate::app_state::AppState;
 use crate::error::{ApiResult, AppError};
 use crate::service::ladder::ActionInput;
 use crate::service::{self, effects, organisation};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 

@@ -1,10 +1,10 @@
 //! `Authorization: Bearer TOKEN`: who is asking through the API.
 
+use crate::app_state::AppState;
 use crate::db::{DbConn, versions::Versions};
 use crate::error::{ApiError, AppError};
 use crate::service::directory::Directory;
 use crate::service::{self, accounts::Actor};
-use crate::startup::AppState;
 use actix_web::ResponseError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};

@@ -2,9 +2,9 @@
 
 use super::auth::ApiUser;
 use super::body::Fields;
+use crate::app_state::AppState;
 use crate::error::{ApiResult, AppError};
 use crate::service;
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use serde_json::Value;
 

@@ -2,10 +2,10 @@
 
 use super::auth::{ApiUser, BearerToken};
 use super::body::Fields;
+use crate::app_state::AppState;
 use crate::db::versions;
 use crate::error::{ApiResult, AppError};
 use crate::service::{self, incidents::Filer, incidents::RawIncident};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 

@@ -2,13 +2,13 @@
 //! GET /api/v1/clusters/{id}/drivers?week=&baseline= (what drove a cluster's change).
 
 use super::auth::ApiUser;
+use crate::app_state::AppState;
 use crate::domain::comparison::Comparison;
 use crate::domain::role::Role;
 use crate::error::{ApiResult, AppError};
 use crate::service::drivers::Baseline;
 use crate::service::review::{self, CategoryLine, ReviewRow, WeekFigures};
 use crate::service::{self, catalog::Catalog};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};

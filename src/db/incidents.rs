@@ -307,12 +307,3 @@ pub fn of_cluster(conn: &mut DbConn, cluster_id: i64, limit: i64) -> QueryResult
         .select(IncidentRow::as_select())
         .load(conn)
 }
-
-/// Live (not withdrawn) incidents of a cluster.
-pub fn live_count(conn: &mut DbConn, cluster_id: i64) -> QueryResult<i64> {
-    incidents::table
-        .filter(incidents::cluster_id.eq(cluster_id))
-        .filter(incidents::status.ne("withdrawn"))
-        .count()
-        .get_result(conn)
-}

@@ -90,10 +90,6 @@ impl DatabaseUrl {
             .unwrap_or(url);
         Ok(Self::Sqlite(path.to_string()))
     }
-
-    pub fn is_sqlite(&self) -> bool {
-        matches!(self, Self::Sqlite(_))
-    }
 }
 
 pub fn migrate(conn: &mut DbConn) -> Result<(), String> {

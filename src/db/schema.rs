@@ -51,7 +51,6 @@ diesel::table! {
         token_hash -> Text,
         label -> Text,
         created_at -> Timestamp,
-        last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
     }
 }

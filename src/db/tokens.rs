@@ -13,7 +13,6 @@ pub struct TokenRow {
     pub token_hash: String,
     pub label: String,
     pub created_at: NaiveDateTime,
-    pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
 }
 

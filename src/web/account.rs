@@ -2,12 +2,12 @@
 
 use super::session::{CsrfForm, PageCtx, Signed};
 use super::{ok, see_other};
+use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::db::tokens::TokenRow;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service::{self, organisation};
-use crate::startup::AppState;
 use crate::web::format::local_datetime;
 use actix_web::{HttpResponse, web};
 use askama::Template;

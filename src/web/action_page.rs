@@ -2,12 +2,12 @@
 
 use super::ok;
 use super::session::{PageCtx, Signed};
+use crate::app_state::AppState;
 use crate::db::actions::{self as db_actions, ActionRow, Comment, Signoff, Step, WeightRevision};
 use crate::error::{AppError, AppResult};
 use crate::service::catalog::Catalog;
 use crate::service::effects::{self, EffectView};
 use crate::service::{self, organisation};
-use crate::startup::AppState;
 use crate::web::format::local_datetime;
 use actix_web::{HttpResponse, web};
 use askama::Template;

@@ -3,6 +3,7 @@
 
 use super::see_other;
 use super::session::{CsrfForm, Signed};
+use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::db::DbConn;
 use crate::db::actions::ActionRow;
@@ -11,7 +12,6 @@ use crate::error::{AppError, AppResult};
 use crate::service::effects::{self, CoachView, EffectView};
 use crate::service::ladder::ActionInput;
 use crate::service::{self, organisation};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use chrono_tz::Tz;
 use serde::Deserialize;

@@ -2,6 +2,7 @@
 
 use super::session::{CsrfForm, PageCtx, Signed};
 use super::{ok, render, see_other};
+use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::db::users::UserRow;
 use crate::domain::input::FieldErrors;
@@ -11,7 +12,6 @@ use crate::error::{AppError, AppResult};
 use crate::service::accounts::NewUserInput;
 use crate::service::catalog::{Catalog, CategoryInput};
 use crate::service::{self, organisation};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;

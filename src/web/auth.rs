@@ -2,11 +2,11 @@
 
 use super::session::{CsrfForm, PageCtx, Signed, Visitor, sign_in, sign_out};
 use super::{ok, render, safe_next, see_other};
+use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::domain::input::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::service::{self, accounts::NewUserInput};
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;

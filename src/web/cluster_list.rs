@@ -2,10 +2,10 @@
 
 use super::ok;
 use super::session::{PageCtx, Signed};
+use crate::app_state::AppState;
 use crate::db::clusters::ClusterRow;
 use crate::error::AppResult;
 use crate::service::{self, catalog::Catalog};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;

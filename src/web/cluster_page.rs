@@ -3,6 +3,7 @@
 
 use super::render;
 use super::session::{PageCtx, Signed};
+use crate::app_state::AppState;
 use crate::db::clusters::{ClusterRow, RuleRow};
 use crate::db::incidents::IncidentRow;
 use crate::domain::input::FieldErrors;
@@ -11,7 +12,6 @@ use crate::service::catalog::Catalog;
 use crate::service::clusters::ClusterView;
 use crate::service::incidents::TimelineEntry;
 use crate::service::{self, organisation};
-use crate::startup::AppState;
 use crate::web::format::local_datetime;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

@@ -3,12 +3,12 @@
 
 use super::see_other;
 use super::session::{CsrfForm, Signed};
+use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::clusters::ClusterEdit;
-use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;

@@ -2,6 +2,7 @@
 
 use super::session::{CsrfForm, PageCtx, Signed};
 use super::{ok, render, see_other};
+use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::db::incidents::{IncidentFilter, IncidentListRow};
 use crate::domain::input::{FieldErrors, search_fold};
@@ -9,7 +10,6 @@ use crate::error::{AppError, AppResult};
 use crate::service::catalog::Catalog;
 use crate::service::incidents::{Filer, IncidentView, RawIncident, TimelineEntry};
 use crate::service::{self, organisation};
-use crate::startup::AppState;
 use crate::web::format::{local_datetime, local_input_value};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

@@ -3,11 +3,11 @@
 
 use super::ok;
 use super::session::{PageCtx, Signed};
+use crate::app_state::AppState;
 use crate::db::actions::ActionRow;
 use crate::error::{AppError, AppResult};
 use crate::service::effects::{self, EffectView};
 use crate::service::{self, organisation};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 

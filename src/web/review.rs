@@ -3,6 +3,7 @@
 use super::charts::{fmt_count, fmt_p, sparkline};
 use super::ok;
 use super::session::{PageCtx, Signed};
+use crate::app_state::AppState;
 use crate::db::versions::Versions;
 use crate::domain::comparison::{Comparison, Reading};
 use crate::domain::role::Role;
@@ -14,7 +15,6 @@ use crate::service;
 use crate::service::catalog::Catalog;
 use crate::service::directory::Known;
 use crate::service::review::{self, ReviewFilter, ReviewRow};
-use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;

@@ -1,12 +1,12 @@
 //! Who is asking: the signed-in person from the session cookie, the language to
 //! answer in, and the CSRF token every form must carry back.
 
+use crate::app_state::AppState;
 use crate::db::versions::Versions;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::service::directory::Known;
 use crate::service::{self, accounts::Actor};
-use crate::startup::AppState;
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};

@@ -32,14 +32,7 @@ const TABLES: &[(&str, &[&str])] = &[
     ),
     (
         "api_tokens",
-        &[
-            "id",
-            "user_id",
-            "token_hash",
-            "label",
-            "last_used_at",
-            "revoked_at",
-        ],
+        &["id", "user_id", "token_hash", "label", "revoked_at"],
     ),
     (
         "incidents",

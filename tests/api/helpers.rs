@@ -43,7 +43,17 @@ pub fn backends() -> Vec<Backend> {
         _ if std::env::var("CI").is_ok() => {
             panic!("CI must run the suite on PostgreSQL too: set RUNGS_TEST_POSTGRES_URL")
         }
-        _ => {}
+        _ => {
+            // Straight to the terminal (the test harness captures `println!`), once.
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "rungs tests: PostgreSQL skipped (RUNGS_TEST_POSTGRES_URL is not set); SQLite only"
+                );
+            });
+        }
     }
     out
 }
