@@ -236,7 +236,7 @@ fn baseline(backend: &str, admin: &str, seconds: u64) -> Measured {
                     local_hour: stamp.hour as i32,
                     tags: &tag_text,
                     external_ref: Some(&reference),
-                    status: "open",
+                    status: rungs::domain::states::IncidentStatus::Open,
                     search_text: &title,
                     created_at: now,
                     updated_at: now,

@@ -5,6 +5,7 @@ use super::schema::{
     action_comments, action_departments, action_signoffs, action_steps, action_weights, actions,
     coach_dismissals, users,
 };
+use crate::domain::states::ActionStage;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -20,7 +21,7 @@ pub struct ActionRow {
     pub due_on: Option<NaiveDate>,
     pub goal_kind: Option<String>,
     pub goal_value: Option<f64>,
-    pub stage: String,
+    pub stage: ActionStage,
     pub launched_on: Option<NaiveDate>,
     pub review_after_weeks: i32,
     pub retro_weeks: Option<i32>,
@@ -47,7 +48,7 @@ pub struct NewAction {
     pub due_on: Option<NaiveDate>,
     pub goal_kind: Option<String>,
     pub goal_value: Option<f64>,
-    pub stage: String,
+    pub stage: ActionStage,
     pub launched_on: Option<NaiveDate>,
     pub review_after_weeks: i32,
     pub retro_weeks: Option<i32>,
@@ -96,7 +97,7 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<ActionRow>> {
 pub fn set_stage(
     conn: &mut DbConn,
     id: i64,
-    stage: &str,
+    stage: ActionStage,
     launched_on: Option<NaiveDate>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
@@ -129,7 +130,7 @@ pub fn move_cluster(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<usiz
 
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct Step {
-    pub stage: String,
+    pub stage: ActionStage,
     pub on_date: NaiveDate,
     pub note: String,
     pub actor: Option<String>,
@@ -138,7 +139,7 @@ pub struct Step {
 pub fn add_step(
     conn: &mut DbConn,
     action_id: i64,
-    stage: &str,
+    stage: ActionStage,
     on: NaiveDate,
     actor: i64,
     note: &str,

@@ -3,6 +3,7 @@
 use super::DbConn;
 use super::prepared_rows::{self, Binder, RowsStatement, Values};
 use super::schema::{cluster_rules, clusters, incidents};
+use crate::domain::states::ClusterState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -14,7 +15,7 @@ pub struct ClusterRow {
     pub title: String,
     pub summary: String,
     pub owner_id: Option<i64>,
-    pub state: String,
+    pub state: ClusterState,
     pub rung: i32,
     pub confirmed: bool,
     pub dismissed: bool,
@@ -32,7 +33,7 @@ pub struct NewCluster<'a> {
     pub category_id: i64,
     pub title: &'a str,
     pub summary: &'a str,
-    pub state: &'a str,
+    pub state: ClusterState,
     pub confirmed: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -44,7 +45,7 @@ pub struct ClusterChangeset {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub owner_id: Option<Option<i64>>,
-    pub state: Option<String>,
+    pub state: Option<ClusterState>,
     pub rung: Option<i32>,
     pub confirmed: Option<bool>,
     pub dismissed: Option<bool>,
@@ -233,6 +234,7 @@ fn indexable() -> _ {
         .inner_join(clusters::table.on(clusters::id.nullable().eq(incidents::cluster_id)))
         .filter(clusters::merged_into.is_null())
         .filter(clusters::dismissed.eq(false))
+        // `IncidentStatus::Withdrawn` (auto_type takes literals, not paths).
         .filter(incidents::status.ne("withdrawn"))
         .select((
             incidents::id,

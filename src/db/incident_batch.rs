@@ -97,7 +97,7 @@ impl RowsStatement for InsertIncidents {
             .integer(&new.local_hour)?
             .text(new.tags)?
             .text_or_null(new.external_ref)?
-            .text(new.status)?
+            .text(new.status.as_str())?
             .text(new.search_text)?
             .timestamp(&new.created_at)?
             .timestamp(&new.updated_at)?

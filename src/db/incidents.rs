@@ -3,6 +3,7 @@
 use super::DbConn;
 use super::rollups::Facts;
 use super::schema::{departments, incident_tags, incidents, users};
+use crate::domain::states::IncidentStatus;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -23,7 +24,7 @@ pub struct IncidentRow {
     pub local_hour: i32,
     pub tags: String,
     pub external_ref: Option<String>,
-    pub status: String,
+    pub status: IncidentStatus,
     pub handled_note: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -51,7 +52,7 @@ pub struct NewIncident<'a> {
     pub local_hour: i32,
     pub tags: &'a str,
     pub external_ref: Option<&'a str>,
-    pub status: &'a str,
+    pub status: IncidentStatus,
     pub search_text: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -106,7 +107,7 @@ pub struct IncidentListRow {
     pub counterpart_id: Option<i64>,
     pub occurred_at: NaiveDateTime,
     pub week_key: String,
-    pub status: String,
+    pub status: IncidentStatus,
     pub reporter_login: String,
 }
 
@@ -183,7 +184,7 @@ pub fn list(
 pub fn set_status(
     conn: &mut DbConn,
     id: i64,
-    status: &str,
+    status: IncidentStatus,
     note: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {

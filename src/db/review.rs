@@ -3,6 +3,7 @@
 
 use super::DbConn;
 use super::schema::{category_weeks, cluster_week_values, cluster_weeks, clusters, users};
+use crate::domain::states::ClusterState;
 use diesel::prelude::*;
 use std::collections::HashSet;
 
@@ -132,7 +133,7 @@ pub struct ShownCluster {
     pub id: i64,
     pub category_id: i64,
     pub title: String,
-    pub state: String,
+    pub state: ClusterState,
     pub rung: i32,
     pub confirmed: bool,
     pub dismissed: bool,

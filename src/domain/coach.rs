@@ -18,11 +18,12 @@
 
 use super::effect::Verdict;
 use super::ladder::Rung;
+use super::states::ClusterState;
 
 /// What the coach looks at.
 #[derive(Debug, Clone, Default)]
 pub struct Situation {
-    pub state: String,
+    pub state: ClusterState,
     /// The highest rung with a launched action (0: only one-off fixes).
     pub current_rung: u8,
     /// Incidents in each of the last four complete weeks, oldest first.
@@ -81,7 +82,7 @@ pub fn advise(s: &Situation) -> Advice {
             question: Some("coach.question.revert"),
             ..advice(Some(rung), "worse")
         },
-        _ if s.state == "regressed" => advice(Some(climb(s.current_rung)), "regressed"),
+        _ if s.state == ClusterState::Regressed => advice(Some(climb(s.current_rung)), "regressed"),
         Some((_, Verdict::Pending)) => advice(None, "pending"),
         Some((_, Verdict::Eliminated)) => advice(None, "eliminated"),
         Some((rung, Verdict::Reduced)) => advice(Some(climb(rung)), "reduced"),
@@ -109,7 +110,7 @@ mod tests {
 
     fn situation() -> Situation {
         Situation {
-            state: "open".into(),
+            state: ClusterState::Open,
             ..Default::default()
         }
     }
@@ -217,7 +218,7 @@ mod tests {
     #[test]
     fn a_regressed_cluster_climbs_again() {
         let s = Situation {
-            state: "regressed".into(),
+            state: ClusterState::Regressed,
             current_rung: 3,
             latest_launched: Some((3, Verdict::Eliminated)),
             ..situation()

@@ -1,6 +1,8 @@
 //! The ladder of fixes, rungs 0 to 6 (levels 7 to 10 of the story are context only),
 //! and each rung's workflow.
 
+use super::states::ActionStage;
+
 /// A rung: 0 one-off fix, 1 process change, 2 product feature, 3 policy change,
 /// 4 mechanism, 5 KPI change, 6 KPI weight tuning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,19 +36,20 @@ impl Rung {
     }
 
     /// The stages of this rung's workflow, in order; the last is `launched`.
-    pub fn stages(self) -> &'static [&'static str] {
+    pub fn stages(self) -> &'static [ActionStage] {
+        use ActionStage::*;
         match self.0 {
-            2 => &["proposed", "scheduled", "in_development", "launched"],
-            _ => &["planned", "launched"],
+            2 => &[Proposed, Scheduled, InDevelopment, Launched],
+            _ => &[Planned, Launched],
         }
     }
 
-    pub fn first_stage(self) -> &'static str {
+    pub fn first_stage(self) -> ActionStage {
         self.stages()[0]
     }
 
     /// The stage after `stage`, if the workflow goes on.
-    pub fn next_stage(self, stage: &str) -> Option<&'static str> {
+    pub fn next_stage(self, stage: ActionStage) -> Option<ActionStage> {
         let stages = self.stages();
         stages
             .iter()
@@ -56,14 +59,17 @@ impl Rung {
     }
 
     /// Whether `to` may follow `from` (a step forward, or a dated launch of history).
-    pub fn may_move(self, from: &str, to: &str) -> bool {
+    pub fn may_move(self, from: ActionStage, to: ActionStage) -> bool {
         let stages = self.stages();
         match (
             stages.iter().position(|s| *s == from),
             stages.iter().position(|s| *s == to),
         ) {
             (Some(a), Some(b)) => b > a,
-            _ => to == "cancelled" && from != "launched" && from != "cancelled",
+            _ => {
+                to == ActionStage::Cancelled
+                    && !matches!(from, ActionStage::Launched | ActionStage::Cancelled)
+            }
         }
     }
 }
@@ -125,19 +131,20 @@ mod tests {
     #[test]
     fn a_feature_moves_through_four_stages() {
         let f = Rung::FEATURE;
-        assert_eq!(f.first_stage(), "proposed");
-        assert_eq!(f.next_stage("proposed"), Some("scheduled"));
-        assert_eq!(f.next_stage("scheduled"), Some("in_development"));
-        assert_eq!(f.next_stage("in_development"), Some("launched"));
-        assert_eq!(f.next_stage("launched"), None);
+        use ActionStage::*;
+        assert_eq!(f.first_stage(), Proposed);
+        assert_eq!(f.next_stage(Proposed), Some(Scheduled));
+        assert_eq!(f.next_stage(Scheduled), Some(InDevelopment));
+        assert_eq!(f.next_stage(InDevelopment), Some(Launched));
+        assert_eq!(f.next_stage(Launched), None);
         assert!(
-            f.may_move("proposed", "launched"),
+            f.may_move(Proposed, Launched),
             "history may be entered at once"
         );
-        assert!(!f.may_move("launched", "scheduled"));
-        assert!(f.may_move("scheduled", "cancelled"));
-        assert!(!f.may_move("launched", "cancelled"));
-        assert_eq!(Rung::POLICY.stages(), &["planned", "launched"]);
+        assert!(!f.may_move(Launched, Scheduled));
+        assert!(f.may_move(Scheduled, Cancelled));
+        assert!(!f.may_move(Launched, Cancelled));
+        assert_eq!(Rung::POLICY.stages(), &[Planned, Launched]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::incidents::RawIncident;
 use super::ladder::ActionInput;
 use crate::db::DbConn;
 use crate::domain::role::Role;
+use crate::domain::states::ActionStage;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -289,8 +290,12 @@ pub fn load(
         review_after_weeks: Some(3),
         ..Default::default()
     })?;
-    for (stage, k) in [("scheduled", 14), ("in_development", 13), ("launched", 12)] {
-        super::ladder::advance(story.conn, &lead, feature, stage, &day(k), "", tz)?;
+    for (stage, k) in [
+        (ActionStage::Scheduled, 14),
+        (ActionStage::InDevelopment, 13),
+        (ActionStage::Launched, 12),
+    ] {
+        super::ladder::advance(story.conn, &lead, feature, stage.as_str(), &day(k), "", tz)?;
     }
     for k in (9..=12).rev() {
         story.chases(k, 4, 0)?;
@@ -326,7 +331,15 @@ pub fn load(
         "approve",
         "Agreed: lock = one approval cycle.",
     )?;
-    super::ladder::advance(story.conn, &lead, policy, "launched", &day(8), "", tz)?;
+    super::ladder::advance(
+        story.conn,
+        &lead,
+        policy,
+        ActionStage::Launched.as_str(),
+        &day(8),
+        "",
+        tz,
+    )?;
     story.chases(8, 2, 0)?;
     for k in (5..=7).rev() {
         story.background(k)?;

@@ -7,6 +7,8 @@ use crate::db::clusters as db_clusters;
 use crate::db::schema::{category_weeks, cluster_weeks};
 use crate::domain::coach::{self, Advice, Situation};
 use crate::domain::effect::{self, Effect, Goal, GuardCheck, Verdict};
+use crate::domain::states::ActionStage;
+use crate::domain::states::ClusterState;
 use crate::domain::week::{WeekKey, current_week};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
@@ -111,7 +113,7 @@ pub fn effect_of(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> AppResult<Option<EffectView>> {
-    let (Some(launched), "launched") = (action.launched_on, action.stage.as_str()) else {
+    let (Some(launched), ActionStage::Launched) = (action.launched_on, action.stage) else {
         return Ok(None);
     };
     let t = action.review_after_weeks.max(1) as u32;
@@ -208,7 +210,7 @@ pub struct CoachView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Evidence {
-    pub state: String,
+    pub state: ClusterState,
     /// Whether the weekly review flagged a spike in the last complete week.
     pub spike: bool,
     pub last_four_weeks: Vec<(String, u32)>,
@@ -287,18 +289,18 @@ pub fn coach_and_actions(
     }
     let in_progress = actions
         .iter()
-        .any(|(a, _)| a.stage != "launched" && a.stage != "cancelled");
+        .any(|(a, _)| !matches!(a.stage, ActionStage::Launched | ActionStage::Cancelled));
     if let Some((_, e)) = &latest
         && e.verdict_kind == Verdict::Eliminated
-        && matches!(cluster.state.as_str(), "open" | "acting")
+        && matches!(cluster.state, ClusterState::Open | ClusterState::Acting)
     {
-        super::clusters::set_state(conn, None, &cluster, "resolved")?;
+        super::clusters::set_state(conn, None, &cluster, ClusterState::Resolved)?;
     }
     let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
     let dismissed = db_actions::dismissed_advice(conn, cluster.id)?;
     let spike = spiked(conn, review, cluster.id, this_week.previous())?;
     let situation = Situation {
-        state: cluster.state.clone(),
+        state: cluster.state,
         current_rung: cluster.rung.clamp(0, 6) as u8,
         last_four_weeks: counts,
         spike,

@@ -3,6 +3,8 @@
 
 use crate::db::DbConn;
 use crate::db::actions::{self as db_actions, ActionRow};
+use crate::domain::ladder::Rung;
+use crate::domain::states::ActionStage;
 use crate::domain::week::{WeekKey, current_week};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
@@ -24,7 +26,9 @@ pub struct AgendaItem {
 pub fn watch_weeks(actions: &[ActionRow]) -> Option<u32> {
     actions
         .iter()
-        .filter(|a| a.rung == 4 && a.stage == "launched")
+        .filter(|a| {
+            a.rung == i32::from(Rung::MECHANISM.number()) && a.stage == ActionStage::Launched
+        })
         .max_by_key(|a| (a.launched_on, a.id))
         .and_then(|a| a.retro_weeks)
         .map(|w| w.max(1) as u32)
@@ -43,7 +47,7 @@ pub fn agenda(
     let mut items = Vec::new();
     for a in actions
         .iter()
-        .filter(|a| a.rung == 3 && a.stage == "launched")
+        .filter(|a| a.rung == i32::from(Rung::POLICY.number()) && a.stage == ActionStage::Launched)
     {
         let Some(on) = a.launched_on else { continue };
         let launch = WeekKey::of(on);

@@ -16,6 +16,7 @@ pub use super::review_cache::{ReviewCache, Versions};
 use crate::db::review::ShownCluster;
 use crate::db::{DbConn, clusters as db_clusters, review as q};
 use crate::domain::comparison::{BASELINE_WEEKS, Comparison, Counts, SERIES_WEEKS};
+use crate::domain::states::ClusterState;
 use crate::domain::week::WeekKey;
 use crate::error::AppResult;
 use std::collections::HashMap;
@@ -273,7 +274,7 @@ pub fn rows(conn: &mut DbConn, lines: &[&ClusterLine]) -> AppResult<Vec<ReviewRo
                 return None;
             }
             Some(ReviewRow {
-                regressed: cluster.state == "regressed" && line.cmp.this_week > 0,
+                regressed: cluster.state == ClusterState::Regressed && line.cmp.this_week > 0,
                 line: (*line).clone(),
                 cluster,
             })

@@ -4,6 +4,7 @@ use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
 use crate::db::actions::{self as db_actions, ActionRow, Comment, Signoff, Step, WeightRevision};
+use crate::domain::states::ActionStage;
 use crate::error::{AppError, AppResult};
 use crate::service::catalog::Catalog;
 use crate::service::effects::{self, EffectView};
@@ -60,7 +61,7 @@ impl ShowPage {
         self.signoffs.iter().rev().find(|s| s.department_id == *id)
     }
 
-    fn next_stages(&self) -> Vec<&'static str> {
+    fn next_stages(&self) -> Vec<ActionStage> {
         let Some(rung) = crate::domain::ladder::Rung::for_action(i64::from(self.action.rung))
         else {
             return vec![];
@@ -68,7 +69,7 @@ impl ShowPage {
         rung.stages()
             .iter()
             .copied()
-            .filter(|s| rung.may_move(&self.action.stage, s))
+            .filter(|s| rung.may_move(self.action.stage, *s))
             .collect()
     }
 

@@ -117,7 +117,7 @@ pub fn panel(page: &PageCtx, view: &DriversView) -> DriversPanel {
     let base_label = page.t_in("review.against", view.baseline.as_str());
     let hour_labels: Vec<String> = (0..24).map(|h| h.to_string()).collect();
     let day_labels: Vec<String> = (1..=7)
-        .map(|d| page.t_in("review.weekday", &d.to_string()))
+        .map(|d| page.t_in("review.weekday", d.to_string()))
         .collect();
     let hours_svg = paired_bars(&PairedBars {
         id: "hours",

@@ -6,6 +6,7 @@ use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::db::incidents::{IncidentFilter, IncidentListRow};
 use crate::domain::input::{FieldErrors, search_fold};
+use crate::domain::states::IncidentStatus;
 use crate::error::{AppError, AppResult};
 use crate::service::catalog::Catalog;
 use crate::service::incidents::{Filer, IncidentView, RawIncident, TimelineEntry};

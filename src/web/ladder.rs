@@ -5,6 +5,8 @@ use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
 use crate::db::actions::ActionRow;
+use crate::domain::states::ActionStage;
+use crate::domain::states::ClusterState;
 use crate::error::{AppError, AppResult};
 use crate::service::effects::{self, EffectView};
 use crate::service::{self, organisation};
@@ -45,7 +47,7 @@ impl ClusterLadder {
     fn climbed(&self, rung: &i32) -> bool {
         self.actions
             .iter()
-            .any(|(a, _)| a.rung == *rung && a.stage == "launched")
+            .any(|(a, _)| a.rung == *rung && a.stage == ActionStage::Launched)
     }
 
     fn chart_h(&self) -> i32 {
@@ -167,7 +169,7 @@ async fn team(state: web::Data<AppState>, user: Signed) -> AppResult<HttpRespons
     let (resolved, (watch_weeks, agenda)) = service::run(&state.pool, |conn| {
         let mut counts = vec![0i64; 7];
         for c in crate::db::clusters::live(conn)? {
-            if c.state == "resolved" {
+            if c.state == ClusterState::Resolved {
                 counts[c.rung.clamp(0, 6) as usize] += 1;
             }
         }

@@ -7,6 +7,7 @@ use crate::app_state::AppState;
 use crate::db::versions::Versions;
 use crate::domain::comparison::{Comparison, Reading};
 use crate::domain::role::Role;
+use crate::domain::states::ClusterState;
 use crate::domain::week::WeekKey;
 use crate::domain::week::current_week;
 use crate::error::{AppError, AppResult};
@@ -54,7 +55,7 @@ pub struct RowView {
     pub spark: String,
     pub refs: u64,
     pub rung: i32,
-    pub state: String,
+    pub state: ClusterState,
     pub owner: String,
     pub confirmed: bool,
     /// New or spiking: the row stands out.
@@ -196,7 +197,7 @@ fn row_view(page: &PageCtx, catalog: &Catalog, row: ReviewRow) -> RowView {
         spark: sparkline(&title, &row.line.series),
         refs: row.line.distinct_refs,
         rung: row.cluster.rung,
-        state: row.cluster.state.clone(),
+        state: row.cluster.state,
         owner: row.cluster.owner.clone().unwrap_or_default(),
         confirmed: row.cluster.confirmed,
         stands_out: c.new || c.spike,

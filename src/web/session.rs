@@ -51,8 +51,8 @@ impl PageCtx {
     }
 
     /// The message `group.key`, for keys that come from data (a status, a role).
-    pub fn t_in(&self, group: &str, key: &str) -> String {
-        self.lang.t(&format!("{group}.{key}"))
+    pub fn t_in(&self, group: &str, key: impl AsRef<str>) -> String {
+        self.lang.t(&format!("{group}.{}", key.as_ref()))
     }
 
     /// The label of a field named in the audit trail; the raw name when the catalogue has none.

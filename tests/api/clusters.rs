@@ -430,7 +430,13 @@ async fn a_resolved_cluster_that_gets_a_new_incident_has_regressed() {
         {
             let mut conn = app.conn();
             let row = rungs::db::clusters::find(&mut conn, id).unwrap().unwrap();
-            rungs::service::clusters::set_state(&mut conn, None, &row, "resolved").unwrap();
+            rungs::service::clusters::set_state(
+                &mut conn,
+                None,
+                &row,
+                rungs::domain::states::ClusterState::Resolved,
+            )
+            .unwrap();
         }
         let again = file(
             &app,

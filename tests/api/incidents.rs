@@ -98,7 +98,7 @@ async fn filing_from_the_form_records_the_incident_with_its_trail() {
         let mut conn = app.conn();
         let row = rungs::db::incidents::find(&mut conn, id).unwrap().unwrap();
         assert_eq!(row.reporter_id, me.id);
-        assert_eq!(row.status, "open");
+        assert_eq!(row.status, rungs::domain::states::IncidentStatus::Open);
         assert_eq!(app.count("incident_tags"), 1);
         assert!(
             app.count("audit_events") >= 2,

@@ -6,6 +6,7 @@ use crate::db::clusters::{self as db_clusters, ClusterChangeset, ClusterRow, New
 use crate::db::{self, DbConn, incidents, rollups, users};
 use crate::domain::input::{self, NAME_MAX, TITLE_MAX};
 use crate::domain::role::Role;
+use crate::domain::states::ClusterState;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
 use crate::service::grouping::{self, GroupingCache};
@@ -245,7 +246,7 @@ pub fn move_incidents(
                         category_id,
                         title: &title,
                         summary: "",
-                        state: "open",
+                        state: ClusterState::Open,
                         confirmed: true,
                         created_at: now,
                         updated_at: now,
@@ -269,7 +270,7 @@ pub fn move_incidents(
             if row.cluster_id == Some(target_id) {
                 continue;
             }
-            let live_incident = row.status != "withdrawn";
+            let live_incident = row.status.counts();
             if let (Some(facts), true) = (incidents::facts(conn, row.id)?, live_incident) {
                 rollups::apply(conn, &facts, -1)?;
             }

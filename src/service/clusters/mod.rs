@@ -12,6 +12,7 @@ pub use views::*;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::clusters::{self as db_clusters, ClusterChangeset, ClusterRow};
 use crate::db::{self, DbConn};
+use crate::domain::states::ClusterState;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
 
@@ -20,15 +21,15 @@ pub fn set_state(
     conn: &mut DbConn,
     actor: Option<&Actor>,
     cluster: &ClusterRow,
-    state: &str,
+    state: ClusterState,
 ) -> AppResult<()> {
     let now = db::now();
     db_clusters::update(
         conn,
         cluster.id,
         &ClusterChangeset {
-            state: Some(state.into()),
-            resolved_at: Some(if state == "resolved" {
+            state: Some(state),
+            resolved_at: Some(if state == ClusterState::Resolved {
                 Some(now)
             } else {
                 cluster.resolved_at

@@ -3,6 +3,7 @@
 use super::{record, set_state};
 use crate::db::clusters::{self as db_clusters, ClusterRow, NewCluster, RuleRow};
 use crate::db::{self, DbConn};
+use crate::domain::states::ClusterState;
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
 use crate::service::grouping::GroupingCache;
@@ -105,8 +106,8 @@ pub fn cluster_for_new_incident(
     if let Some(cluster) = target
         && !cluster.dismissed
     {
-        if cluster.state == "resolved" {
-            set_state(conn, Some(actor), &cluster, "regressed")?;
+        if cluster.state == ClusterState::Resolved {
+            set_state(conn, Some(actor), &cluster, ClusterState::Regressed)?;
         }
         return Ok(cluster.id);
     }
@@ -116,7 +117,7 @@ pub fn cluster_for_new_incident(
             category_id,
             title,
             summary: "",
-            state: "open",
+            state: ClusterState::Open,
             confirmed: false,
             created_at: now,
             updated_at: now,

@@ -7,6 +7,7 @@ use crate::db::incident_batch;
 use crate::db::incidents::NewIncident;
 use crate::db::versions::{self, Versions};
 use crate::db::{self, DbConn, rollups};
+use crate::domain::states::IncidentStatus;
 use crate::domain::week::{LocalStamp, WeekKey};
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
@@ -204,7 +205,7 @@ pub fn write_batch(
                         local_hour: stamp.hour as i32,
                         tags: tag_text,
                         external_ref: f.external_ref.as_deref(),
-                        status: "open",
+                        status: IncidentStatus::Open,
                         search_text: &f.search,
                         created_at: written,
                         updated_at: written,
@@ -236,7 +237,7 @@ pub fn write_batch(
                 title: &f.title,
                 body: &f.body,
                 category: &f.category_slug,
-                status: "open",
+                status: IncidentStatus::Open,
                 handled_note: None,
             }),
             at: written,

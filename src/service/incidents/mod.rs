@@ -15,6 +15,7 @@ use crate::db::incidents::{self, IncidentFilter, IncidentRow};
 use crate::db::{self, DbConn, catalog, rollups, users};
 use crate::domain::input::{self, BODY_MAX};
 use crate::domain::role::Role;
+use crate::domain::states::IncidentStatus;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -25,7 +26,7 @@ pub(crate) struct IncidentSnapshot<'a> {
     pub(crate) title: &'a str,
     pub(crate) body: &'a str,
     pub(crate) category: &'a str,
-    pub(crate) status: &'a str,
+    pub(crate) status: IncidentStatus,
     pub(crate) handled_note: Option<&'a str>,
 }
 
@@ -50,7 +51,7 @@ pub struct IncidentView {
     pub local_hour: i32,
     pub tags: Vec<String>,
     pub external_ref: Option<String>,
-    pub status: String,
+    pub status: IncidentStatus,
     pub handled_note: Option<String>,
     pub cluster_id: Option<i64>,
     /// How it came to its cluster: similar, rule, new, lead.
@@ -127,11 +128,10 @@ pub fn set_status(
     status: &str,
     note: &str,
 ) -> AppResult<()> {
-    if !matches!(status, "handled" | "withdrawn" | "open") {
-        return Err(AppError::field("status", "error.status"));
-    }
+    let status =
+        IncidentStatus::parse(status).ok_or_else(|| AppError::field("status", "error.status"))?;
     let note = input::optional_text(note, BODY_MAX).map_err(|k| AppError::field("note", k))?;
-    if status == "handled" && note.is_none() {
+    if status == IncidentStatus::Handled && note.is_none() {
         return Err(AppError::field("note", "error.required"));
     }
     crate::db::write_transaction(conn, |conn| {
@@ -144,8 +144,7 @@ pub fn set_status(
         }
         let now = db::now();
         // Withdrawn incidents leave the counts; a reopened one comes back.
-        let counted_before = row.status != "withdrawn";
-        let counted_after = status != "withdrawn";
+        let (counted_before, counted_after) = (row.status.counts(), status.counts());
         if counted_before != counted_after {
             let delta = if counted_after { 1 } else { -1 };
             if let Some(facts) = incidents::facts(conn, id)? {
@@ -167,12 +166,12 @@ pub fn set_status(
                 actor_id: Some(actor.id),
                 entity: "incident",
                 entity_id: id,
-                action: status,
+                action: status.as_str(),
                 before_json: snapshot(&IncidentSnapshot {
                     title: &row.title,
                     body: &row.body,
                     category: &category,
-                    status: &row.status,
+                    status: row.status,
                     handled_note: row.handled_note.as_deref(),
                 }),
                 after_json: snapshot(&IncidentSnapshot {

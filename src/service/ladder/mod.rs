@@ -9,6 +9,8 @@ use crate::db::{self, DbConn, catalog, users};
 use crate::domain::input::{self, FieldErrors, TITLE_MAX};
 use crate::domain::ladder::Rung;
 use crate::domain::role::Role;
+use crate::domain::states::ActionStage;
+use crate::domain::states::ClusterState;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -209,7 +211,7 @@ pub fn create(
     }
     let now = db::now();
     let stage = if launched_on.is_some() {
-        "launched"
+        ActionStage::Launched
     } else {
         rung.first_stage()
     };
@@ -229,7 +231,7 @@ pub fn create(
             due_on,
             goal_kind,
             goal_value,
-            stage: stage.to_string(),
+            stage,
             launched_on,
             review_after_weeks: review as i32,
             retro_weeks: raw.retro_weeks.map(|r| r as i32),
@@ -253,7 +255,7 @@ pub fn create(
         let today = Utc::now().with_timezone(&tz).date_naive();
         db_actions::add_step(conn, id, rung.first_stage(), today, actor.id, "", now)?;
         if let Some(on) = launched_on {
-            db_actions::add_step(conn, id, "launched", on, actor.id, "", now)?;
+            db_actions::add_step(conn, id, ActionStage::Launched, on, actor.id, "", now)?;
         }
         if let (Some(w), true) = (raw.kpi_weight, rung == Rung::WEIGHT) {
             db_actions::add_weight(
@@ -299,18 +301,20 @@ fn after_stage(
     actor: &Actor,
     cluster_id: i64,
     rung: Rung,
-    stage: &str,
+    stage: ActionStage,
 ) -> AppResult<()> {
     let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
     let mut changes = ClusterChangeset {
         updated_at: Some(db::now()),
         ..Default::default()
     };
-    if stage == "launched" && i32::from(rung.number()) > cluster.rung {
+    let launched = stage == ActionStage::Launched;
+    if launched && i32::from(rung.number()) > cluster.rung {
         changes.rung = Some(i32::from(rung.number()));
     }
-    if cluster.state == "open" || (stage == "launched" && cluster.state == "regressed") {
-        super::clusters::set_state(conn, Some(actor), &cluster, "acting")?;
+    if cluster.state == ClusterState::Open || (launched && cluster.state == ClusterState::Regressed)
+    {
+        super::clusters::set_state(conn, Some(actor), &cluster, ClusterState::Acting)?;
     }
     db_clusters::update(conn, cluster_id, &changes)?;
     Ok(())

@@ -9,6 +9,7 @@ use crate::db::{self, DbConn, catalog};
 use crate::domain::input::{self};
 use crate::domain::ladder::{Rung, policy_may_launch};
 use crate::domain::role::Role;
+use crate::domain::states::ActionStage;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
 use chrono::Utc;
@@ -25,6 +26,7 @@ pub fn advance(
     tz: Tz,
 ) -> AppResult<()> {
     actor.require(Role::Lead)?;
+    let to = ActionStage::parse(to).ok_or_else(|| AppError::field("stage", "error.stage"))?;
     let on = parse_date(on, tz)
         .map_err(|k| AppError::field("on", k))?
         .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
@@ -33,10 +35,10 @@ pub fn advance(
         .unwrap_or_default();
     crate::db::write_transaction(conn, |conn| {
         let (action, rung) = load(conn, id)?;
-        if !rung.may_move(&action.stage, to) {
+        if !rung.may_move(action.stage, to) {
             return Err(AppError::field("stage", "error.stage"));
         }
-        if to == "launched" && rung == Rung::POLICY {
+        if to == ActionStage::Launched && rung == Rung::POLICY {
             let departments = db_actions::departments(conn, id)?;
             let signoffs = db_actions::signoffs(conn, id)?;
             let latest: Vec<(i64, &str)> = departments
@@ -56,7 +58,7 @@ pub fn advance(
             }
         }
         let now = db::now();
-        let launched_on = if to == "launched" {
+        let launched_on = if to == ActionStage::Launched {
             Some(on)
         } else {
             action.launched_on
@@ -99,7 +101,7 @@ pub fn sign_off(
                 "only a policy change takes sign-offs".into(),
             ));
         }
-        if action.stage == "launched" {
+        if action.stage == ActionStage::Launched {
             return Err(AppError::Conflict("the policy is launched already".into()));
         }
         let dept = catalog::department_by_slug(conn, department.trim())?
