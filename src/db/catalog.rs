@@ -55,7 +55,7 @@ pub fn insert_department(
         ))
         .returning(departments::id)
         .get_result(conn)?;
-    super::versions::bump(conn, super::versions::CATALOG)?;
+    super::versions::counted_by_trigger();
     Ok(id)
 }
 
@@ -63,7 +63,7 @@ pub fn rename_department(conn: &mut DbConn, id: i64, name: &str) -> QueryResult<
     let changed = diesel::update(departments::table.find(id))
         .set(departments::name.eq(name))
         .execute(conn)?;
-    super::versions::bump(conn, super::versions::CATALOG)?;
+    super::versions::counted_by_trigger();
     Ok(changed)
 }
 
@@ -105,7 +105,7 @@ pub fn insert_category(
         ))
         .returning(categories::id)
         .get_result(conn)?;
-    super::versions::bump(conn, super::versions::CATALOG)?;
+    super::versions::counted_by_trigger();
     Ok(id)
 }
 
@@ -117,6 +117,6 @@ pub fn update_category(
     let changed = diesel::update(categories::table.find(id))
         .set(fields)
         .execute(conn)?;
-    super::versions::bump(conn, super::versions::CATALOG)?;
+    super::versions::counted_by_trigger();
     Ok(changed)
 }

@@ -291,7 +291,7 @@ pub fn insert_rule(
         ))
         .returning(cluster_rules::id)
         .get_result(conn)?;
-    super::versions::bump(conn, super::versions::CATALOG)?;
+    super::versions::counted_by_trigger();
     Ok(id)
 }
 
@@ -299,7 +299,7 @@ pub fn set_rule_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<
     let changed = diesel::update(cluster_rules::table.find(id))
         .set(cluster_rules::active.eq(active))
         .execute(conn)?;
-    super::versions::bump(conn, super::versions::CATALOG)?;
+    super::versions::counted_by_trigger();
     Ok(changed)
 }
 
@@ -308,6 +308,6 @@ pub fn retarget_rules(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<us
     let changed = diesel::update(cluster_rules::table.filter(cluster_rules::cluster_id.eq(from)))
         .set(cluster_rules::cluster_id.eq(into))
         .execute(conn)?;
-    super::versions::bump(conn, super::versions::CATALOG)?;
+    super::versions::counted_by_trigger();
     Ok(changed)
 }

@@ -32,7 +32,7 @@ pub fn insert(
         ))
         .returning(api_tokens::id)
         .get_result(conn)?;
-    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    super::versions::counted_by_trigger();
     Ok(id)
 }
 
@@ -69,6 +69,6 @@ pub fn revoke(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<usi
     )
     .set(api_tokens::revoked_at.eq(now))
     .execute(conn)?;
-    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    super::versions::counted_by_trigger();
     Ok(changed)
 }

@@ -53,7 +53,7 @@ pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<i64> {
         .values(new)
         .returning(users::id)
         .get_result(conn)?;
-    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    super::versions::counted_by_trigger();
     Ok(id)
 }
 
@@ -88,7 +88,7 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &UserChangeset) -> QueryResul
     let changed = diesel::update(users::table.find(id))
         .set(changes)
         .execute(conn)?;
-    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    super::versions::counted_by_trigger();
     Ok(changed)
 }
 
@@ -97,6 +97,6 @@ pub fn end_sessions(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     let changed = diesel::update(users::table.find(id))
         .set(users::session_epoch.eq(users::session_epoch + 1))
         .execute(conn)?;
-    super::versions::bump(conn, super::versions::ACCOUNTS)?;
+    super::versions::counted_by_trigger();
     Ok(changed)
 }

@@ -1,5 +1,7 @@
 //! Change counters kept as rows of `settings`. A write bumps its counter inside its own
-//! transaction (after the change itself); a process that keeps an in-memory copy reads
+//! transaction (after the change itself): the database does it for the accounts and the
+//! catalogue (triggers, migration 000012), so a change made with plain SQL counts too;
+//! Rust does it for the rollups, the clusters and the grouping; a process that keeps an in-memory copy reads
 //! the counters first and reloads the copy when its counter has moved. Reading the
 //! counter before the data means a copy is never labelled newer than it is.
 
@@ -60,6 +62,13 @@ where
 }
 
 impl<Conn> RunQueryDsl<Conn> for Increment {}
+
+/// A write to a table whose counter the database keeps (accounts, catalogue): this
+/// process re-reads the counters right after the commit (`publish_local`), rather than
+/// when PostgreSQL's notice arrives. The counter itself moves without it.
+pub(super) fn counted_by_trigger() {
+    note_bump();
+}
 
 /// This thread's unit of work changed a counter (published by `publish_local`).
 pub(super) fn note_bump() {

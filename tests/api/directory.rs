@@ -274,3 +274,75 @@ async fn a_second_process_that_remembers_still_hears_every_change() {
         }
     }
 }
+
+/// The database keeps the accounts' and the catalogue's change counters (triggers): a
+/// token revoked, a person deactivated and a category switched off with plain SQL, by
+/// no rungs code at all, are honoured by the running server on its next request (on
+/// PostgreSQL, once the database's notice of the change has arrived: milliseconds).
+#[tokio::test]
+async fn rows_changed_with_plain_sql_are_honoured_without_any_rust_bump() {
+    use diesel::RunQueryDsl;
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let li = app.user("li", "member", "sales");
+        let wang = app.user("wang", "member", "sales");
+        let (li_token, wang_token) = (app.token(&li), app.token(&wang));
+        let zhao = app.browser();
+        app.user("zhao", "lead", "sales");
+        zhao.login("zhao", PASSWORD).await;
+        let incident = json!({"title": "催审批", "category": "approval-chase"});
+        // Remembered first: every check below would pass from memory if nothing moved.
+        for token in [&li_token, &wang_token] {
+            assert_eq!(
+                file_at(&app, &app.address, token, incident.clone()).await.0,
+                StatusCode::CREATED
+            );
+        }
+        assert_eq!(zhao.get("/incidents").await.status, StatusCode::OK);
+        let before = versions::read(&mut app.elsewhere()).unwrap();
+
+        let sql = |statement: String| {
+            diesel::sql_query(statement)
+                .execute(&mut **app.elsewhere())
+                .unwrap()
+        };
+        sql(format!(
+            "UPDATE api_tokens SET revoked_at = '2026-01-01 00:00:00' WHERE user_id = {}",
+            li.id
+        ));
+        sql("UPDATE users SET active = FALSE WHERE login = 'zhao'".into());
+        sql("UPDATE categories SET active = FALSE WHERE slug = 'approval-chase'".into());
+        let after = versions::read(&mut app.elsewhere()).unwrap();
+        assert!(after.accounts > before.accounts, "{}", app.backend);
+        assert!(after.catalog > before.catalog, "{}", app.backend);
+
+        let wait = std::time::Duration::from_secs(2);
+        let revoked = tries_until(wait, async || {
+            file_at(&app, &app.address, &li_token, incident.clone())
+                .await
+                .0
+                == StatusCode::UNAUTHORIZED
+        })
+        .await;
+        let signed_out = tries_until(wait, async || {
+            zhao.get("/incidents").await.status == StatusCode::SEE_OTHER
+        })
+        .await;
+        let switched_off = tries_until(wait, async || {
+            let (status, body) = file_at(&app, &app.address, &wang_token, incident.clone()).await;
+            status == StatusCode::UNPROCESSABLE_ENTITY && body["fields"]["category"].is_string()
+        })
+        .await;
+        let tries = [revoked, signed_out, switched_off];
+        assert!(
+            tries.iter().all(Option::is_some),
+            "{}: {tries:?}",
+            app.backend
+        );
+        if app.backend == "sqlite" {
+            // SQLite: every request reads the counters, so the very next one refuses.
+            assert_eq!(tries, [Some(1); 3]);
+        }
+        assert_eq!(app.count("incidents"), 2, "{}", app.backend);
+    }
+}

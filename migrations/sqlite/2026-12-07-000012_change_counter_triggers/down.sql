@@ -1,0 +1,15 @@
+DROP TRIGGER users_insert_counts;
+DROP TRIGGER users_update_counts;
+DROP TRIGGER users_delete_counts;
+DROP TRIGGER api_tokens_insert_counts;
+DROP TRIGGER api_tokens_update_counts;
+DROP TRIGGER api_tokens_delete_counts;
+DROP TRIGGER departments_insert_counts;
+DROP TRIGGER departments_update_counts;
+DROP TRIGGER departments_delete_counts;
+DROP TRIGGER categories_insert_counts;
+DROP TRIGGER categories_update_counts;
+DROP TRIGGER categories_delete_counts;
+DROP TRIGGER cluster_rules_insert_counts;
+DROP TRIGGER cluster_rules_update_counts;
+DROP TRIGGER cluster_rules_delete_counts;
