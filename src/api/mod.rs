@@ -4,6 +4,7 @@ pub mod actions;
 pub mod auth;
 pub mod body;
 pub mod clusters;
+pub mod events;
 pub mod incidents;
 pub mod review;
 
@@ -26,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(clusters::routes)
             .configure(actions::routes)
             .configure(review::routes)
+            .configure(events::routes)
             .default_service(web::to(not_found)),
     );
 }

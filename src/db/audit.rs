@@ -1,4 +1,9 @@
-//! The trail: who changed what, when, with the before and after.
+//! The trail: who changed what, when, with the before and after. It is also the event
+//! log (an outbox): every change writes its row in the change's own transaction, and
+//! consumers read the rows after the last id they saw (`after`). For that the ids must
+//! appear in commit order: SQLite has one writer at a time, and on PostgreSQL every
+//! write transaction begins by taking one transaction-level advisory lock
+//! (`db::write_transaction`), so no id can commit after a higher one is visible.
 
 use super::DbConn;
 use super::prepared_rows::{self, Binder, RowsStatement, Values};
@@ -39,6 +44,39 @@ pub fn record(conn: &mut DbConn, event: &NewAuditEvent<'_>) -> QueryResult<()> {
 pub fn record_many(conn: &mut DbConn, events: &[NewAuditEvent<'_>]) -> QueryResult<()> {
     prepared_rows::execute::<InsertEvents>(conn, events)?;
     Ok(())
+}
+
+/// One event of the log, as consumers read it.
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub actor_login: Option<String>,
+    pub entity: String,
+    pub entity_id: i64,
+    pub action: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+/// The events after id `cursor`, oldest first, at most `limit`.
+pub fn after(conn: &mut DbConn, cursor: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
+    audit_events::table
+        .left_join(users::table.on(users::id.nullable().eq(audit_events::actor_id)))
+        .filter(audit_events::id.gt(cursor))
+        .order(audit_events::id.asc())
+        .limit(limit)
+        .select((
+            audit_events::id,
+            audit_events::at,
+            users::login.nullable(),
+            audit_events::entity,
+            audit_events::entity_id,
+            audit_events::action,
+            audit_events::before_json,
+            audit_events::after_json,
+        ))
+        .load(conn)
 }
 
 struct InsertEvents;

@@ -158,6 +158,12 @@ pub fn truncate_micros(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
     t.with_nanosecond(nanos).unwrap_or(t)
 }
 
+/// PostgreSQL's write transactions take turns, as SQLite's do: each begins by taking one
+/// transaction-level advisory lock. So the event log's ids (`audit`) commit in the order
+/// they were given, and no two write transactions of rungs can wait on each other's rows.
+/// ("rungswr1")
+const WRITERS_IN_TURN: &str = "SELECT pg_advisory_xact_lock(8247619683196826161)";
+
 /// A write transaction. On SQLite it begins IMMEDIATE, taking the write lock up front
 /// (waiting up to busy_timeout): a deferred transaction that read first could not upgrade
 /// to writing once another writer committed, and would fail at once with SQLITE_BUSY.
@@ -170,7 +176,13 @@ where
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConn::Pg(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            if let Err(e) = c.batch_execute(WRITERS_IN_TURN) {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                return Err(e.into());
+            }
+        }
     }
     let result = f(conn);
     let finish = match (&result, &mut *conn) {

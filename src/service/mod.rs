@@ -8,6 +8,7 @@ pub mod demo;
 pub mod directory;
 pub mod drivers;
 pub mod effects;
+pub mod events;
 pub mod filing_queue;
 pub mod grouping;
 pub mod health;

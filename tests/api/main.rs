@@ -9,6 +9,7 @@ mod clusters;
 mod crash;
 mod demo;
 mod directory;
+mod events;
 mod faults;
 mod helpers;
 mod hostile;
