@@ -122,6 +122,14 @@ impl Application {
             grouping.clone(),
             directory.clone(),
         )?;
+        if let Some(every) = config.consolidate_every {
+            service::clusters::Consolidator::start(
+                pool.clone(),
+                &grouping,
+                every,
+                config.merge_threshold,
+            )?;
+        }
         let feed = VersionFeed::start(&config.database_url)?;
         let state = web::Data::new(AppState::new(pool, grouping, directory, filing, feed));
         let key = Key::from(&key);

@@ -5,6 +5,7 @@ mod api_incidents;
 mod bad_input;
 mod browser;
 mod clusters;
+mod consolidation;
 mod crash;
 mod demo;
 mod directory;
