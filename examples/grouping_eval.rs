@@ -1,8 +1,10 @@
 //! Prints the grouping evaluation on both labelled sets, split into a tuning
 //! half and a held-out half, judged at filing time and settled (after the
 //! consolidation pass), at the default thresholds. With `--sweep`, first a
-//! sweep of both thresholds on the tuning halves only.
-//! Run: `cargo run --release --example grouping_eval [-- --sweep]`
+//! sweep of both thresholds on the tuning halves only. With `--monolingual`,
+//! Chinese and English words of one concept no longer share a term: what the
+//! bilingual word list buys.
+//! Run: `cargo run --release --example grouping_eval [-- --sweep] [-- --monolingual]`
 
 use rungs::domain::grouping::eval::{self, EvalIncident, EvalReport, Settings};
 
@@ -32,6 +34,10 @@ fn describe(set: &[EvalIncident]) -> String {
 
 fn main() {
     let sweep = std::env::args().any(|a| a == "--sweep");
+    if std::env::args().any(|a| a == "--monolingual") {
+        rungs::domain::grouping::lexicon::set_bilingual(false);
+        println!("monolingual: Chinese concepts do not share terms with English ones");
+    }
     let sets: Vec<(&str, Vec<EvalIncident>, Vec<EvalIncident>)> = SETS
         .iter()
         .map(|(name, path)| {

@@ -6,6 +6,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Prefix of concept terms; input text can never produce it (terms are built
 /// from letters and digits only).
@@ -209,6 +210,20 @@ const CONCEPTS: &[(&str, &str)] = &[
     ("手机 移动端 mobile", "mobile"),
     ("会议室 meeting-room", "meeting"),
 ];
+
+/// Whether a Chinese word and an English word of one concept share its term
+/// (always, in the product). Switched off, Chinese concepts get terms of their
+/// own: `cargo run --release --example grouping_eval -- --monolingual`
+/// measures what the bilingual word list buys.
+static BILINGUAL: AtomicBool = AtomicBool::new(true);
+
+pub fn bilingual() -> bool {
+    BILINGUAL.load(Ordering::Relaxed)
+}
+
+pub fn set_bilingual(on: bool) {
+    BILINGUAL.store(on, Ordering::Relaxed);
+}
 
 pub fn is_en_stop(word: &str) -> bool {
     static SET: LazyLock<FxHashSet<&'static str>> =

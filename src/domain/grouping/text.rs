@@ -388,7 +388,16 @@ impl<F: FnMut(&str, f32, &str)> Tokenizer<'_, F> {
             if let Some((l, c)) = concept.filter(|_| i >= concept_until) {
                 self.b.surf.clear();
                 self.b.surf.extend(&run[i..i + l]);
-                self.concept(c, CONCEPT * w);
+                if lexicon::bilingual() {
+                    self.concept(c, CONCEPT * w);
+                } else {
+                    self.b.word.clear();
+                    self.b.word.push_str("zh:");
+                    self.b.word.push_str(c);
+                    let own = std::mem::take(&mut self.b.word);
+                    self.concept(&own, CONCEPT * w);
+                    self.b.word = own;
+                }
                 concept_until = i + l;
                 let id = i as u32 + 1;
                 self.b.span[i..i + l].iter_mut().for_each(|s| *s = id);
