@@ -127,9 +127,15 @@ async fn alike_clusters_merge_after_filing_and_a_lead_can_undo_it() {
             }
         };
         let from = merged[0];
+        // The survivor's page offers a lead the undo.
+        let (browser, _) = app.signed_in("lead2", "lead").await;
+        let page_path = format!("/clusters/{printer_cluster}");
+        let undo_form = format!("action=\"/clusters/{from}/unmerge\"");
+        assert!(browser.get(&page_path).await.body.contains(&undo_form));
         assert_eq!(undo(token.clone(), from).await, StatusCode::FORBIDDEN);
         assert_eq!(undo(lead_token.clone(), from).await, StatusCode::OK);
         until("three clusters", || clusters(&app).len() == 3).await;
+        assert!(!browser.get(&page_path).await.body.contains(&undo_form));
         let (status, _) = app
             .post_incident_to(
                 &base,

@@ -219,6 +219,29 @@ pub fn undo_merge(
     Ok(from)
 }
 
+/// The clusters a consolidation merged straight into `id` that are still merged there,
+/// with their titles: what a lead can undo on `id`'s page.
+pub fn undoable_merges(conn: &mut DbConn, id: i64) -> AppResult<Vec<(i64, String)>> {
+    let mut from = Vec::new();
+    for e in audit::for_entity(conn, "cluster", id)? {
+        let after: serde_json::Value = e
+            .after_json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default();
+        if e.action == "absorbed"
+            && after["by"] == "consolidation"
+            && let Some(f) = after["from"].as_i64()
+        {
+            from.push(f);
+        }
+    }
+    Ok(db_clusters::find_many(conn, &from)?
+        .into_iter()
+        .filter(|c| c.merged_into == Some(id))
+        .map(|c| (c.id, c.title))
+        .collect())
+}
+
 /// The live cluster `id` ended in, following merges.
 fn live_survivor(conn: &mut DbConn, id: i64) -> AppResult<i64> {
     match db_clusters::survivor(conn, id)? {

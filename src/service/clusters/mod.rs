@@ -6,7 +6,7 @@ mod curation;
 mod placement;
 mod views;
 
-pub use consolidation::{Consolidator, consolidate, undo_merge};
+pub use consolidation::{Consolidator, consolidate, undo_merge, undoable_merges};
 pub use curation::*;
 pub use placement::*;
 pub use views::*;
