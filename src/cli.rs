@@ -71,6 +71,13 @@ pub struct ServeArgs {
     /// Similarity (0 to 1) at or above which a new incident joins the best cluster.
     #[arg(long, env = "RUNGS_JOIN_THRESHOLD", default_value_t = crate::domain::grouping::DEFAULT_JOIN_THRESHOLD)]
     pub join_threshold: f64,
+    /// Similarity (0 to 1) of two clusters' profiles at or above which consolidation
+    /// merges an unconfirmed cluster into the other.
+    #[arg(long, env = "RUNGS_MERGE_THRESHOLD", default_value_t = crate::domain::grouping::consolidate::DEFAULT_MERGE_THRESHOLD)]
+    pub merge_threshold: f64,
+    /// Seconds between consolidation passes (a pass runs only after new filings); 0: never.
+    #[arg(long, env = "RUNGS_CONSOLIDATE_EVERY", default_value_t = 15)]
+    pub consolidate_every: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +130,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 workers: args.workers,
                 pool_size: args.pool_size,
                 join_threshold: args.join_threshold,
+                merge_threshold: args.merge_threshold,
+                consolidate_every: (args.consolidate_every > 0)
+                    .then(|| std::time::Duration::from_secs(args.consolidate_every)),
             };
             let app = Application::build(config.clone()).await?;
             tracing::info!(port = app.port(), bind = %config.bind, "rungs is serving");

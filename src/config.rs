@@ -16,6 +16,11 @@ pub struct Config {
     pub pool_size: u32,
     /// Similarity at or above which a new incident joins the best cluster.
     pub join_threshold: f64,
+    /// Profile similarity at or above which consolidation merges two clusters.
+    pub merge_threshold: f64,
+    /// How often consolidation runs after filings; None: never (tests that do not
+    /// measure it keep their clusters as filed).
+    pub consolidate_every: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -29,6 +34,8 @@ impl Config {
             workers: Some(2),
             pool_size: 8,
             join_threshold: crate::domain::grouping::DEFAULT_JOIN_THRESHOLD,
+            merge_threshold: crate::domain::grouping::consolidate::DEFAULT_MERGE_THRESHOLD,
+            consolidate_every: None,
         })
     }
 }

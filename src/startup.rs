@@ -68,6 +68,14 @@ impl Application {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let directory = Arc::new(Directory::new());
         let filing = FilingQueue::start(manager, grouping.clone(), directory.clone())?;
+        if let Some(every) = config.consolidate_every {
+            service::clusters::Consolidator::start(
+                pool.clone(),
+                &grouping,
+                every,
+                config.merge_threshold,
+            )?;
+        }
         let feed = VersionFeed::start(&config.database_url)?;
         let state = web::Data::new(AppState::new(pool, grouping, directory, filing, feed));
         let key = Key::from(&key);

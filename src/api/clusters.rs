@@ -1,4 +1,5 @@
-//! GET /api/v1/clusters/{id} and POST /api/v1/clusters/{id}/merge.
+//! GET /api/v1/clusters/{id}, POST /api/v1/clusters/{id}/merge, and
+//! POST /api/v1/clusters/{id}/unmerge (undo a consolidation's merge of that cluster).
 
 use super::auth::ApiUser;
 use super::body::Fields;
@@ -10,7 +11,8 @@ use serde_json::Value;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/clusters/{id}", web::get().to(get))
-        .route("/clusters/{id}/merge", web::post().to(merge));
+        .route("/clusters/{id}/merge", web::post().to(merge))
+        .route("/clusters/{id}/unmerge", web::post().to(unmerge));
 }
 
 fn cluster_id(path: &str) -> Result<i64, AppError> {
@@ -54,4 +56,19 @@ async fn merge(
     })
     .await?;
     Ok(HttpResponse::Ok().json(survivor))
+}
+
+async fn unmerge(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = cluster_id(&path)?;
+    let (actor, grouping) = (user.0, state.grouping.clone());
+    let revived = service::run(&state.pool, move |conn| {
+        service::clusters::undo_merge(conn, &grouping, &actor, id)?;
+        service::clusters::view(conn, id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(revived))
 }

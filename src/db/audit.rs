@@ -119,6 +119,33 @@ pub fn for_entity(conn: &mut DbConn, entity: &str, entity_id: i64) -> QueryResul
         .load(conn)
 }
 
+/// (entity id, action, after) of the events of these entities with one of `actions`.
+pub fn actions_of(
+    conn: &mut DbConn,
+    entity: &str,
+    ids: &[i64],
+    actions: &[&str],
+) -> QueryResult<Vec<(i64, String, Option<String>)>> {
+    let mut out = Vec::new();
+    // Bounded lists: SQLite caps the parameters of one statement.
+    for chunk in ids.chunks(5_000) {
+        out.extend(
+            audit_events::table
+                .filter(audit_events::entity.eq(entity))
+                .filter(audit_events::entity_id.eq_any(chunk))
+                .filter(audit_events::action.eq_any(actions))
+                .order(audit_events::id.asc())
+                .select((
+                    audit_events::entity_id,
+                    audit_events::action,
+                    audit_events::after_json,
+                ))
+                .load::<(i64, String, Option<String>)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     audit_events::table.count().get_result(conn)
 }

@@ -293,6 +293,15 @@ pub fn set_cluster(
 }
 
 /// Every incident of a cluster moves to another (a merge keeps each incident's own reason).
+/// Every incident of a cluster (withdrawn ones too), by id.
+pub fn ids_of_cluster(conn: &mut DbConn, cluster_id: i64) -> QueryResult<Vec<i64>> {
+    incidents::table
+        .filter(incidents::cluster_id.eq(cluster_id))
+        .order(incidents::id.asc())
+        .select(incidents::id)
+        .load(conn)
+}
+
 pub fn move_all(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<usize> {
     diesel::update(incidents::table.filter(incidents::cluster_id.eq(from)))
         .set(incidents::cluster_id.eq(into))

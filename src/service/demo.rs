@@ -137,6 +137,12 @@ impl Story<'_> {
                 if i < lunch { "lunch" } else { "" },
             )?;
         }
+        // As the server's consolidation does after filings.
+        super::clusters::consolidate(
+            self.conn,
+            self.grouping,
+            crate::domain::grouping::consolidate::DEFAULT_MERGE_THRESHOLD,
+        )?;
         Ok(())
     }
 
@@ -257,6 +263,15 @@ pub fn load(
         },
     )?;
     super::clusters::add_rule(story.conn, &lead, id, "催审批")?;
+    // The lead works the triage queue: chases that consolidation left apart, and that
+    // triage says look like the story's cluster, are merged into it in one action each
+    // (which also teaches the matcher their phrasing).
+    for item in super::clusters::triage(story.conn, story.grouping, 50)? {
+        let looks_like = item.suggestions.first().map(|s| s.cluster_id);
+        if item.cluster.category_id == cluster.category_id && looks_like == Some(id) {
+            super::clusters::merge(story.conn, story.grouping, &lead, item.cluster.id, id)?;
+        }
+    }
     // Orders grew; the lunch rota is short-handed: chasing rises, mostly at lunchtime.
     for k in (17..=20).rev() {
         story.chases(k, 12, 8)?;

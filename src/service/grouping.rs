@@ -205,6 +205,16 @@ impl GroupingCache {
     pub fn cluster_count(&self) -> usize {
         self.lock().index.cluster_count()
     }
+
+    /// Reads the index under its lock: keep `f` short, filings wait behind it.
+    pub fn with_index<R>(&self, f: impl FnOnce(&ClusterIndex) -> R) -> R {
+        f(&self.lock().index)
+    }
+
+    /// The highest incident id the index holds every incident up to.
+    pub fn watermark(&self) -> i64 {
+        self.lock().watermark
+    }
 }
 
 /// A whole new index from the database, through the bulk builder.

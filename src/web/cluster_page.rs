@@ -36,6 +36,8 @@ struct ShowPage {
     /// The new-action form as typed, when it was rejected.
     action_form: HashMap<String, String>,
     drivers: Option<super::drivers::DriversPanel>,
+    /// Clusters a consolidation merged into this one, which a lead can undo.
+    undoable: Vec<(i64, String)>,
 }
 
 impl ShowPage {
@@ -127,6 +129,7 @@ pub(crate) async fn show_page(
             .collect();
         let tz = organisation::timezone(conn)?;
         let ladder = super::actions::ladder_panel(conn, id, tz, &review)?;
+        let undoable = service::clusters::undoable_merges(conn, id)?;
         Ok(Ok((
             view,
             incidents,
@@ -136,7 +139,7 @@ pub(crate) async fn show_page(
             Catalog::load(conn)?,
             tz,
             ladder,
-            drivers,
+            (drivers, undoable),
         )))
     })
     .await?;
@@ -148,7 +151,17 @@ pub(crate) async fn show_page(
                 format!("/clusters/{into}"),
             ))
             .finish()),
-        Ok((view, incidents, timeline, siblings, rules, catalog, tz, ladder, drivers)) => {
+        Ok((
+            view,
+            incidents,
+            timeline,
+            siblings,
+            rules,
+            catalog,
+            tz,
+            ladder,
+            (drivers, undoable),
+        )) => {
             let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
             let drivers = drivers.map(|d| super::drivers::panel(&user.page, &d));
             render(
@@ -167,6 +180,7 @@ pub(crate) async fn show_page(
                     ladder,
                     action_form,
                     drivers,
+                    undoable,
                 },
             )
         }

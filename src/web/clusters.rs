@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/clusters/{id}/confirm", web::post().to(confirm))
         .route("/clusters/{id}/dismiss", web::post().to(dismiss))
         .route("/clusters/{id}/merge", web::post().to(merge))
+        .route("/clusters/{id}/unmerge", web::post().to(unmerge))
         .route("/clusters/{id}/move", web::post().to(move_incidents))
         .route("/clusters/{id}/rules", web::post().to(add_rule));
 }
@@ -128,6 +129,26 @@ async fn confirm(
     })
     .await?;
     Ok(see_other("/triage"))
+}
+
+/// Undo a consolidation's merge of cluster `id`; back to the revived cluster's page.
+async fn unmerge(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(_f): CsrfForm<PlainForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor, grouping) = (
+        path.into_inner(),
+        user.actor.clone(),
+        state.grouping.clone(),
+    );
+    service::run(&state.pool, move |conn| {
+        service::clusters::undo_merge(conn, &grouping, &actor, id)
+    })
+    .await?;
+    Ok(see_other(&format!("/clusters/{id}")))
 }
 
 async fn dismiss(

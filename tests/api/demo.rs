@@ -34,6 +34,28 @@ async fn the_demo_tells_the_approval_story_and_every_page_renders_it() {
             "{}",
             app.backend
         );
+        // Every approval chase, in Chinese or English, ends in the story's one cluster.
+        let chase_clusters: Vec<(i64, i32)> = rungs::db::clusters::live(&mut app.conn())
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.category_id == story.category_id && c.incident_count > 0)
+            .map(|c| (c.id, c.incident_count))
+            .collect();
+        let sample: Vec<String> = chase_clusters
+            .iter()
+            .flat_map(|&(id, _)| {
+                rungs::db::incidents::of_cluster(&mut app.conn(), id, 3)
+                    .unwrap()
+                    .into_iter()
+                    .map(move |i| format!("C{id}: {}", i.title))
+            })
+            .collect();
+        assert_eq!(
+            chase_clusters,
+            [(1, story.incident_count)],
+            "{}: {sample:?}",
+            app.backend
+        );
         for path in [
             "/incidents",
             "/clusters",

@@ -141,7 +141,13 @@ impl TestApp {
 
     /// Start one more server over the same database (a restart, or a second copy).
     pub async fn start(database_url: &str) -> String {
-        let config = Config::for_url(database_url).expect("config");
+        Self::start_with(database_url, |_| {}).await
+    }
+
+    /// `start`, with the configuration changed by `change` first.
+    pub async fn start_with(database_url: &str, change: impl FnOnce(&mut Config)) -> String {
+        let mut config = Config::for_url(database_url).expect("config");
+        change(&mut config);
         let app = Application::build(config)
             .await
             .expect("application builds");

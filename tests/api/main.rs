@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod child;
 mod clusters;
+mod consolidation;
 mod crash;
 mod demo;
 mod directory;

@@ -44,6 +44,7 @@ impl IndexBuilder {
                 ix.clusters.len() - 1
             }
         };
+        super::matcher::count_in_category(ix.categories.entry(category_id).or_default(), v, 1);
         let c = &mut ix.clusters[slot];
         // As in the live index, the latest incident's category wins.
         c.category = category_id;

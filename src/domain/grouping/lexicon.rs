@@ -6,10 +6,13 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Prefix of concept terms; input text can never produce it (terms are built
 /// from letters and digits only).
 pub const CONCEPT_MARK: char = '@';
+/// Prefix of Latin character trigrams, for the same reason.
+pub const GRAM_MARK: char = '~';
 
 /// English stop words: function words, and the time words and filler verbs
 /// that every kind of incident has.
@@ -25,7 +28,9 @@ const EN_STOP: &str = "\
     morning next other others said say says second see since something sometimes third time \
     times today tomorrow unable way week weeks whole why yesterday anymore came come gave \
     give gives go goes going keep keeps kept lot make made put take takes thing things took \
-    tried try use used using went work worked working works yeah yes";
+    tried try use used using went work worked working works yeah yes taking \
+    fyi team folks dear regards cheers kindly u ur ty tks btw sorry hiya good everyone \
+    anybody check issue problem";
 
 /// Negations, with contractions spelt with or without the apostrophe: "not
 /// loading" and "not approved" share nothing but the "not", so it is dropped.
@@ -38,7 +43,7 @@ const ZH_STOP: &str = "\
     的 了 吗 呢 啊 吧 呀 哦 嘛 啦 哈 么 嗯 哎 唉 喂 还 又 也 都 就 我 你 您 他 她 它 们 这 那 是 和 与 跟 把 被 给 让 在 有 请 再 很 太 \
     怎么 怎样 什么 为啥 请问 麻烦 谢谢 多谢 帮忙 一下 一个 这个 那个 我们 你们 他们 大家 已经 可以 能不能 是不是 到底 今天 现在 一直 还是 然后 但是 因为 \
     所以 如果 就是 这样 同事 老师 亲 各位 需要 显示 时候 早上 上午 下午 晚上 昨天 明天 开始 哪个 哪里 这边 那边 一样 之后 以后 知道 看看 看下 好像 其实 \
-    感觉 觉得 问题 情况 直接";
+    感觉 觉得 问题 情况 直接 你好 您好 大家好 各位好 哈喽 嗨 辛苦 感谢 在吗 求助 帮";
 
 /// (words, concept). English entries are stemmed when the table is built;
 /// `a-b` entries match "a-b", "a b" and "ab" ("log-in", "log in", "login").
@@ -205,6 +210,20 @@ const CONCEPTS: &[(&str, &str)] = &[
     ("手机 移动端 mobile", "mobile"),
     ("会议室 meeting-room", "meeting"),
 ];
+
+/// Whether a Chinese word and an English word of one concept share its term
+/// (always, in the product). Switched off, Chinese concepts get terms of their
+/// own: `cargo run --release --example grouping_eval -- --monolingual`
+/// measures what the bilingual word list buys.
+static BILINGUAL: AtomicBool = AtomicBool::new(true);
+
+pub fn bilingual() -> bool {
+    BILINGUAL.load(Ordering::Relaxed)
+}
+
+pub fn set_bilingual(on: bool) {
+    BILINGUAL.store(on, Ordering::Relaxed);
+}
 
 pub fn is_en_stop(word: &str) -> bool {
     static SET: LazyLock<FxHashSet<&'static str>> =

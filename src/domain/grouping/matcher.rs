@@ -11,14 +11,13 @@
 use super::text;
 use rustc_hash::FxHashMap;
 
-/// Auto-join threshold on `Match::score`, chosen by sweeping the eval set
-/// (`cargo run --release --example grouping_eval`, 441 incidents, 22 groups,
-/// 20 shuffled filing orders): the best pairwise F1 among thresholds that
-/// meet the targets (wrong joins < 3%, right or one click >= 95%) with a
-/// quarter point to spare. At 0.30: wrong 2.31%, right or one click 95.50%,
-/// pairwise P 0.959 / R 0.362 / F1 0.525. (0.28 has F1 0.565 but meets the
-/// targets by a hair: 2.88% and 95.01%.)
-pub const DEFAULT_JOIN_THRESHOLD: f64 = 0.30;
+/// Auto-join threshold on `Match::score`, chosen together with
+/// `consolidate::DEFAULT_MERGE_THRESHOLD` on the tuning halves of both labelled
+/// sets (`cargo run --release --example grouping_eval -- --sweep`): the lowest
+/// threshold that keeps wrong joins under 3% at filing time on both (0.30 let
+/// 3.2% through on the chat set); consolidation then brings the small clusters
+/// it leaves together. Held-out figures: docs/PERFORMANCE.md.
+pub const DEFAULT_JOIN_THRESHOLD: f64 = 0.32;
 
 /// A profile is pruned back to its `KEEP_TERMS` heaviest terms once it
 /// passes `MAX_TERMS`, so memory per cluster is bounded and pruning is
@@ -86,6 +85,11 @@ pub(crate) struct Cluster {
 pub(crate) struct Category {
     pub postings: FxHashMap<u32, Vec<Posting>>,
     pub clusters: u32,
+    /// Per term: incidents of this category holding it, and the category's
+    /// incidents (for comparing clusters, `Rarity::Category`). Moves of a
+    /// cluster between categories leave them behind until the next rebuild.
+    pub df: FxHashMap<u32, u32>,
+    pub incidents: u32,
 }
 
 /// In-process inverted index over cluster profiles. See the module docs.
@@ -158,6 +162,19 @@ pub(crate) fn finish_vector(v: &mut Vec<(u32, f32)>, extra_sq: f32) -> f32 {
     norm
 }
 
+/// Adds (`sign` 1) or takes away (-1) one incident's terms in a category's
+/// document frequencies.
+pub(crate) fn count_in_category(cat: &mut Category, terms: &[(u32, f32)], sign: i32) {
+    cat.incidents = cat.incidents.saturating_add_signed(sign);
+    for &(t, _) in terms {
+        let n = cat.df.entry(t).or_default();
+        *n = n.saturating_add_signed(sign);
+        if *n == 0 {
+            cat.df.remove(&t);
+        }
+    }
+}
+
 impl ClusterIndex {
     pub fn new() -> Self {
         Self::default()
@@ -175,6 +192,7 @@ impl ClusterIndex {
         for &(t, _) in &v {
             self.df[t as usize] += 1;
         }
+        count_in_category(self.categories.entry(category_id).or_default(), &v, 1);
         for (t, w) in v {
             self.add_weight(slot, t, w, 1);
         }
@@ -190,6 +208,10 @@ impl ClusterIndex {
             return;
         };
         let v = self.query_vector(title, body).terms;
+        let category = self.clusters[slot as usize].category;
+        if let Some(cat) = self.categories.get_mut(&category) {
+            count_in_category(cat, &v, -1);
+        }
         self.incidents = self.incidents.saturating_sub(1);
         for &(t, _) in &v {
             self.df[t as usize] = self.df[t as usize].saturating_sub(1);

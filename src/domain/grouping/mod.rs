@@ -3,7 +3,10 @@
 //! rebuilt at start with `IndexBuilder`. `eval` measures quality on a labelled set.
 
 mod builder;
+mod clean;
+pub mod consolidate;
 pub mod eval;
+mod eval_data;
 pub mod lexicon;
 pub mod matcher;
 mod profile;
@@ -17,7 +20,7 @@ pub use matcher::{ClusterIndex, DEFAULT_JOIN_THRESHOLD, IndexStats, Match};
 /// threshold. `cargo run --release --example grouping_eval` prints the full sweep.
 #[cfg(test)]
 mod quality {
-    use super::{DEFAULT_JOIN_THRESHOLD, eval};
+    use super::eval;
 
     fn load() -> Vec<eval::EvalIncident> {
         eval::parse_tsv(include_str!("../../../data/grouping_eval.tsv")).expect("parse eval set")
@@ -38,26 +41,54 @@ mod quality {
         assert_eq!(cats.len(), 5, "{cats:?}");
     }
 
+    fn chat() -> Vec<eval::EvalIncident> {
+        eval::parse_tsv(include_str!("../../../data/grouping_eval_chat.tsv"))
+            .expect("parse chat set")
+    }
+
     #[test]
-    fn default_threshold_meets_the_targets() {
-        let set = load();
-        let r = eval::evaluate(&set, DEFAULT_JOIN_THRESHOLD, &eval::SEEDS);
-        assert!(r.wrong_pct() < 3.0, "wrong {:.2}%", r.wrong_pct());
-        assert!(
-            r.right_or_one_click_pct() >= 95.0,
-            "right or one click {:.2}%",
-            r.right_or_one_click_pct()
-        );
-        assert!(r.precision > 0.9, "pairwise precision {:.3}", r.precision);
-        assert!(r.f1 > 0.45, "pairwise F1 {:.3}", r.f1);
+    fn chat_set_is_large_varied_and_mixed() {
+        let set = chat();
+        assert!(set.len() >= 200, "{} incidents", set.len());
+        let groups: std::collections::BTreeSet<&str> =
+            set.iter().map(|i| i.group.as_str()).collect();
+        assert!(groups.len() >= 10, "{} groups", groups.len());
+        let cats: std::collections::BTreeSet<&str> =
+            set.iter().map(|i| i.category.as_str()).collect();
+        assert_eq!(cats.len(), 5, "{cats:?}");
+        assert!(set.iter().filter(|i| i.lang == "mixed").count() >= 30);
+    }
+
+    /// The figures measured on the held-out halves at the defaults (see
+    /// docs/PERFORMANCE.md), with a little room: wrong joins stay under 3% at
+    /// filing and settled, and consolidation buys recall without losing it.
+    #[test]
+    fn defaults_hold_on_the_held_out_halves() {
+        for set in [load(), chat()] {
+            let (_, held_out) = eval::halves(&set);
+            let r = eval::evaluate(&held_out, eval::Settings::DEFAULT, &eval::SEEDS);
+            for f in [&r.filing, &r.settled] {
+                assert!(f.wrong_pct() < 3.0, "wrong {:.2}%", f.wrong_pct());
+                assert!(f.precision > 0.9, "pairwise precision {:.3}", f.precision);
+            }
+            assert!(
+                r.filing.right_or_one_click_pct() >= 93.0,
+                "right or one click {:.2}%",
+                r.filing.right_or_one_click_pct()
+            );
+            assert!(r.settled.f1 > 0.58, "settled F1 {:.3}", r.settled.f1);
+            assert!(r.settled.f1 > r.filing.f1 + 0.05, "{r:?}");
+            assert!(r.settled.clusters < r.filing.clusters, "{r:?}");
+        }
     }
 
     #[test]
     fn filing_order_is_reproducible() {
         let set = load();
-        let a = eval::evaluate_once(&set, DEFAULT_JOIN_THRESHOLD, 3);
-        let b = eval::evaluate_once(&set, DEFAULT_JOIN_THRESHOLD, 3);
-        assert_eq!(a.counts, b.counts);
-        assert_eq!(a.counts.iter().sum::<usize>(), set.len());
+        let a = eval::evaluate_once(&set, eval::Settings::DEFAULT, 3);
+        let b = eval::evaluate_once(&set, eval::Settings::DEFAULT, 3);
+        assert_eq!(a.filing.counts, b.filing.counts);
+        assert_eq!(a.settled.counts, b.settled.counts);
+        assert_eq!(a.filing.counts.iter().sum::<usize>(), set.len());
     }
 }

@@ -13,6 +13,14 @@ pub(crate) struct Query {
 }
 
 impl Query {
+    /// A query of normalised weights with no surface forms (another cluster's profile).
+    pub fn from_terms(terms: Vec<(u32, f32)>) -> Self {
+        Self {
+            terms,
+            ..Self::default()
+        }
+    }
+
     /// How the incident itself wrote a term ("审批", "approved").
     pub fn surface(&self, term: u32) -> &str {
         self.surfaces
@@ -26,6 +34,11 @@ use rustc_hash::FxHashMap;
 use std::mem::size_of;
 
 use super::matcher::{EPSILON, KEEP_TERMS, MAX_TERMS};
+
+/// How much of their weight words no cluster has ever seen keep in a query's
+/// norm. They are mostly names, typos and one-off details; counted in full
+/// they made a described incident score lower than its bare title.
+const UNKNOWN_SHARE: f32 = 0.5;
 
 impl ClusterIndex {
     fn intern_key(&mut self, key: u64, explanatory: bool) -> u32 {
@@ -85,10 +98,11 @@ impl ClusterIndex {
                 }
             }
         });
-        let extra_sq: f32 = unknown
-            .values()
-            .map(|&(max, sum)| text::damp(max, sum).powi(2))
-            .sum();
+        let extra_sq: f32 = UNKNOWN_SHARE
+            * unknown
+                .values()
+                .map(|&(max, sum)| text::damp(max, sum).powi(2))
+                .sum::<f32>();
         let norm = finish_vector(&mut q.terms, extra_sq);
         q.unknown_sq = extra_sq / (norm * norm);
         q
@@ -212,6 +226,15 @@ impl ClusterIndex {
         }
         if uncount {
             self.incidents = self.incidents.saturating_sub(c.incidents);
+            let cat = self.categories.get_mut(&c.category);
+            if let Some(cat) = cat {
+                cat.incidents = cat.incidents.saturating_sub(c.incidents);
+                for (t, e) in &terms {
+                    if let Some(n) = cat.df.get_mut(t) {
+                        *n = n.saturating_sub(e.count);
+                    }
+                }
+            }
             for (t, e) in terms {
                 self.df[t as usize] = self.df[t as usize].saturating_sub(e.count);
             }

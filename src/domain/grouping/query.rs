@@ -2,6 +2,17 @@
 //! under a work budget, then exact cosine rescoring of the best candidates.
 
 use super::matcher::{ClusterIndex, Match, Posting, idf, size_factor};
+
+/// Whose document frequencies weigh terms: the whole index's (matching a new
+/// incident: a young category has too few incidents to know its common
+/// words), or the category's own (comparing clusters: "流程" is rare in the
+/// index but says nothing about which process question a cluster is about).
+
+#[derive(Clone, Copy)]
+pub(crate) enum Rarity {
+    Index,
+    Category,
+}
 use super::profile::Query;
 use std::cell::RefCell;
 
@@ -73,19 +84,43 @@ impl ClusterIndex {
         k: usize,
         exclude: &[i64],
     ) -> Vec<Match> {
+        match self.categories.get(&category_id) {
+            Some(cat) if k > 0 && cat.clusters > 0 => {}
+            _ => return Vec::new(),
+        }
+        let query = self.query_vector(title, body);
+        self.rank(category_id, &query, k, exclude, Rarity::Index, true)
+    }
+
+    /// The `k` clusters of `category_id` most similar to a query vector (an
+    /// incident's text, or another cluster's profile), best first. Without
+    /// `all_terms`, the clusters' norms count whole terms only
+    /// (`text::is_explanatory`), as a profile query holds.
+    pub(crate) fn rank(
+        &self,
+        category_id: i64,
+        query: &Query,
+        k: usize,
+        exclude: &[i64],
+        rarity: Rarity,
+        all_terms: bool,
+    ) -> Vec<Match> {
         let Some(cat) = self.categories.get(&category_id) else {
             return Vec::new();
+        };
+        let idf_of = |t: u32| match rarity {
+            Rarity::Index => self.idf_of(t),
+            Rarity::Category => idf(cat.incidents, cat.df.get(&t).copied().unwrap_or(0)),
         };
         if k == 0 || cat.clusters == 0 {
             return Vec::new();
         }
-        let query = self.query_vector(title, body);
-        let unknown_idf = self.idf_of(u32::MAX);
+        let unknown_idf = idf_of(u32::MAX);
         let mut q_norm_sq = f64::from(query.unknown_sq * unknown_idf * unknown_idf);
         let mut q: Vec<(QueryTerm, &[Posting])> = Vec::with_capacity(query.terms.len());
         for &(term, tf) in &query.terms {
             let list = cat.postings.get(&term).map_or(&[][..], Vec::as_slice);
-            let idf = self.idf_of(term);
+            let idf = idf_of(term);
             q_norm_sq += f64::from(tf * idf).powi(2);
             if !list.is_empty() {
                 q.push((
@@ -137,7 +172,7 @@ impl ClusterIndex {
         let q_norm = q_norm_sq.sqrt().max(f64::MIN_POSITIVE);
         let mut out: Vec<Match> = candidates
             .iter()
-            .map(|&(_, slot)| self.rescore(slot, &q, q_norm, &query))
+            .map(|&(_, slot)| self.rescore(slot, &q, q_norm, query, &idf_of, all_terms))
             .collect();
         out.sort_by(|a, b| {
             b.score
@@ -155,12 +190,15 @@ impl ClusterIndex {
         q: &[(QueryTerm, &[Posting])],
         q_norm: f64,
         query: &Query,
+        idf_of: &dyn Fn(u32) -> f32,
+        all_terms: bool,
     ) -> Match {
         let c = &self.clusters[slot as usize];
         let c_norm_sq: f64 = c
             .terms
             .iter()
-            .map(|(&t, e)| f64::from(e.weight * self.idf_of(t)).powi(2))
+            .filter(|&(&t, _)| all_terms || self.explain[t as usize])
+            .map(|(&t, e)| f64::from(e.weight * idf_of(t)).powi(2))
             .sum();
         let mut parts: Vec<(f64, u32)> = q
             .iter()

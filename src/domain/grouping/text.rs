@@ -7,6 +7,7 @@
 //! are dropped: every category mentions them, so they would only make
 //! unrelated incidents look alike.
 
+use super::clean;
 use super::lexicon::{self, CONCEPT_MARK};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
@@ -18,6 +19,16 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// Title words say what the incident is; the body adds context and noise.
 pub const TITLE_WEIGHT: f32 = 2.0;
+/// A body's weight shrinks with its length (by the square root of
+/// `BODY_REFERENCE_CHARS` over its length), so that a long description adds
+/// evidence to the title instead of drowning it in one-off words.
+const BODY_REFERENCE_CHARS: f32 = 40.0;
+/// Character trigrams of Latin words (with word boundaries), so that a
+/// truncated or misspelt word ("requisiti", "approvl") still shares most of
+/// its trigrams with the full form. Light: a word's trigrams together weigh
+/// about as much as the word.
+const LATIN_TRIGRAM: f32 = 0.15;
+const MIN_TRIGRAM_WORD: usize = 4;
 /// A single Han character is ambiguous (审 in 审批 and 审核), a bigram much
 /// less; unigrams mostly serve one-character words and typos.
 const CJK_UNIGRAM: f32 = 0.15;
@@ -30,8 +41,6 @@ const CONCEPT: f32 = 2.0;
 /// replaces one word. A Chinese one replaces a bigram and its unigrams,
 /// and Chinese text yields more terms per idea, hence the heavier `CONCEPT`.
 const EN_CONCEPT: f32 = WORD;
-// No Latin character trigrams: measured on the eval set at weight 0.2 they
-// caught a few typos ("aproval") but lowered F1 at the chosen threshold.
 /// Longer "words" are hashes, URLs or base64, not language.
 const MAX_WORD_CHARS: usize = 40;
 
@@ -113,6 +122,7 @@ fn normalize_into(text: &str, max_bytes: usize, out: &mut Vec<char>) {
             out.extend(c.to_lowercase().filter(|&l| !is_transparent(l)));
         }
     }
+    clean::collapse_repeats(out);
 }
 
 /// A term's weight in one incident from its heaviest occurrence and the sum
@@ -151,9 +161,12 @@ pub fn display_term(term: &str) -> &str {
 }
 
 /// Whether a term reads well on its own in "joined because: ...": words,
-/// bigrams and concepts do; single Han characters do not.
+/// bigrams and concepts do; single Han characters and character trigrams do
+/// not. These whole terms are also all that consolidation compares: the
+/// fuzzy ones are there for a typo in one short text, and in a profile they
+/// mostly echo the words beside them.
 pub fn is_explanatory(term: &str) -> bool {
-    term.chars().nth(1).is_some()
+    term.chars().nth(1).is_some() && !term.starts_with(lexicon::GRAM_MARK)
 }
 
 /// Calls `f(term, weight, surface)` for every term occurrence, without
@@ -178,9 +191,17 @@ fn tokenize<F: FnMut(&str, f32, &str)>(b: &mut Buffers, title: &str, body: &str,
     t.field(&chars, TITLE_WEIGHT);
     t.b.prev.clear();
     normalize_into(body, MAX_BODY_BYTES, &mut chars);
-    t.field(&chars, 1.0);
+    clean::cut_signoff(&mut chars);
+    t.field(&chars, body_weight(&chars));
     t.b.prev.clear();
     b.chars = chars;
+}
+
+/// The weight of a body's terms: full for a short note, less for a long one
+/// (see `BODY_REFERENCE_CHARS`).
+fn body_weight(chars: &[char]) -> f32 {
+    let len = chars.iter().filter(|c| !c.is_whitespace()).count() as f32;
+    (BODY_REFERENCE_CHARS / len.max(1.0)).sqrt().min(1.0)
 }
 
 /// Scratch space reused across calls (per thread), so tokenizing allocates
@@ -211,7 +232,11 @@ impl<F: FnMut(&str, f32, &str)> Tokenizer<'_, F> {
         let mut i = 0;
         while i < n {
             let c = chars[i];
-            if is_cjk(c) {
+            if c == '@' {
+                // "@wang.lei", "@李经理": a person, not the problem.
+                i = clean::skip_mention(chars, i);
+                self.b.prev.clear();
+            } else if is_cjk(c) {
                 let start = i;
                 while i < n && is_cjk(chars[i]) {
                     i += 1;
@@ -300,6 +325,8 @@ impl<F: FnMut(&str, f32, &str)> Tokenizer<'_, F> {
         if lexicon::is_en_stop(surface) || lexicon::is_negation(surface) {
             return;
         }
+        self.trigrams(surface, w);
+        let b = &mut *self.b;
         // A dictionary word counts once, as its concept.
         match lexicon::en_concept(&b.stem) {
             Some(c) => {
@@ -308,6 +335,31 @@ impl<F: FnMut(&str, f32, &str)> Tokenizer<'_, F> {
                 self.concept(c, EN_CONCEPT * w);
             }
             None => (self.f)(&b.stem, WORD * w, surface),
+        }
+    }
+
+    /// Character trigrams of a word with its boundaries ("^ap", "app", ...,
+    /// "al$"), marked so they never equal a word or a Han n-gram.
+    fn trigrams(&mut self, surface: &str, w: f32) {
+        let n = surface.chars().count();
+        if n < MIN_TRIGRAM_WORD || !surface.is_ascii() {
+            return;
+        }
+        let bytes = surface.as_bytes();
+        let padded = |k: usize| -> u8 {
+            match k {
+                0 => b'^',
+                k if k > n => b'$',
+                k => bytes[k - 1],
+            }
+        };
+        for k in 0..n {
+            self.b.buf.clear();
+            self.b.buf.push(lexicon::GRAM_MARK);
+            for j in k..k + 3 {
+                self.b.buf.push(padded(j) as char);
+            }
+            (self.f)(&self.b.buf, LATIN_TRIGRAM * w, surface);
         }
     }
 
@@ -336,7 +388,16 @@ impl<F: FnMut(&str, f32, &str)> Tokenizer<'_, F> {
             if let Some((l, c)) = concept.filter(|_| i >= concept_until) {
                 self.b.surf.clear();
                 self.b.surf.extend(&run[i..i + l]);
-                self.concept(c, CONCEPT * w);
+                if lexicon::bilingual() {
+                    self.concept(c, CONCEPT * w);
+                } else {
+                    self.b.word.clear();
+                    self.b.word.push_str("zh:");
+                    self.b.word.push_str(c);
+                    let own = std::mem::take(&mut self.b.word);
+                    self.concept(&own, CONCEPT * w);
+                    self.b.word = own;
+                }
                 concept_until = i + l;
                 let id = i as u32 + 1;
                 self.b.span[i..i + l].iter_mut().for_each(|s| *s = id);

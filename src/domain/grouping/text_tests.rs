@@ -1,7 +1,65 @@
 use super::*;
 
+/// The word-level terms (character trigrams left out).
 fn names(title: &str, body: &str) -> Vec<String> {
-    terms(title, body).into_iter().map(|(t, _)| t).collect()
+    terms(title, body)
+        .into_iter()
+        .map(|(t, _)| t)
+        .filter(|t| !t.starts_with(lexicon::GRAM_MARK))
+        .collect()
+}
+
+fn cosine(a: &[(String, f32)], b: &[(String, f32)]) -> f32 {
+    let norm = |v: &[(String, f32)]| v.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt();
+    let dot: f32 = a
+        .iter()
+        .filter_map(|(t, w)| b.iter().find(|e| &e.0 == t).map(|e| w * e.1))
+        .sum();
+    dot / (norm(a) * norm(b))
+}
+
+#[test]
+fn truncated_and_misspelt_words_share_trigrams_with_the_full_form() {
+    let t = terms("purchase requisiti", "");
+    let full = terms("purchase requisition", "");
+    let other = terms("purchase order", "");
+    assert!(cosine(&t, &full) > cosine(&t, &other) + 0.05);
+    let grams: Vec<String> = terms("approvl", "").into_iter().map(|(t, _)| t).collect();
+    // "^ap" "app" "ppr" "pro" "rov" "ovl" "vl$": five shared with "approval".
+    assert_eq!(grams.len(), 8, "{grams:?}");
+    assert!(grams.contains(&"~ppr".to_string()));
+}
+
+#[test]
+fn greetings_mentions_signoffs_and_held_letters_say_nothing() {
+    assert_eq!(
+        names("hi team, FYI printer jam", ""),
+        names("printer jam", "")
+    );
+    assert_eq!(names("@wang.lei printer jam", ""), names("printer jam", ""));
+    assert_eq!(
+        names("您好，麻烦看下打印机卡纸", ""),
+        names("打印机卡纸", "")
+    );
+    assert_eq!(
+        names("printer jam", "thanks, Maria"),
+        names("printer jam", "")
+    );
+    assert_eq!(names("sooo slow", ""), names("so slow", ""));
+}
+
+#[test]
+fn a_long_body_adds_to_the_title_without_drowning_it() {
+    let title = "purchase requisition approval";
+    let bare = terms(title, "");
+    let long = "the supplier quote expires friday and our monitors for the new hires \
+                were ordered from the usual vendor in shenzhen last quarter";
+    let described = terms(title, long);
+    assert!(
+        cosine(&bare, &described) > 0.7,
+        "{}",
+        cosine(&bare, &described)
+    );
 }
 
 #[test]

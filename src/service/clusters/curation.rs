@@ -144,22 +144,46 @@ pub fn merge(
         if a.category_id != b.category_id {
             return Err(AppError::field("into", "error.merge_category"));
         }
-        let now = db::now();
-        let moved = incidents::move_all(conn, from, into)?;
-        rollups::move_cluster(conn, from, into)?;
-        db_clusters::retarget_rules(conn, from, into)?;
-        crate::db::actions::move_cluster(conn, from, into)?;
-        db_clusters::add_to_count(conn, into, a.incident_count, a.last_incident_at)?;
-        db_clusters::add_to_count(conn, from, -a.incident_count, None)?;
-        db_clusters::update(
-            conn,
-            from,
-            &ClusterChangeset {
-                merged_into: Some(Some(into)),
-                updated_at: Some(now),
-                ..Default::default()
-            },
-        )?;
+        merge_rows(conn, Some(actor), &a, &b, None)?;
+        let version = grouping::bump_version(conn)?;
+        Ok((version, live(conn, into)?))
+    })?;
+    grouping.structural(version, |index| index.merge(from, into));
+    Ok(survivor)
+}
+
+/// The writes of a merge of `a` into `b` (same category, both live), inside the
+/// caller's transaction: every incident, count, rule and action moves, `a` redirects,
+/// and both trails say so. A lead's merge (`system` None) makes `b` triaged: a queue
+/// item merged into it. A consolidation (`system`: its score and terms) leaves that to
+/// a lead, adds its reasons to both trails and lists the incidents it moved on `a`'s,
+/// so that a lead can undo it. Returns the incidents moved.
+pub(super) fn merge_rows(
+    conn: &mut DbConn,
+    actor: Option<&Actor>,
+    a: &ClusterRow,
+    b: &ClusterRow,
+    system: Option<serde_json::Value>,
+) -> AppResult<Vec<i64>> {
+    let (from, into) = (a.id, b.id);
+    let now = db::now();
+    let ids = incidents::ids_of_cluster(conn, from)?;
+    incidents::move_all(conn, from, into)?;
+    rollups::move_cluster(conn, from, into)?;
+    db_clusters::retarget_rules(conn, from, into)?;
+    crate::db::actions::move_cluster(conn, from, into)?;
+    db_clusters::add_to_count(conn, into, a.incident_count, a.last_incident_at)?;
+    db_clusters::add_to_count(conn, from, -a.incident_count, None)?;
+    db_clusters::update(
+        conn,
+        from,
+        &ClusterChangeset {
+            merged_into: Some(Some(into)),
+            updated_at: Some(now),
+            ..Default::default()
+        },
+    )?;
+    if system.is_none() {
         // A queue item merged into a confirmed cluster is triaged.
         db_clusters::update(
             conn,
@@ -170,27 +194,32 @@ pub fn merge(
                 ..Default::default()
             },
         )?;
-        record(
-            conn,
-            Some(actor),
-            from,
-            "merged_into",
-            None,
-            Some(serde_json::json!({"into": into, "title": b.title, "incidents": moved})),
-        )?;
-        record(
-            conn,
-            Some(actor),
-            into,
-            "absorbed",
-            None,
-            Some(serde_json::json!({"from": from, "title": a.title, "incidents": moved})),
-        )?;
-        let version = grouping::bump_version(conn)?;
-        Ok((version, live(conn, into)?))
-    })?;
-    grouping.structural(version, |index| index.merge(from, into));
-    Ok(survivor)
+    }
+    let with = |mut v: serde_json::Value| {
+        if let (Some(v), Some(w)) = (
+            v.as_object_mut(),
+            system.as_ref().and_then(|s| s.as_object()),
+        ) {
+            v.extend(w.clone());
+        }
+        v
+    };
+    let mut trail = serde_json::json!({"into": into, "title": b.title, "incidents": ids.len()});
+    if system.is_some() {
+        trail["moved"] = serde_json::json!(ids);
+    }
+    record(conn, actor, from, "merged_into", None, Some(with(trail)))?;
+    record(
+        conn,
+        actor,
+        into,
+        "absorbed",
+        None,
+        Some(with(
+            serde_json::json!({"from": from, "title": a.title, "incidents": ids.len()}),
+        )),
+    )?;
+    Ok(ids)
 }
 
 /// Move incidents out of their cluster into `target` (an existing cluster), or into a new
@@ -307,13 +336,18 @@ pub fn move_incidents(
                 )?;
             }
         }
+        // Where they came from: consolidation keeps these clusters apart.
+        let mut sources: Vec<i64> = moved.iter().filter_map(|r| r.cluster_id).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        sources.retain(|&c| c != target_id);
         record(
             conn,
             Some(actor),
             target_id,
             "incidents_moved_in",
             None,
-            Some(serde_json::json!({"incidents": incident_ids})),
+            Some(serde_json::json!({"incidents": incident_ids, "from": sources})),
         )?;
         Ok::<_, AppError>((grouping::bump_version(conn)?, target_id, moved))
     })?;

@@ -1,10 +1,12 @@
 //! Clusters: where a new incident goes, and the lead's tools to curate them
 //! (confirm, dismiss, rename, merge, split, move, rules). Every change is audited.
 
+mod consolidation;
 mod curation;
 mod placement;
 mod views;
 
+pub use consolidation::{Consolidator, consolidate, undo_merge, undoable_merges};
 pub use curation::*;
 pub use placement::*;
 pub use views::*;
