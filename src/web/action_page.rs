@@ -6,9 +6,9 @@ use crate::app_state::AppState;
 use crate::db::actions::{self as db_actions, ActionRow, Comment, Signoff, Step, WeightRevision};
 use crate::domain::states::ActionStage;
 use crate::error::{AppError, AppResult};
+use crate::service;
 use crate::service::catalog::Catalog;
 use crate::service::effects::{self, EffectView};
-use crate::service::{self, organisation};
 use crate::web::format::local_datetime;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -111,8 +111,8 @@ async fn show(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
+    let (tz, catalog) = (user.known.timezone, user.known.catalog.clone());
     let page = service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
         let action = db_actions::find(conn, id)?.ok_or(AppError::NotFound)?;
         let effect = effects::effect_of(conn, &action, tz, chrono::Utc::now())?;
         let owner = match action.owner_id {
@@ -131,7 +131,7 @@ async fn show(
             db_actions::signoffs(conn, id)?,
             db_actions::weights(conn, id)?,
             db_actions::comments(conn, id)?,
-            Catalog::load(conn)?,
+            catalog,
             owner,
             cluster_title,
             tz,

@@ -9,9 +9,9 @@ use crate::db::DbConn;
 use crate::db::actions::ActionRow;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
+use crate::service;
 use crate::service::effects::{self, CoachView, EffectView};
 use crate::service::ladder::ActionInput;
-use crate::service::{self, organisation};
 use actix_web::{HttpResponse, web};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -177,8 +177,8 @@ async fn create(
         }
         Err(e) => return Err(e),
     };
+    let tz = user.known.timezone;
     let created = service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
         service::ladder::create(conn, &actor, cluster_id, &input, tz)
     })
     .await;
@@ -240,8 +240,8 @@ async fn advance(
 ) -> AppResult<HttpResponse> {
     user.actor.require(Role::Lead)?;
     let (id, actor) = (path.into_inner(), user.actor.clone());
+    let tz = user.known.timezone;
     service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
         service::ladder::advance(conn, &actor, id, &form.stage, &form.on, &form.note, tz)
     })
     .await?;
@@ -282,8 +282,8 @@ async fn weight(
         .trim()
         .parse()
         .map_err(|_| AppError::field("weight", "error.not_a_number"))?;
+    let tz = user.known.timezone;
     service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
         service::ladder::revise_weight(conn, &actor, id, weight, &form.on, &form.reason, tz)
     })
     .await?;

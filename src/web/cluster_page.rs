@@ -8,10 +8,10 @@ use crate::db::clusters::{ClusterRow, RuleRow};
 use crate::db::incidents::IncidentRow;
 use crate::domain::input::FieldErrors;
 use crate::error::AppResult;
+use crate::service;
 use crate::service::catalog::Catalog;
 use crate::service::clusters::ClusterView;
 use crate::service::incidents::TimelineEntry;
-use crate::service::{self, organisation};
 use crate::web::format::local_datetime;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -113,6 +113,7 @@ pub(crate) async fn show_page(
     week: super::DriversQuery,
 ) -> AppResult<HttpResponse> {
     let (review, grouping) = (state.review.clone(), state.grouping.clone());
+    let (tz, catalog) = (user.known.timezone, user.known.catalog.clone());
     let loaded = service::run(&state.pool, move |conn| {
         let drivers = week.load(conn, id)?;
         let view = service::clusters::view(conn, id)?;
@@ -127,7 +128,6 @@ pub(crate) async fn show_page(
             .into_iter()
             .filter(|r| r.cluster_id == id)
             .collect();
-        let tz = organisation::timezone(conn)?;
         let ladder = super::actions::ladder_panel(conn, id, tz, &review)?;
         let undoable = service::clusters::undoable_merges(conn, id)?;
         Ok(Ok((
@@ -136,7 +136,7 @@ pub(crate) async fn show_page(
             timeline,
             siblings,
             rules,
-            Catalog::load(conn)?,
+            catalog,
             tz,
             ladder,
             (drivers, undoable),

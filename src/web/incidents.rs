@@ -8,9 +8,9 @@ use crate::db::incidents::{IncidentFilter, IncidentListRow};
 use crate::domain::input::{FieldErrors, search_fold};
 use crate::domain::states::IncidentStatus;
 use crate::error::{AppError, AppResult};
+use crate::service;
 use crate::service::catalog::Catalog;
 use crate::service::incidents::{Filer, IncidentView, RawIncident, TimelineEntry};
-use crate::service::{self, organisation};
 use crate::web::format::{local_datetime, local_input_value};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -73,11 +73,8 @@ impl NewPage {
     }
 }
 
-async fn new_form(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
-    let (catalog, tz) = service::run(&state.pool, |conn| {
-        Ok((Catalog::load(conn)?, organisation::timezone(conn)?))
-    })
-    .await?;
+async fn new_form(user: Signed) -> AppResult<HttpResponse> {
+    let (catalog, tz) = (user.known.catalog.clone(), user.known.timezone);
     let form = RawIncident {
         category: catalog
             .categories
@@ -174,6 +171,7 @@ async fn show(
     query: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
+    let tz = user.known.timezone;
     let (incident, timeline, tz, cluster, this_week) = service::run(&state.pool, move |conn| {
         let incident = service::incidents::view(conn, id)?;
         let cluster = match incident.cluster_id {
@@ -187,7 +185,7 @@ async fn show(
         Ok((
             incident,
             service::incidents::timeline(conn, "incident", id)?,
-            organisation::timezone(conn)?,
+            tz,
             cluster,
             this_week,
         ))
@@ -287,8 +285,8 @@ async fn list(
         query.q.clone(),
     );
     let page_no = query.page.unwrap_or(1);
+    let (catalog, tz) = (user.known.catalog.clone(), user.known.timezone);
     let (result, catalog, tz) = service::run(&state.pool, move |conn| {
-        let catalog = Catalog::load(conn)?;
         let (week, category, department, status, text) = q;
         let filter = IncidentFilter {
             week: Some(week.trim().to_uppercase()).filter(|w| !w.is_empty()),
@@ -309,7 +307,7 @@ async fn list(
         Ok((
             service::incidents::list(conn, &filter, page_no)?,
             catalog,
-            organisation::timezone(conn)?,
+            tz,
         ))
     })
     .await?;

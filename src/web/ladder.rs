@@ -8,8 +8,8 @@ use crate::db::actions::ActionRow;
 use crate::domain::states::ActionStage;
 use crate::domain::states::ClusterState;
 use crate::error::{AppError, AppResult};
+use crate::service;
 use crate::service::effects::{self, EffectView};
-use crate::service::{self, organisation};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -61,8 +61,8 @@ async fn cluster(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
+    let tz = user.known.timezone;
     let (cluster, weekly, actions) = service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
         let view = service::clusters::view(conn, id)?;
         let now = chrono::Utc::now();
         let actions = effects::actions_with_effects(conn, id, tz, now)?;
@@ -166,14 +166,14 @@ impl TeamLadder {
 }
 
 async fn team(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
-    let (resolved, (watch_weeks, agenda)) = service::run(&state.pool, |conn| {
+    let tz = user.known.timezone;
+    let (resolved, (watch_weeks, agenda)) = service::run(&state.pool, move |conn| {
         let mut counts = vec![0i64; 7];
         for c in crate::db::clusters::live(conn)? {
             if c.state == ClusterState::Resolved {
                 counts[c.rung.clamp(0, 6) as usize] += 1;
             }
         }
-        let tz = organisation::timezone(conn)?;
         Ok((
             counts,
             service::retro::agenda(conn, tz, chrono::Utc::now())?,

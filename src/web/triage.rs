@@ -5,9 +5,9 @@ use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
 use crate::domain::role::Role;
 use crate::error::AppResult;
+use crate::service;
 use crate::service::catalog::Catalog;
 use crate::service::clusters::TriageItem;
-use crate::service::{self, organisation};
 use crate::web::format::local_datetime;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -40,14 +40,11 @@ impl TriagePage {
 async fn triage(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
     user.actor.require(Role::Lead)?;
     let grouping = state.grouping.clone();
-    let (items, catalog, tz) = service::run(&state.pool, move |conn| {
-        Ok((
-            service::clusters::triage(conn, &grouping, 100)?,
-            Catalog::load(conn)?,
-            organisation::timezone(conn)?,
-        ))
+    let items = service::run(&state.pool, move |conn| {
+        service::clusters::triage(conn, &grouping, 100)
     })
     .await?;
+    let (catalog, tz) = (user.known.catalog.clone(), user.known.timezone);
     ok(&TriagePage {
         page: user.page,
         items,

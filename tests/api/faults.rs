@@ -477,29 +477,19 @@ impl SmallDisk {
         ok.then_some(Self { path })
     }
 
-    /// Fill the disk with one file until `left` bytes remain; the file's path.
+    /// Fill the disk with one file until `left` bytes remain; the file's path. It
+    /// writes until the disk is full, then gives `left` bytes back, so what the server
+    /// writes meanwhile cannot make it overshoot.
     fn fill_but(&self, left: u64) -> String {
         let path = format!("{}/filler", self.path);
-        let free = {
-            let out = Command::new("df")
-                .args(["-B1", "--output=avail", &self.path])
-                .output()
-                .unwrap();
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .nth(1)
-                .unwrap()
-                .trim()
-                .parse::<u64>()
-                .unwrap()
-        };
         let mut f = std::fs::File::create(&path).unwrap();
-        let chunk = vec![0u8; 64 * 1024];
-        let mut written = 0;
-        while written + (chunk.len() as u64) + left < free {
-            f.write_all(&chunk).unwrap();
+        let chunk = vec![0u8; 16 * 1024];
+        let mut written = 0u64;
+        while f.write_all(&chunk).is_ok() {
             written += chunk.len() as u64;
         }
+        let _ = f.sync_all();
+        f.set_len(written.saturating_sub(left)).unwrap();
         f.sync_all().unwrap();
         path
     }
