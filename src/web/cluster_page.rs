@@ -10,7 +10,7 @@ use crate::domain::input::FieldErrors;
 use crate::error::AppResult;
 use crate::service;
 use crate::service::catalog::Catalog;
-use crate::service::clusters::ClusterView;
+use crate::service::clusters::{ClusterPage, ClusterView};
 use crate::service::incidents::TimelineEntry;
 use crate::web::format::local_datetime;
 use actix_web::http::StatusCode;
@@ -100,9 +100,6 @@ impl ShowPage {
     }
 }
 
-/// Merge targets offered on a cluster's page (the most similar, then the newest).
-const MERGE_CHOICES: usize = 25;
-
 pub(crate) async fn show_page(
     state: &AppState,
     user: Signed,
@@ -113,34 +110,17 @@ pub(crate) async fn show_page(
     week: super::DriversQuery,
 ) -> AppResult<HttpResponse> {
     let (review, grouping) = (state.review.clone(), state.grouping.clone());
-    let (tz, catalog) = (user.known.timezone, user.known.catalog.clone());
+    let tz = user.known.timezone;
     let loaded = service::run(&state.pool, move |conn| {
-        let drivers = week.load(conn, id)?;
-        let view = service::clusters::view(conn, id)?;
-        if let Some(into) = view.cluster.merged_into {
-            return Ok(Err(into));
-        }
-        let incidents = crate::db::incidents::of_cluster(conn, id, 200)?;
-        let timeline = service::incidents::timeline(conn, "cluster", id)?;
-        let siblings =
-            service::clusters::merge_candidates(conn, &grouping, &view.cluster, MERGE_CHOICES)?;
-        let rules = crate::db::clusters::rules(conn)?
-            .into_iter()
-            .filter(|r| r.cluster_id == id)
-            .collect();
-        let ladder = super::actions::ladder_panel(conn, id, tz, &review)?;
-        let undoable = service::clusters::undoable_merges(conn, id)?;
-        Ok(Ok((
-            view,
-            incidents,
-            timeline,
-            siblings,
-            rules,
-            catalog,
+        service::clusters::page(
+            conn,
+            &grouping,
+            &review,
+            id,
+            week.week.as_deref(),
+            &week.baseline,
             tz,
-            ladder,
-            (drivers, undoable),
-        )))
+        )
     })
     .await?;
     match loaded {
@@ -151,17 +131,17 @@ pub(crate) async fn show_page(
                 format!("/clusters/{into}"),
             ))
             .finish()),
-        Ok((
+        Ok(ClusterPage {
             view,
             incidents,
             timeline,
             siblings,
             rules,
-            catalog,
-            tz,
-            ladder,
-            (drivers, undoable),
-        )) => {
+            coach,
+            actions,
+            drivers,
+            undoable,
+        }) => {
             let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
             let drivers = drivers.map(|d| super::drivers::panel(&user.page, &d));
             render(
@@ -173,11 +153,11 @@ pub(crate) async fn show_page(
                     timeline,
                     siblings,
                     rules,
-                    catalog,
+                    catalog: user.known.catalog.clone(),
                     tz,
                     errors,
                     max_week,
-                    ladder,
+                    ladder: super::actions::LadderPanel { coach, actions },
                     action_form,
                     drivers,
                     undoable,

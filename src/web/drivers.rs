@@ -178,27 +178,7 @@ fn other_baseline(b: &str) -> &'static str {
 /// parse falls back to the last complete week (the page is still worth showing).
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct DriversQuery {
-    week: Option<String>,
+    pub week: Option<String>,
     #[serde(default)]
-    baseline: String,
-}
-
-impl DriversQuery {
-    pub fn load(
-        &self,
-        conn: &mut crate::db::DbConn,
-        cluster_id: i64,
-    ) -> crate::error::AppResult<Option<DriversView>> {
-        use crate::service::review::week_or_default;
-        let week = match week_or_default(conn, self.week.as_deref()) {
-            Ok(w) => w,
-            Err(_) => week_or_default(conn, None)?,
-        };
-        let baseline = Baseline::parse(&self.baseline).unwrap_or_default();
-        match crate::service::drivers::view(conn, cluster_id, week, baseline) {
-            Ok(v) => Ok(Some(v)),
-            Err(crate::error::AppError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
+    pub baseline: String,
 }

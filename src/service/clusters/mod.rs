@@ -3,11 +3,13 @@
 
 mod consolidation;
 mod curation;
+mod page;
 mod placement;
 mod views;
 
 pub use consolidation::{Consolidator, consolidate, undo_merge, undoable_merges};
 pub use curation::*;
+pub use page::{ClusterPage, page};
 pub use placement::*;
 pub use views::*;
 

@@ -1,0 +1,75 @@
+//! Everything a cluster's page shows, read in one trip to the database.
+
+use super::views::{ClusterView, merge_candidates, view};
+use crate::db::DbConn;
+use crate::db::clusters::{self as db_clusters, ClusterRow, RuleRow};
+use crate::db::incidents::{self, IncidentRow};
+use crate::error::{AppError, AppResult};
+use crate::service::drivers::{Baseline, DriversView};
+use crate::service::effects::{self, ActionsWithEffects, CoachView};
+use crate::service::grouping::GroupingCache;
+use crate::service::incidents::TimelineEntry;
+use crate::service::review::{ReviewCache, week_or_default};
+use chrono_tz::Tz;
+
+/// Incidents listed on the page, newest first.
+const INCIDENTS_SHOWN: i64 = 200;
+/// Merge targets offered (the most similar, then the newest).
+const MERGE_CHOICES: usize = 25;
+
+pub struct ClusterPage {
+    pub view: ClusterView,
+    pub incidents: Vec<IncidentRow>,
+    pub timeline: Vec<TimelineEntry>,
+    pub siblings: Vec<ClusterRow>,
+    pub rules: Vec<RuleRow>,
+    pub coach: CoachView,
+    pub actions: ActionsWithEffects,
+    /// The drivers of the week asked for (of the last complete week when that week
+    /// cannot be read); none when the cluster has no incidents to compare.
+    pub drivers: Option<DriversView>,
+    /// Merges a consolidation made into this cluster, which a lead may undo.
+    pub undoable: Vec<(i64, String)>,
+}
+
+/// A cluster's page, or the id of the cluster it was merged into.
+#[allow(clippy::too_many_arguments)]
+pub fn page(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    review: &ReviewCache,
+    id: i64,
+    week: Option<&str>,
+    baseline: &str,
+    tz: Tz,
+) -> AppResult<Result<ClusterPage, i64>> {
+    let view = view(conn, id)?;
+    if let Some(into) = view.cluster.merged_into {
+        return Ok(Err(into));
+    }
+    let week = match week_or_default(conn, week) {
+        Ok(w) => w,
+        Err(_) => week_or_default(conn, None)?,
+    };
+    let baseline = Baseline::parse(baseline).unwrap_or_default();
+    let drivers = match crate::service::drivers::view(conn, id, week, baseline) {
+        Ok(v) => Some(v),
+        Err(AppError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    let (coach, actions) = effects::coach_and_actions(conn, id, tz, chrono::Utc::now(), review)?;
+    Ok(Ok(ClusterPage {
+        incidents: incidents::of_cluster(conn, id, INCIDENTS_SHOWN)?,
+        timeline: crate::service::incidents::timeline(conn, "cluster", id)?,
+        siblings: merge_candidates(conn, grouping, &view.cluster, MERGE_CHOICES)?,
+        rules: db_clusters::rules(conn)?
+            .into_iter()
+            .filter(|r| r.cluster_id == id)
+            .collect(),
+        undoable: super::undoable_merges(conn, id)?,
+        view,
+        coach,
+        actions,
+        drivers,
+    }))
+}
