@@ -96,16 +96,12 @@ fn action_json_at(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Value, AppError> {
     let tz = organisation::timezone(conn)?;
-    let action = crate::db::actions::find(conn, id)?.ok_or(AppError::NotFound)?;
-    let effect = effects::effect_of(conn, &action, tz, now)?;
-    let steps = crate::db::actions::steps(conn, id)?;
-    let signoffs = crate::db::actions::signoffs(conn, id)?;
-    let weights = crate::db::actions::weights(conn, id)?;
-    let mut v = serde_json::to_value(&action).map_err(AppError::internal)?;
-    v["effect"] = serde_json::to_value(&effect).map_err(AppError::internal)?;
-    v["steps"] = json!(steps);
-    v["signoffs"] = json!(signoffs);
-    v["weights"] = json!(weights);
+    let page = service::ladder::action_page(conn, id, tz, now)?;
+    let mut v = serde_json::to_value(&page.action).map_err(AppError::internal)?;
+    v["effect"] = serde_json::to_value(&page.effect).map_err(AppError::internal)?;
+    v["steps"] = json!(page.steps);
+    v["signoffs"] = json!(page.signoffs);
+    v["weights"] = json!(page.weights);
     Ok(v)
 }
 

@@ -99,6 +99,11 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Everyone, for the admin's list.
+pub fn list(conn: &mut DbConn) -> AppResult<Vec<users::UserRow>> {
+    Ok(users::list(conn)?)
+}
+
 pub fn has_users(conn: &mut DbConn) -> AppResult<bool> {
     Ok(users::count(conn)? > 0)
 }

@@ -66,6 +66,15 @@ fn audit_change(
     Ok(())
 }
 
+/// Every department as (slug, name), for the pickers of pages that have no catalogue yet
+/// (first-run setup).
+pub fn department_choices(conn: &mut DbConn) -> AppResult<Vec<(String, String)>> {
+    Ok(catalog::departments(conn)?
+        .into_iter()
+        .map(|d| (d.slug, d.name))
+        .collect())
+}
+
 pub fn add_department(conn: &mut DbConn, actor: &Actor, slug: &str, name: &str) -> AppResult<i64> {
     actor.require(Role::Admin)?;
     let mut errors = FieldErrors::new();

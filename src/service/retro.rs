@@ -22,6 +22,17 @@ pub struct AgendaItem {
     pub of_weeks: u32,
 }
 
+/// Resolved live clusters by the rung they stand on (0 to 6): the team's maturity.
+pub fn resolved_by_rung(conn: &mut DbConn) -> AppResult<Vec<i64>> {
+    let mut counts = vec![0i64; 7];
+    for c in crate::db::clusters::live(conn)? {
+        if c.state == crate::domain::states::ClusterState::Resolved {
+            counts[c.rung.clamp(0, 6) as usize] += 1;
+        }
+    }
+    Ok(counts)
+}
+
 /// Weeks under watch set by the latest launched mechanism, if any has launched.
 pub fn watch_weeks(actions: &[ActionRow]) -> Option<u32> {
     actions

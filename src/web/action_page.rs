@@ -3,12 +3,13 @@
 use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
-use crate::db::actions::{self as db_actions, ActionRow, Comment, Signoff, Step, WeightRevision};
+use crate::db::actions::{ActionRow, Comment, Signoff, Step, WeightRevision};
 use crate::domain::states::ActionStage;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service;
 use crate::service::catalog::Catalog;
-use crate::service::effects::{self, EffectView};
+use crate::service::effects::EffectView;
+use crate::service::ladder::ActionPage;
 use crate::web::format::local_datetime;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -111,47 +112,23 @@ async fn show(
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (tz, catalog) = (user.known.timezone, user.known.catalog.clone());
+    let tz = user.known.timezone;
     let page = service::run(&state.pool, move |conn| {
-        let action = db_actions::find(conn, id)?.ok_or(AppError::NotFound)?;
-        let effect = effects::effect_of(conn, &action, tz, chrono::Utc::now())?;
-        let owner = match action.owner_id {
-            Some(o) => crate::db::users::find(conn, o)?
-                .map(|u| u.login)
-                .unwrap_or_default(),
-            None => String::new(),
-        };
-        let cluster_title = crate::db::clusters::find(conn, action.cluster_id)?
-            .map(|c| c.title)
-            .unwrap_or_default();
-        Ok((
-            effect,
-            db_actions::steps(conn, id)?,
-            db_actions::departments(conn, id)?,
-            db_actions::signoffs(conn, id)?,
-            db_actions::weights(conn, id)?,
-            db_actions::comments(conn, id)?,
-            catalog,
-            owner,
-            cluster_title,
-            tz,
-            action,
-        ))
+        service::ladder::action_page(conn, id, tz, chrono::Utc::now())
     })
     .await?;
-    let (
+    let ActionPage {
+        action,
         effect,
         steps,
         departments,
         signoffs,
         weights,
         comments,
-        catalog,
         owner,
         cluster_title,
-        tz,
-        action,
-    ) = page;
+    } = page;
+    let catalog = user.known.catalog.clone();
     ok(&ShowPage {
         page: user.page,
         action,

@@ -71,7 +71,7 @@ async fn admin_page(
     let (timezone, users, catalog) = service::run(&state.pool, |conn| {
         Ok((
             organisation::timezone(conn)?.name().to_string(),
-            crate::db::users::list(conn)?,
+            service::accounts::list(conn)?,
             Catalog::load(conn)?,
         ))
     })

@@ -73,13 +73,7 @@ pub struct LogoutForm {
 csrf_form!(SetupForm, LoginForm, LogoutForm);
 
 async fn departments(state: &AppState) -> AppResult<Vec<(String, String)>> {
-    service::run(&state.pool, |conn| {
-        Ok(crate::db::catalog::departments(conn)?
-            .into_iter()
-            .map(|d| (d.slug, d.name))
-            .collect())
-    })
-    .await
+    service::run(&state.pool, service::catalog::department_choices).await
 }
 
 async fn setup_page(state: web::Data<AppState>, visitor: Visitor) -> AppResult<HttpResponse> {

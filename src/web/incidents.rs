@@ -175,7 +175,7 @@ async fn show(
     let (incident, timeline, tz, cluster, this_week) = service::run(&state.pool, move |conn| {
         let incident = service::incidents::view(conn, id)?;
         let cluster = match incident.cluster_id {
-            Some(c) => crate::db::clusters::survivor(conn, c)?,
+            Some(c) => service::clusters::survivor(conn, c)?,
             None => None,
         };
         let this_week = match &cluster {

@@ -6,7 +6,6 @@ use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
 use crate::db::actions::ActionRow;
 use crate::domain::states::ActionStage;
-use crate::domain::states::ClusterState;
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::effects::{self, EffectView};
@@ -168,14 +167,8 @@ impl TeamLadder {
 async fn team(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
     let tz = user.known.timezone;
     let (resolved, (watch_weeks, agenda)) = service::run(&state.pool, move |conn| {
-        let mut counts = vec![0i64; 7];
-        for c in crate::db::clusters::live(conn)? {
-            if c.state == ClusterState::Resolved {
-                counts[c.rung.clamp(0, 6) as usize] += 1;
-            }
-        }
         Ok((
-            counts,
+            service::retro::resolved_by_rung(conn)?,
             service::retro::agenda(conn, tz, chrono::Utc::now())?,
         ))
     })

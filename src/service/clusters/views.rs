@@ -7,6 +7,11 @@ use crate::error::{AppError, AppResult};
 use crate::service::grouping::GroupingCache;
 use serde::Serialize;
 
+/// The cluster that lives on after `id`'s merges (itself when it was never merged).
+pub fn survivor(conn: &mut DbConn, id: i64) -> AppResult<Option<ClusterRow>> {
+    Ok(db_clusters::survivor(conn, id)?)
+}
+
 /// A cluster as its page and the API show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterView {

@@ -15,7 +15,9 @@ use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+mod page;
 mod workflow;
+pub use page::{ActionPage, action_page};
 
 pub use workflow::*;
 
