@@ -78,6 +78,7 @@ impl Application {
         }
         let feed = VersionFeed::start(&config.database_url)?;
         let state = web::Data::new(AppState::new(pool, grouping, directory, filing, feed));
+        let tables = web::Data::new(pages::rendered::RenderedTables::default());
         let key = Key::from(&key);
         let secure = config.secure_cookies;
         let mut server = HttpServer::new(move || {
@@ -109,6 +110,7 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(tables.clone())
                 .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))
                 .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
                 .app_data(web::PathConfig::default().error_handler(pages::request::path_error))

@@ -1,4 +1,4 @@
-//! The weekly review's caches: a week's figures, rendered tables and drivers, each kept
+//! The weekly review's caches: a week's figures and drivers, each kept
 //! under the versions (rows in `settings`, bumped in the writing transaction) that say
 //! when it went stale. Several processes over one database stay correct.
 
@@ -14,8 +14,6 @@ pub type Versions = (i64, i64);
 #[derive(Default)]
 pub struct ReviewCache {
     weeks: Mutex<Vec<(WeekKey, Versions, Arc<WeekFigures>)>>,
-    /// Rendered review tables, by a key that names everything they depend on.
-    pages: Mutex<HashMap<String, Arc<String>>>,
     drivers: Mutex<HashMap<DriversKey, (Versions, DriversFound)>>,
 }
 
@@ -25,9 +23,6 @@ type DriversFound = Result<Arc<crate::service::drivers::DriversView>, i64>;
 
 /// Drivers kept at most (clusters × weeks × baselines looked at).
 const CACHED_DRIVERS: usize = 1024;
-
-/// Rendered tables kept at most (weeks × filters × pages × languages in use).
-const CACHED_PAGES: usize = 64;
 
 /// A few weeks are looked at at once (this one, last one, the week picker's neighbours).
 const CACHED_WEEKS: usize = 8;
@@ -43,12 +38,6 @@ impl ReviewCache {
             .iter()
             .find(|(w, v, _)| *w == week && *v == version)
             .map(|(_, _, f)| f.clone())
-    }
-
-    /// A rendered table; `key` must include every version it depends on.
-    pub fn page(&self, key: &str) -> Option<Arc<String>> {
-        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        pages.get(key).cloned()
     }
 
     pub(crate) fn drivers(&self, key: &DriversKey, version: Versions) -> Option<DriversFound> {
@@ -68,14 +57,6 @@ impl ReviewCache {
             }
         }
         drivers.insert(key, (version, found));
-    }
-
-    pub fn put_page(&self, key: String, html: Arc<String>) {
-        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.len() >= CACHED_PAGES {
-            pages.clear();
-        }
-        pages.insert(key, html);
     }
 
     pub(crate) fn put(&self, week: WeekKey, version: Versions, figures: Arc<WeekFigures>) {

@@ -14,6 +14,7 @@ pub mod drivers;
 pub mod format;
 pub mod incidents;
 pub mod ladder;
+pub mod rendered;
 pub mod request;
 pub mod review;
 pub mod session;

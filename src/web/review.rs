@@ -219,6 +219,7 @@ fn total_view(page: &PageCtx, name: String, series: &[u64], c: &Comparison) -> T
 
 async fn review_page(
     state: web::Data<AppState>,
+    tables: web::Data<super::rendered::RenderedTables>,
     user: Signed,
     query: web::Query<ReviewQuery>,
 ) -> AppResult<HttpResponse> {
@@ -247,7 +248,7 @@ async fn review_page(
         v.clusters,
         v.catalog,
     );
-    let content = match cache.page(&key) {
+    let content = match tables.get(&key) {
         Some(html) => html,
         None => {
             let known = user.known.clone();
@@ -258,9 +259,11 @@ async fn review_page(
                 page_no,
                 query,
                 versions: v,
-                key,
             };
-            service::run(&state.pool, move |conn| table(conn, &cache, &known, wanted)).await?
+            let html =
+                service::run(&state.pool, move |conn| table(conn, &cache, &known, wanted)).await?;
+            tables.put(key, html.clone());
+            html
         }
     };
     ok(&ReviewPage {
@@ -278,11 +281,9 @@ struct TableWanted {
     page_no: usize,
     query: ReviewQuery,
     versions: Versions,
-    /// Names all of the above.
-    key: String,
 }
 
-/// Compute and render the review's table, and keep it under its key.
+/// Compute and render the review's table.
 fn table(
     conn: &mut crate::db::DbConn,
     cache: &service::review::ReviewCache,
@@ -296,7 +297,6 @@ fn table(
         page_no,
         query,
         versions,
-        key,
     } = wanted;
     let catalog = known.catalog.clone();
     let filter = ReviewFilter {
@@ -348,9 +348,9 @@ fn table(
         department: query.department,
         page: page.clone(),
     };
-    let html = std::sync::Arc::new(table.render().map_err(AppError::internal)?);
-    cache.put_page(key, html.clone());
-    Ok(html)
+    Ok(std::sync::Arc::new(
+        table.render().map_err(AppError::internal)?,
+    ))
 }
 
 #[cfg(test)]
