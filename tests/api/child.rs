@@ -34,6 +34,8 @@ impl ChildServer {
             ])
             .env("RUST_LOG", "warn")
             .env_remove("RUNGS_TIMEZONE")
+            // As the in-process servers: clusters stay as filed unless a test asks.
+            .env("RUNGS_CONSOLIDATE_EVERY", "0")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

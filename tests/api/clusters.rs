@@ -460,7 +460,9 @@ async fn two_processes_over_one_database_see_each_others_clusters() {
         let app = TestApp::spawn(&backend).await;
         let actor = app.user("li", "member", "sales");
         let token = app.token(&actor);
-        let second = TestApp::start(&app.database_url).await;
+        // Another process: the real binary, over the same database.
+        let second_process = crate::child::ChildServer::start(&app.database_url);
+        let second = second_process.address.clone();
         let first = file(
             &app,
             &token,

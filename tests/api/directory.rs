@@ -20,7 +20,9 @@ async fn changes_made_elsewhere_reach_a_second_process_at_once() {
         let wang = app.user("wang", "member", "sales");
         let token = app.token(&li);
         let wang_token = app.token(&wang);
-        let second = TestApp::start(&app.database_url).await;
+        // Another process: the real binary, over the same database.
+        let second_process = crate::child::ChildServer::start(&app.database_url);
+        let second = second_process.address.clone();
         let at = |b: &str| app.backend.to_string() + ": " + b;
 
         // The second process has seen the token, the person and the catalogue.
@@ -186,7 +188,9 @@ async fn a_second_process_that_remembers_still_hears_every_change() {
         let lead = app.user("zhao", "lead", "sales");
         let li = app.user("li", "lead", "sales");
         let token = app.token(&li);
-        let second = TestApp::start(&app.database_url).await;
+        // Another process: the real binary, over the same database.
+        let second_process = crate::child::ChildServer::start(&app.database_url);
+        let second = second_process.address.clone();
         let at = |b: &str| app.backend.to_string() + ": " + b;
         let postgres = app.backend == "postgres";
 

@@ -28,7 +28,9 @@ async fn a_change_shows_on_the_next_view_of_a_cached_review() {
         assert!(page.body.contains("打印机卡纸 三楼"));
 
         // A lead confirms it: the next view shows it, here and in another process.
-        let other = TestApp::start(&app.database_url).await;
+        // Another process: the real binary, over the same database.
+        let other_process = crate::child::ChildServer::start(&app.database_url);
+        let other = other_process.address.clone();
         let res = lead
             .submit("/triage", &format!("/clusters/{id}/confirm"), &[])
             .await;

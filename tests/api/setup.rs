@@ -81,7 +81,9 @@ async fn sessions_survive_a_restart_and_logout_ends_them() {
         assert_eq!(b.get("/incidents").await.status, StatusCode::OK);
 
         // A second server over the same database honours the same cookie.
-        let second = TestApp::start(&app.database_url).await;
+        // Another process: the real binary, over the same database.
+        let second_process = crate::child::ChildServer::start(&app.database_url);
+        let second = second_process.address.clone();
         let b2 = crate::helpers::Browser {
             client: b.client.clone(),
             base: second,
