@@ -76,7 +76,7 @@ mod quality {
                 "right or one click {:.2}%",
                 r.filing.right_or_one_click_pct()
             );
-            assert!(r.settled.f1 > 0.58, "settled F1 {:.3}", r.settled.f1);
+            assert!(r.settled.f1 > 0.66, "settled F1 {:.3}", r.settled.f1);
             assert!(r.settled.f1 > r.filing.f1 + 0.05, "{r:?}");
             assert!(r.settled.clusters < r.filing.clusters, "{r:?}");
         }
