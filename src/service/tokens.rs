@@ -55,6 +55,13 @@ pub fn create(
     Ok(token)
 }
 
+/// A person makes a token of their own from the account page: it must say what it is
+/// for, so that the list of tokens can be told apart and revoked.
+pub fn create_labelled(conn: &mut DbConn, actor: &Actor, label: &str) -> AppResult<String> {
+    crate::domain::input::required_text(label, 100).map_err(|k| AppError::field("label", k))?;
+    create(conn, Some(actor), actor.id, label)
+}
+
 /// Who a bearer token belongs to, if it is live and its owner may still sign in.
 pub fn authenticate(conn: &mut DbConn, token: &str) -> AppResult<Option<Actor>> {
     if !token.starts_with(PREFIX) || token.len() > 200 {

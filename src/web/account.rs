@@ -27,8 +27,15 @@ struct AccountPage {
     page: PageCtx,
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
+    /// A refused token form: the label as typed and why.
+    label: String,
+    label_error: Option<String>,
     tz: Tz,
 }
+
+/// The new token waits in the session for the one page that shows it (POST, redirect,
+/// GET): a refresh neither makes another token nor shows this one again.
+const NEW_TOKEN: &str = "new_token";
 
 impl AccountPage {
     fn when(&self, at: &chrono::NaiveDateTime) -> String {
@@ -56,10 +63,16 @@ async fn load(state: &AppState, user_id: i64) -> AppResult<(Vec<TokenRow>, Tz)> 
 
 async fn page(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
     let (tokens, tz) = load(&state, user.actor.id).await?;
+    let new_token = user
+        .session
+        .remove_as::<String>(NEW_TOKEN)
+        .and_then(Result::ok);
     ok(&AccountPage {
         page: user.page,
         tokens,
-        new_token: None,
+        new_token,
+        label: String::new(),
+        label_error: None,
         tz,
     })
 }
@@ -111,18 +124,35 @@ async fn create_token(
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> AppResult<HttpResponse> {
     let actor = user.actor.clone();
-    let token = service::run(&state.pool, move |conn| {
-        service::tokens::create(conn, Some(&actor), actor.id, &form.label)
+    let label = form.label.clone();
+    let created = service::run(&state.pool, move |conn| {
+        service::tokens::create_labelled(conn, &actor, &label)
     })
-    .await?;
-    let (tokens, tz) = load(&state, user.actor.id).await?;
-    // Shown once, on this answer only; never stored.
-    ok(&AccountPage {
-        page: user.page,
-        tokens,
-        new_token: Some(token),
-        tz,
-    })
+    .await;
+    match created {
+        Ok(token) => {
+            user.session
+                .insert(NEW_TOKEN, token)
+                .map_err(AppError::internal)?;
+            Ok(see_other("/account"))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let (tokens, tz) = load(&state, user.actor.id).await?;
+            let label_error = errors.get("label").map(|k| user.page.t(k));
+            super::render(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                &AccountPage {
+                    page: user.page,
+                    tokens,
+                    new_token: None,
+                    label: form.label,
+                    label_error,
+                    tz,
+                },
+            )
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn revoke_token(

@@ -103,9 +103,12 @@ async fn a_token_is_shown_once_on_the_account_page() {
     for backend in backends() {
         let app = TestApp::spawn(&backend).await;
         let (b, _) = app.signed_in("li", "member").await;
-        let page = b
+        // Made by a POST that redirects: a refresh cannot make a second one.
+        let made = b
             .submit("/account", "/account/tokens", &[("label", "my script")])
             .await;
+        assert_redirect_to(&made, "/account");
+        let page = b.get("/account").await;
         assert_eq!(page.status, StatusCode::OK);
         let start = page.body.find("rungs_").expect("the token is shown");
         let token: String = page.body[start..]
@@ -122,6 +125,18 @@ async fn a_token_is_shown_once_on_the_account_page() {
         let again = b.get("/account").await;
         assert!(!again.body.contains(&token), "never shown twice");
         assert!(again.body.contains("my script"));
+        assert_eq!(app.count("api_tokens"), 1, "{}: one token", app.backend);
+        // A token must say what it is for; the form keeps what was typed.
+        let refused = b
+            .submit("/account", "/account/tokens", &[("label", "  ")])
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body.contains("This is required."),
+            "{}",
+            refused.body
+        );
+        assert_eq!(app.count("api_tokens"), 1);
     }
 }
 

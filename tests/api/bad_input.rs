@@ -486,6 +486,7 @@ fn cases(w: &World) -> Vec<Case> {
         form(Anon, "/account/language", &[("language", "zh-CN")]).is(303, TO_LOGIN),
         raw(Li, "/account/tokens", b"csrf_token={csrf}&label=a%00b").is(400, NOT_TEXT).named("token label with NUL"),
         raw(Li, "/account/tokens", b"label=x").is(403, CSRF).named("token without CSRF"),
+        form(Li, "/account/tokens", &[("label", "")]).is(422, "This is required.").named("token without a label"),
         form(Li, "/account/tokens", &[("label", "bell \u{7} rings")]).is(422, "Control characters").named("token label with BEL"),
         form(Li, "/account/tokens", &[("label", "\u{1b}[31mred")]).is(422, "Control characters").named("token label with ESC"),
         raw(Li, "/account/tokens", format!("csrf_token={{csrf}}&label={huge}").as_bytes()).is(413, TOO_LARGE),

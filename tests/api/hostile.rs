@@ -149,9 +149,11 @@ async fn html_and_sql_are_stored_and_shown_literally() {
         }
         assert_escaped(&admin.get("/admin").await, "admin page");
         assert_escaped(&li.get("/incidents/new").await, "category choice");
-        let page = li
+        let made = li
             .submit("/account", "/account/tokens", &[("label", HTML)])
             .await;
+        assert_redirect_to(&made, "/account");
+        let page = li.get("/account").await;
         assert_eq!(page.status, StatusCode::OK);
         assert_escaped(&page, "token label");
         assert_eq!(app.count("users"), 4, "{}", app.backend);
