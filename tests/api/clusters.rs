@@ -202,6 +202,29 @@ async fn merge_and_split_keep_every_incident_and_link_with_a_trail() {
             assert_eq!(got["cluster_id"].as_i64(), Some(ca));
         }
 
+        // The merge picker starts on no cluster: one click merges nothing away.
+        let page = lead.get(&format!("/clusters/{ca}")).await;
+        assert!(
+            page.body.contains(
+                "<select id=\"into\" name=\"into\" required><option value=\"\" selected>"
+            ),
+            "{}",
+            page.body
+        );
+        let refused = lead
+            .submit(
+                &format!("/clusters/{ca}"),
+                &format!("/clusters/{ca}/merge"),
+                &[("into", "")],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            app.backend
+        );
+
         // A move acts on the cluster in its address: one that does not exist moves
         // nothing, even with incidents of another cluster ticked.
         let page = lead
