@@ -109,7 +109,7 @@ pub async fn throttle_failed_tokens(
     match state.guard.token_failed(address) {
         Ok(()) => Ok(res),
         Err(refusal) => {
-            service::accounts::record_refusal(&state.pool, &refusal).await;
+            service::sign_in::record_refusal(&state.pool, &refusal).await;
             let (req, _) = res.into_parts();
             Ok(ServiceResponse::new(
                 req,

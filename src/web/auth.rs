@@ -182,7 +182,7 @@ async fn login_submit(
     let (login, password) = (form.login.clone(), form.password.clone());
     let address = req.peer_addr().map(|a| a.ip());
     let signed =
-        service::accounts::sign_in_guarded(&state.pool, &state.guard, login, password, address)
+        service::sign_in::sign_in_guarded(&state.pool, &state.guard, login, password, address)
             .await;
     let page = |failed, throttled| LoginPage {
         page: visitor.page.clone(),
