@@ -15,6 +15,7 @@ pub mod incidents;
 pub mod intake;
 pub mod ladder;
 pub mod organisation;
+pub mod report;
 pub mod retro;
 pub mod review;
 pub mod review_cache;

@@ -70,7 +70,7 @@ pub enum Filer {
 }
 
 /// One incident to file: who, what as typed, and when it was asked (an empty
-/// `occurred_at` means then; a time after it is refused).
+/// `occurred_at` means then; a time more than a day after it is refused).
 #[derive(Debug, Clone)]
 pub struct Filing {
     pub filer: Filer,
