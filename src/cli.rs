@@ -78,6 +78,13 @@ pub struct ServeArgs {
     /// Seconds between consolidation passes (a pass runs only after new filings); 0: never.
     #[arg(long, env = "RUNGS_CONSOLIDATE_EVERY", default_value_t = 15)]
     pub consolidate_every: u64,
+    /// A secret that `GET /metrics` must carry as `Authorization: Bearer TOKEN`.
+    #[arg(long, env = "RUNGS_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+    /// Addresses (comma-separated) from which `GET /metrics` may be read; without this
+    /// flag or a token, only from this machine.
+    #[arg(long, env = "RUNGS_METRICS_ALLOW")]
+    pub metrics_allow: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +140,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 merge_threshold: args.merge_threshold,
                 consolidate_every: (args.consolidate_every > 0)
                     .then(|| std::time::Duration::from_secs(args.consolidate_every)),
+                metrics: crate::telemetry::scrape::MetricsAccess {
+                    token: args.metrics_token.filter(|t| !t.is_empty()),
+                    allow: crate::telemetry::scrape::parse_allow(
+                        args.metrics_allow.as_deref().unwrap_or(""),
+                    )?,
+                },
             };
             let app = Application::build(config.clone()).await?;
             tracing::info!(port = app.port(), bind = %config.bind, "rungs is serving");

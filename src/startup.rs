@@ -9,7 +9,8 @@ use crate::service::directory::Directory;
 use crate::service::filing_queue::FilingQueue;
 use crate::service::grouping::GroupingCache;
 use crate::service::{self, organisation};
-use crate::{api, web as pages};
+use crate::telemetry::requests::RequestSpan;
+use crate::{api, telemetry, web as pages};
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
@@ -81,6 +82,7 @@ impl Application {
         let tables = web::Data::new(pages::rendered::RenderedTables::default());
         let key = Key::from(&key);
         let secure = config.secure_cookies;
+        let metrics_access = web::Data::new(config.metrics.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(pages::request::clean_query))
@@ -108,14 +110,17 @@ impl Application {
                         .build(),
                 )
                 .wrap(Compress::default())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(actix_web::middleware::from_fn(telemetry::requests::observe))
                 .app_data(state.clone())
+                .app_data(metrics_access.clone())
                 .app_data(tables.clone())
                 .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))
                 .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
                 .app_data(web::PathConfig::default().error_handler(pages::request::path_error))
                 .app_data(web::QueryConfig::default().error_handler(pages::request::query_error))
                 .route("/healthz", web::get().to(healthz))
+                .configure(telemetry::scrape::routes)
                 .configure(api::routes)
                 .configure(pages::routes)
                 .default_service(web::to(not_found))

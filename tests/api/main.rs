@@ -18,6 +18,7 @@ mod incidents;
 mod ladder;
 mod ladder_pages;
 mod load;
+mod metrics;
 mod remembered_filing;
 mod review;
 mod review_cache;
