@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// Seconds between consolidation passes (a pass runs only after new filings); 0: never.
     #[arg(long, env = "RUNGS_CONSOLIDATE_EVERY", default_value_t = 15)]
     pub consolidate_every: u64,
+    /// Seconds between the scheduler's passes (verdicts, overdue actions, spikes); 0: this
+    /// instance runs no jobs.
+    #[arg(long, env = "RUNGS_SCHEDULE_EVERY", default_value_t = 60)]
+    pub schedule_every: u64,
     /// A secret that `GET /metrics` must carry as `Authorization: Bearer TOKEN`.
     #[arg(long, env = "RUNGS_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
@@ -140,6 +144,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 merge_threshold: args.merge_threshold,
                 consolidate_every: (args.consolidate_every > 0)
                     .then(|| std::time::Duration::from_secs(args.consolidate_every)),
+                schedule_every: (args.schedule_every > 0)
+                    .then(|| std::time::Duration::from_secs(args.schedule_every)),
                 metrics: crate::telemetry::scrape::MetricsAccess {
                     token: args.metrics_token.filter(|t| !t.is_empty()),
                     allow: crate::telemetry::scrape::parse_allow(

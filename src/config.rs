@@ -21,6 +21,8 @@ pub struct Config {
     /// How often consolidation runs after filings; None: never (tests that do not
     /// measure it keep their clusters as filed).
     pub consolidate_every: Option<std::time::Duration>,
+    /// How often the scheduler runs its jobs; None: never in this process.
+    pub schedule_every: Option<std::time::Duration>,
     /// Who may read `/metrics`.
     pub metrics: crate::telemetry::scrape::MetricsAccess,
 }
@@ -38,6 +40,7 @@ impl Config {
             join_threshold: crate::domain::grouping::DEFAULT_JOIN_THRESHOLD,
             merge_threshold: crate::domain::grouping::consolidate::DEFAULT_MERGE_THRESHOLD,
             consolidate_every: None,
+            schedule_every: None,
             metrics: Default::default(),
         })
     }

@@ -77,6 +77,9 @@ impl Application {
                 config.merge_threshold,
             )?;
         }
+        if let Some(every) = config.schedule_every {
+            service::scheduler::Scheduler::start(pool.clone(), every)?;
+        }
         let feed = VersionFeed::start(&config.database_url)?;
         let state = web::Data::new(AppState::new(pool, grouping, directory, filing, feed));
         let tables = web::Data::new(pages::rendered::RenderedTables::default());

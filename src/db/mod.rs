@@ -10,6 +10,7 @@ pub mod clusters;
 pub mod fault;
 pub mod incident_batch;
 pub mod incidents;
+pub mod jobs;
 mod pool;
 pub mod prepared_rows;
 pub mod review;

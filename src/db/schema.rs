@@ -172,7 +172,20 @@ diesel::joinable!(cluster_weeks -> clusters (cluster_id));
 diesel::joinable!(cluster_week_values -> clusters (cluster_id));
 diesel::joinable!(cluster_rules -> clusters (cluster_id));
 
+diesel::table! {
+    scheduled_jobs (name) {
+        name -> Text,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_run_at -> Nullable<Timestamp>,
+        last_period -> Nullable<Text>,
+        event_cursor -> BigInt,
+        runs -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    scheduled_jobs,
     settings,
     departments,
     categories,

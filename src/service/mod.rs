@@ -18,6 +18,7 @@ pub mod organisation;
 pub mod retro;
 pub mod review;
 pub mod review_cache;
+pub mod scheduler;
 pub mod sign_in;
 pub mod sign_in_guard;
 pub mod tokens;

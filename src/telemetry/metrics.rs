@@ -172,6 +172,12 @@ fn touch_all() {
     for limit in ["account", "address", "hashing"] {
         LOGIN_REFUSALS.with_label_values(&[limit]);
     }
+    for job in crate::service::scheduler::job_names() {
+        for outcome in ["done", "busy", "failed"] {
+            SCHEDULER_RUNS.with_label_values(&[job, outcome]);
+        }
+    }
+    EVENTS_CONSUMED.with_label_values(&["tally"]);
     for outcome in ["delivered", "failed"] {
         WEBHOOK_DELIVERIES.with_label_values(&[outcome]);
     }

@@ -22,6 +22,7 @@ mod metrics;
 mod remembered_filing;
 mod review;
 mod review_cache;
+mod scheduler;
 mod setup;
 mod throttle;
 mod time;

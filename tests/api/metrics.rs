@@ -102,6 +102,7 @@ async fn metrics_count_requests_by_route_pattern_and_grouping_outcomes() {
             "rungs_db_pool_connections",
             "rungs_db_pool_wait_seconds",
             "rungs_login_throttled_total",
+            "rungs_scheduler_runs_total",
             "rungs_incidents_filed_total",
             "rungs_webhook_deliveries_total",
         ] {
