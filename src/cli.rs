@@ -82,6 +82,12 @@ pub struct ServeArgs {
     /// instance runs no jobs.
     #[arg(long, env = "RUNGS_SCHEDULE_EVERY", default_value_t = 60)]
     pub schedule_every: u64,
+    /// Seconds before the first retry of a failed webhook delivery (doubling after each).
+    #[arg(long, env = "RUNGS_WEBHOOK_BACKOFF", default_value_t = 10)]
+    pub webhook_backoff: u64,
+    /// The address people reach rungs at (such as https://rungs.example.com), for links.
+    #[arg(long, env = "RUNGS_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
     /// A secret that `GET /metrics` must carry as `Authorization: Bearer TOKEN`.
     #[arg(long, env = "RUNGS_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
@@ -146,6 +152,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     .then(|| std::time::Duration::from_secs(args.consolidate_every)),
                 schedule_every: (args.schedule_every > 0)
                     .then(|| std::time::Duration::from_secs(args.schedule_every)),
+                webhooks_every: Some(std::time::Duration::from_secs(1)),
+                webhook_backoff: std::time::Duration::from_secs(args.webhook_backoff.max(1)),
+                public_url: args.public_url,
                 metrics: crate::telemetry::scrape::MetricsAccess {
                     token: args.metrics_token.filter(|t| !t.is_empty()),
                     allow: crate::telemetry::scrape::parse_allow(

@@ -77,8 +77,12 @@ impl Application {
                 config.merge_threshold,
             )?;
         }
+        service::webhooks::set_public_url(&config.public_url);
         if let Some(every) = config.schedule_every {
             service::scheduler::Scheduler::start(pool.clone(), every)?;
+        }
+        if let Some(every) = config.webhooks_every {
+            service::webhooks::sender::Sender::start(pool.clone(), every, config.webhook_backoff)?;
         }
         let feed = VersionFeed::start(&config.database_url)?;
         let state = web::Data::new(AppState::new(pool, grouping, directory, filing, feed));

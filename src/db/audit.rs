@@ -154,6 +154,14 @@ pub fn actions_of(
     Ok(out)
 }
 
+/// The newest event's id (0 on an empty log).
+pub fn last_id(conn: &mut DbConn) -> QueryResult<i64> {
+    let id: Option<i64> = audit_events::table
+        .select(diesel::dsl::max(audit_events::id))
+        .first(conn)?;
+    Ok(id.unwrap_or(0))
+}
+
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     audit_events::table.count().get_result(conn)
 }

@@ -22,6 +22,7 @@ pub mod tokens;
 pub mod users;
 pub mod version_feed;
 pub mod versions;
+pub mod webhooks;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

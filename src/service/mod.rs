@@ -22,6 +22,7 @@ pub mod scheduler;
 pub mod sign_in;
 pub mod sign_in_guard;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::db::{DbConn, Pool};
 use crate::error::{AppError, AppResult};

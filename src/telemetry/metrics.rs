@@ -90,7 +90,7 @@ pub static EVENTS_CONSUMED: LazyLock<IntCounterVec> = LazyLock::new(|| {
 pub static WEBHOOK_DELIVERIES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     counter_vec(
         "rungs_webhook_deliveries_total",
-        "Webhook delivery attempts, by outcome",
+        "Webhook delivery attempts, by outcome: delivered, retry (failed, to be tried again), gave_up",
         &["outcome"],
     )
 });
@@ -178,7 +178,8 @@ fn touch_all() {
         }
     }
     EVENTS_CONSUMED.with_label_values(&["tally"]);
-    for outcome in ["delivered", "failed"] {
+    EVENTS_CONSUMED.with_label_values(&["webhooks"]);
+    for outcome in ["delivered", "retry", "gave_up"] {
         WEBHOOK_DELIVERIES.with_label_values(&[outcome]);
     }
 }

@@ -20,6 +20,7 @@ pub mod review;
 pub mod session;
 pub mod slow_body;
 pub mod triage;
+pub mod webhooks;
 
 use crate::error::{AppError, AppResult};
 use actix_web::http::{StatusCode, header};
@@ -39,7 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(ladder::routes)
         .configure(account::routes)
         .configure(admin::routes)
-        .configure(review::routes);
+        .configure(review::routes)
+        .configure(webhooks::routes);
 }
 
 pub use drivers::DriversQuery;

@@ -26,3 +26,4 @@ mod scheduler;
 mod setup;
 mod throttle;
 mod time;
+mod webhooks;

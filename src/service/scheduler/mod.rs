@@ -59,6 +59,10 @@ const JOBS: &[Job] = &[
         name: "tally",
         run: tally::events,
     },
+    Job {
+        name: "webhooks",
+        run: crate::service::webhooks::enqueue,
+    },
 ];
 
 /// The jobs' names, as their rows and metrics know them.

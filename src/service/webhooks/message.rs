@@ -1,0 +1,93 @@
+//! What a delivery says: the event's kind, a `text` in the endpoint's language (chat
+//! tools that accept a `text` field show it) and the structured data.
+
+use crate::db::audit::EventRow;
+use crate::i18n::Lang;
+use serde_json::{Value, json};
+
+/// The kinds an endpoint may ask for.
+pub const KINDS: [&str; 6] = [
+    "cluster.spike",
+    "cluster.regressed",
+    "cluster.resolved",
+    "action.overdue",
+    "action.verdict",
+    "incident.filed",
+];
+
+/// The webhook kind an event of the log is, if any, and its data.
+pub fn kind_of(event: &EventRow) -> Option<(&'static str, Value)> {
+    let after: Value = event
+        .after_json
+        .as_deref()
+        .and_then(|a| serde_json::from_str(a).ok())
+        .unwrap_or(Value::Null);
+    let kind = match (event.entity.as_str(), event.action.as_str()) {
+        ("cluster", "spike") => "cluster.spike",
+        ("cluster", "early_warning") => "cluster.spike",
+        ("cluster", "state_changed") if after["state"] == "resolved" => "cluster.resolved",
+        ("cluster", "state_changed") if after["state"] == "regressed" => "cluster.regressed",
+        ("action", "overdue") => "action.overdue",
+        ("action", "verdict") => "action.verdict",
+        ("incident", "filed") => "incident.filed",
+        _ => return None,
+    };
+    let mut data = json!({
+        "event_id": event.id,
+        "at": event.at.and_utc(),
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+    });
+    if let (Value::Object(d), Value::Object(a)) = (&mut data, after) {
+        for (k, v) in a {
+            d.entry(k).or_insert(v);
+        }
+    }
+    if event.action == "early_warning" {
+        data["early_warning"] = Value::Bool(true);
+    }
+    Some((kind, data))
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The human summary. `title` is the cluster's (or incident's, or action's) title.
+pub fn text(lang: Lang, kind: &str, data: &Value, base_url: &str) -> String {
+    let key = match kind {
+        "cluster.spike" if data["early_warning"] == true => "webhook.text.early_warning",
+        "cluster.spike" => "webhook.text.spike",
+        "cluster.regressed" => "webhook.text.regressed",
+        "cluster.resolved" => "webhook.text.resolved",
+        "action.overdue" => "webhook.text.overdue",
+        "action.verdict" => "webhook.text.verdict",
+        "incident.filed" => "webhook.text.filed",
+        _ => "webhook.text.test",
+    };
+    let link = match data["entity"].as_str() {
+        Some("cluster") => format!("{base_url}/clusters/{}", s(&data["entity_id"])),
+        Some("action") => format!("{base_url}/actions/{}", s(&data["entity_id"])),
+        Some("incident") => format!("{base_url}/incidents/{}", s(&data["entity_id"])),
+        _ => base_url.to_string(),
+    };
+    let verdict = data["verdict"]
+        .as_str()
+        .map(|v| lang.t(&format!("verdict.{v}")))
+        .unwrap_or_default();
+    lang.t_with(
+        key,
+        &[
+            ("title", &s(&data["title"])),
+            ("week", &s(&data["week"])),
+            ("n", &s(&data["this_week"])),
+            ("due", &s(&data["due_on"])),
+            ("verdict", &verdict),
+            ("link", &link),
+        ],
+    )
+}
