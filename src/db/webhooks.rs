@@ -144,11 +144,12 @@ pub fn insert_delivery(conn: &mut DbConn, new: &NewDelivery<'_>) -> QueryResult<
         .get_result(conn)
 }
 
-/// Active endpoints with a pending delivery.
-pub fn endpoints_with_pending(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+/// Active endpoints with a pending delivery due by `now`.
+pub fn endpoints_with_pending(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<i64>> {
     deliveries::table
         .inner_join(endpoints::table)
         .filter(deliveries::status.eq("pending"))
+        .filter(deliveries::next_attempt_at.le(now))
         .filter(endpoints::active.eq(true))
         .select(deliveries::endpoint_id)
         .distinct()

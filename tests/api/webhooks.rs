@@ -353,3 +353,65 @@ async fn a_slow_receiver_holds_up_neither_requests_nor_other_endpoints() {
         "the slow endpoint's next waits its turn"
     );
 }
+
+#[tokio::test]
+async fn a_delivery_in_retries_is_delivered_once_across_a_restart() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let member = app.user("li", "member", "sales");
+        let token = app.token(&member);
+        let admin = app.user("root", "admin", "operations");
+        let quick = |c: &mut std::process::Command| {
+            c.env("RUNGS_SCHEDULE_EVERY", "1")
+                .env("RUNGS_WEBHOOK_BACKOFF", "1");
+        };
+        let mut first = crate::child::ChildServer::start_with(&app.database_url, quick);
+        // Its scheduler's first pass has run (the log is read from there on).
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let receiver = Receiver::start(1).await;
+        rungs::service::webhooks::register(
+            &mut app.conn(),
+            &admin,
+            &rungs::service::webhooks::EndpointInput {
+                url: receiver.url.clone(),
+                secret: SECRET.into(),
+                events: vec!["incident.filed".into()],
+                language: "en".into(),
+            },
+        )
+        .unwrap();
+        let id = file(&app, &first.address, &token, "Printer jam on floor 3").await;
+        receiver.wait_for(1, "the first attempt").await;
+        // Killed between the failed attempt (recorded, the endpoint's lease given back)
+        // and its retry; another process takes over.
+        let started = Instant::now();
+        while app.count("webhook_deliveries WHERE attempts = 1") == 0
+            || app.count("webhook_endpoints WHERE lease_owner IS NULL") == 0
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the attempt is recorded"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        first.kill();
+        let _second = crate::child::ChildServer::start_with(&app.database_url, quick);
+        let seen = receiver.wait_for(2, "the retry after the restart").await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let seen_after = receiver.seen();
+        assert_eq!(
+            seen_after.len(),
+            2,
+            "{}: once more, not again: {seen_after:?}",
+            app.backend
+        );
+        assert_eq!(seen[1].answered, 200);
+        assert_eq!(
+            seen[0].headers["idempotency-key"],
+            seen[1].headers["idempotency-key"]
+        );
+        let body: Value = serde_json::from_str(&seen[1].body).unwrap();
+        assert_eq!(body["data"]["entity_id"].as_i64(), Some(id));
+        assert!(valid(&seen[1]));
+    }
+}

@@ -70,6 +70,8 @@ pub fn text(lang: Lang, kind: &str, data: &Value, base_url: &str) -> String {
         _ => "webhook.text.test",
     };
     let link = match data["entity"].as_str() {
+        // Without --public-url there is no address to link to.
+        _ if base_url.is_empty() => String::new(),
         Some("cluster") => format!("{base_url}/clusters/{}", s(&data["entity_id"])),
         Some("action") => format!("{base_url}/actions/{}", s(&data["entity_id"])),
         Some("incident") => format!("{base_url}/incidents/{}", s(&data["entity_id"])),
@@ -79,7 +81,7 @@ pub fn text(lang: Lang, kind: &str, data: &Value, base_url: &str) -> String {
         .as_str()
         .map(|v| lang.t(&format!("verdict.{v}")))
         .unwrap_or_default();
-    lang.t_with(
+    let text = lang.t_with(
         key,
         &[
             ("title", &s(&data["title"])),
@@ -89,5 +91,29 @@ pub fn text(lang: Lang, kind: &str, data: &Value, base_url: &str) -> String {
             ("verdict", &verdict),
             ("link", &link),
         ],
-    )
+    );
+    text.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_speaks_the_endpoints_language_and_links_only_with_a_public_url() {
+        let data = json!({"entity": "cluster", "entity_id": 7, "title": "催审批", "week": "2026-W49", "this_week": 12});
+        assert_eq!(
+            text(Lang::En, "cluster.spike", &data, ""),
+            "Spike: 催审批 had 12 incidents in 2026-W49, well above usual."
+        );
+        assert_eq!(
+            text(
+                Lang::Zh,
+                "cluster.spike",
+                &data,
+                "https://rungs.example.com"
+            ),
+            "激增：催审批 在 2026-W49 有 12 起事件，明显高于往常。https://rungs.example.com/clusters/7"
+        );
+    }
 }

@@ -84,7 +84,8 @@ fn lease_until() -> chrono::NaiveDateTime {
 
 fn dispatch(shared: &Shared) -> Result<(), String> {
     let mut conn = shared.pool.get().map_err(|e| e.to_string())?;
-    let due = db_webhooks::endpoints_with_pending(&mut conn).map_err(|e| e.to_string())?;
+    let due =
+        db_webhooks::endpoints_with_pending(&mut conn, db::now()).map_err(|e| e.to_string())?;
     for id in due {
         if shared.busy.lock().map_or(true, |b| b.contains(&id)) {
             continue;
