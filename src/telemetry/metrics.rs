@@ -103,6 +103,20 @@ pub static SCHEDULER_RUNS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
 });
 
+pub static SCHEDULER_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new(
+                "rungs_scheduler_job_seconds",
+                "Time a scheduled job's run took (its write transaction included), by job",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["job"],
+        )
+        .expect("valid metric"),
+    )
+});
+
 pub static LOGIN_REFUSALS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     counter_vec(
         "rungs_login_throttled_total",
@@ -173,6 +187,7 @@ fn touch_all() {
         LOGIN_REFUSALS.with_label_values(&[limit]);
     }
     for job in crate::service::scheduler::job_names() {
+        SCHEDULER_SECONDS.with_label_values(&[job]);
         for outcome in ["done", "busy", "failed"] {
             SCHEDULER_RUNS.with_label_values(&[job, outcome]);
         }

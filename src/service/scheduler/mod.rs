@@ -17,7 +17,7 @@ mod tally;
 use crate::db::{self, DbConn, Pool, jobs};
 use crate::error::AppResult;
 use crate::service::organisation;
-use crate::telemetry::metrics::SCHEDULER_RUNS;
+use crate::telemetry::metrics::{SCHEDULER_RUNS, SCHEDULER_SECONDS};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use std::time::Duration;
@@ -86,12 +86,25 @@ pub enum Outcome {
 pub fn run_due(pool: &Pool, owner: &str, now: DateTime<Utc>) -> Vec<(&'static str, Outcome)> {
     JOBS.iter()
         .map(|job| {
+            let started = std::time::Instant::now();
             let outcome = match run_one(pool, job, owner, now) {
                 Ok(outcome) => outcome,
                 Err(e) => Outcome::Failed(e.to_string()),
             };
             let label = match &outcome {
-                Outcome::Done(_) => "done",
+                Outcome::Done(progress) => {
+                    let took = started.elapsed();
+                    SCHEDULER_SECONDS
+                        .with_label_values(&[job.name])
+                        .observe(took.as_secs_f64());
+                    tracing::debug!(
+                        job = job.name,
+                        changes = progress.changes,
+                        ms = took.as_millis() as u64,
+                        "a scheduled job ran"
+                    );
+                    "done"
+                }
                 Outcome::Busy => "busy",
                 Outcome::Failed(e) => {
                     tracing::error!(job = job.name, error = %e, "a scheduled job failed");
