@@ -93,6 +93,23 @@ pub struct ServeArgs {
     /// Seconds between consolidation passes (a pass runs only after new filings); 0: never.
     #[arg(long, env = "RUNGS_CONSOLIDATE_EVERY", default_value_t = 15)]
     pub consolidate_every: u64,
+    /// Seconds between the scheduler's passes (verdicts, overdue actions, spikes); 0: this
+    /// instance runs no jobs.
+    #[arg(long, env = "RUNGS_SCHEDULE_EVERY", default_value_t = 60)]
+    pub schedule_every: u64,
+    /// Seconds before the first retry of a failed webhook delivery (doubling after each).
+    #[arg(long, env = "RUNGS_WEBHOOK_BACKOFF", default_value_t = 10)]
+    pub webhook_backoff: u64,
+    /// The address people reach rungs at (such as https://rungs.example.com), for links.
+    #[arg(long, env = "RUNGS_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
+    /// A secret that `GET /metrics` must carry as `Authorization: Bearer TOKEN`.
+    #[arg(long, env = "RUNGS_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+    /// Addresses (comma-separated) from which `GET /metrics` may be read; without this
+    /// flag or a token, only from this machine.
+    #[arg(long, env = "RUNGS_METRICS_ALLOW")]
+    pub metrics_allow: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +165,17 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 merge_threshold: args.merge_threshold,
                 consolidate_every: (args.consolidate_every > 0)
                     .then(|| std::time::Duration::from_secs(args.consolidate_every)),
+                schedule_every: (args.schedule_every > 0)
+                    .then(|| std::time::Duration::from_secs(args.schedule_every)),
+                webhooks_every: Some(std::time::Duration::from_secs(1)),
+                webhook_backoff: std::time::Duration::from_secs(args.webhook_backoff.max(1)),
+                public_url: args.public_url,
+                metrics: crate::telemetry::scrape::MetricsAccess {
+                    token: args.metrics_token.filter(|t| !t.is_empty()),
+                    allow: crate::telemetry::scrape::parse_allow(
+                        args.metrics_allow.as_deref().unwrap_or(""),
+                    )?,
+                },
             };
             let app = Application::build(config.clone()).await?;
             tracing::info!(port = app.port(), bind = %config.bind, "rungs is serving");

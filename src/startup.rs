@@ -10,7 +10,8 @@ use crate::service::directory::Directory;
 use crate::service::grouping::GroupingCache;
 use crate::service::intake::Intake;
 use crate::service::{self, organisation};
-use crate::{api, web as pages};
+use crate::telemetry::requests::RequestSpan;
+use crate::{api, telemetry, web as pages};
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
@@ -79,11 +80,19 @@ impl Application {
                 config.merge_threshold,
             )?;
         }
+        service::webhooks::set_public_url(&config.public_url);
+        if let Some(every) = config.schedule_every {
+            service::scheduler::Scheduler::start(pool.clone(), every)?;
+        }
+        if let Some(every) = config.webhooks_every {
+            service::webhooks::sender::Sender::start(pool.clone(), every, config.webhook_backoff)?;
+        }
         let feed = VersionFeed::start(&config.database_url, changes.clone())?;
         let state = web::Data::new(AppState::new(pool, grouping, directory, intake, feed));
         let tables = web::Data::new(pages::rendered::RenderedTables::default());
         let key = Key::from(&key);
         let secure = config.secure_cookies;
+        let metrics_access = web::Data::new(config.metrics.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(pages::request::clean_query))
@@ -111,14 +120,17 @@ impl Application {
                         .build(),
                 )
                 .wrap(Compress::default())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(actix_web::middleware::from_fn(telemetry::requests::observe))
                 .app_data(state.clone())
+                .app_data(metrics_access.clone())
                 .app_data(tables.clone())
                 .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))
                 .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
                 .app_data(web::PathConfig::default().error_handler(pages::request::path_error))
                 .app_data(web::QueryConfig::default().error_handler(pages::request::query_error))
                 .route("/healthz", web::get().to(healthz))
+                .configure(telemetry::scrape::routes)
                 .configure(api::routes)
                 .configure(pages::routes)
                 .default_service(web::to(not_found))

@@ -181,6 +181,7 @@ pub fn connect_with(manager: ConnectionManager, max_size: u32) -> Result<Pool, S
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(CONNECTION_WAIT)
+        .event_handler(Box::new(crate::telemetry::metrics::PoolEvents))
         .build(manager)
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let mut conn = pool

@@ -65,13 +65,13 @@ where
 impl<Conn> RunQueryDsl<Conn> for Increment {}
 
 /// A write to a table whose counter the database keeps (accounts, catalogue): this
-/// process re-reads the counters right after the commit (`publish_local`), rather than
+/// process re-reads the counters right after the commit (`LocalChanges::publish`), rather than
 /// when PostgreSQL's notice arrives. The counter itself moves without it.
 pub(super) fn counted_by_trigger() {
     note_bump();
 }
 
-/// This thread's unit of work changed a counter (published by `publish_local`).
+/// This thread's unit of work changed a counter (published by `LocalChanges::publish`).
 pub(super) fn note_bump() {
     BUMPED.set(true);
 }

@@ -369,13 +369,8 @@ pub fn load(
         .earliest()
         .expect("a local time")
         .with_timezone(&Utc);
-    super::effects::coach(
-        story.conn,
-        id,
-        tz,
-        review_day,
-        &super::review::ReviewCache::new(),
-    )?;
+    // As the scheduler's verdicts job would have settled it on that day.
+    super::effects::settle(story.conn, id, tz, review_day)?;
     // Level 4: the mechanism that would have caught the flaw.
     create(&mut story, ActionInput {
         rung: Some(4),

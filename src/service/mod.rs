@@ -19,9 +19,11 @@ pub mod report;
 pub mod retro;
 pub mod review;
 pub mod review_cache;
+pub mod scheduler;
 pub mod sign_in;
 pub mod sign_in_guard;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::db::{DbConn, Pool};
 use crate::error::{AppError, AppResult};

@@ -21,6 +21,7 @@ pub mod review;
 pub mod session;
 pub mod slow_body;
 pub mod triage;
+pub mod webhooks;
 
 use crate::error::{AppError, AppResult};
 use actix_web::http::{StatusCode, header};
@@ -41,7 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(account::routes)
         .configure(admin::routes)
         .configure(review::routes)
-        .configure(report::routes);
+        .configure(report::routes)
+        .configure(webhooks::routes);
 }
 
 pub use drivers::DriversQuery;
