@@ -19,6 +19,7 @@ mod intake;
 mod ladder;
 mod ladder_pages;
 mod load;
+mod openapi;
 mod review;
 mod review_cache;
 mod setup;
