@@ -100,3 +100,32 @@ pub fn methods_of(path: &str) -> Option<&'static [String]> {
         })
         .map(|(_, methods)| methods.as_slice())
 }
+
+/// One route of the document, for the API's page.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    /// The handler's name, which is also the message key of its line on the page.
+    pub operation_id: String,
+    /// Whether it takes a bearer token.
+    pub secured: bool,
+}
+
+/// Every route of the document, in the order of its paths.
+pub fn routes() -> Vec<Route> {
+    use utoipa::OpenApi as _;
+    let doc = serde_json::to_value(super::ApiDoc::openapi()).unwrap_or_default();
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            out.push(Route {
+                method: method.to_uppercase(),
+                path: path.clone(),
+                operation_id: op["operationId"].as_str().unwrap_or_default().to_string(),
+                secured: op.get("security").is_some(),
+            });
+        }
+    }
+    out
+}

@@ -2,7 +2,7 @@
 //! GET /api/v1/clusters/{id}/drivers?week=&baseline= (what drove a cluster's change).
 
 use super::auth::ApiUser;
-use super::types::{Drivers, MergedInto, ReviewWeek, WeekQuery};
+use super::types::{Drivers, MergedInto, ReviewWeek, Week, WeekQuery};
 use crate::app_state::AppState;
 use crate::error::{ApiResult, AppError, ErrorBody};
 use crate::service::drivers::Baseline;
@@ -16,7 +16,7 @@ use actix_web::{HttpResponse, get, web};
 /// is for leads and admins (a single cluster, its drivers and coach are for everyone).
 #[utoipa::path(
     tag = "review",
-    params(WeekQuery),
+    params(Week),
     responses(
         (status = 200, description = "The week", body = ReviewWeek),
         (status = 400, description = "The request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
@@ -32,7 +32,7 @@ use actix_web::{HttpResponse, get, web};
 pub async fn review_week(
     state: web::Data<AppState>,
     user: ApiUser,
-    query: web::Query<WeekQuery>,
+    query: web::Query<Week>,
 ) -> ApiResult<HttpResponse> {
     let (actor, cache) = (user.0, state.review.clone());
     let body = service::run(&state.pool, move |conn| {

@@ -218,3 +218,51 @@ async fn a_wrong_or_unknown_field_is_named_in_every_body() {
         assert_eq!(app.count("incidents"), 0, "{}", app.backend);
     }
 }
+
+#[tokio::test]
+async fn the_api_page_lists_every_route_for_anyone_signed_in_in_either_language() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (b, _) = app.signed_in("li", "member").await;
+        let anon = app.browser().get("/account/api").await;
+        assert_eq!(
+            anon.status,
+            StatusCode::SEE_OTHER,
+            "{}: sign in first",
+            app.backend
+        );
+        assert!(anon.location.unwrap_or_default().starts_with("/login"));
+
+        let account = b.get("/account").await;
+        assert!(
+            account.body.contains("href=\"/account/api\""),
+            "linked from the account page"
+        );
+        let page = b.get_with("/account/api", ("accept-language", "en")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("href=\"/api/v1/openapi.json\""));
+        let doc = app.get_json("", "/api/v1/openapi.json").await;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            assert!(
+                page.body.contains(&format!("<code>{path}</code>")),
+                "{path} listed"
+            );
+            for method in item.as_object().unwrap().keys() {
+                let op = item[method]["operationId"].as_str().unwrap();
+                let key = format!("api_page.op.{op}");
+                for lang in rungs::i18n::Lang::ALL {
+                    assert!(!lang.t(&key).contains(&key), "{key} in {lang:?}");
+                }
+            }
+        }
+        assert!(page.body.contains("File an incident"));
+        b.submit("/account", "/account/language", &[("language", "zh-CN")])
+            .await;
+        let page = b.get("/account/api").await;
+        assert!(
+            page.body.contains("提交事件"),
+            "{}: in Chinese",
+            app.backend
+        );
+    }
+}

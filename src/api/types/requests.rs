@@ -226,6 +226,15 @@ pub struct AsOf {
     pub as_of: Option<String>,
 }
 
+/// `?week=YYYY-Www`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Week {
+    /// An ISO week such as `2026-W47`; absent: the last complete week.
+    #[param(pattern = "^([0-9]{4}-W[0-9]{2})?$", example = "2026-W47")]
+    pub week: Option<String>,
+}
+
 /// `?week=YYYY-Www&baseline=`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -233,7 +242,7 @@ pub struct WeekQuery {
     /// An ISO week such as `2026-W47`; absent: the last complete week.
     #[param(pattern = "^([0-9]{4}-W[0-9]{2})?$", example = "2026-W47")]
     pub week: Option<String>,
-    /// For drivers: what the week is compared with, `last_week` (absent) or `mean8`.
+    /// What the week is compared with, `last_week` (absent) or `mean8`.
     #[serde(default)]
     #[param(required = false, pattern = "^(last_week|mean8)?$")]
     pub baseline: String,
