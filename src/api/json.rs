@@ -20,7 +20,17 @@ pub fn typed<T: DeserializeOwned>(body: Value) -> Result<T, AppError> {
             Some(serde_path_to_error::Segment::Map { key }) => key.clone(),
             _ => unknown_name(&message).unwrap_or_else(|| e.path().to_string()),
         };
-        AppError::field(&field, message_key(&message))
+        // Every list the API reads is a list of strings: a wrong item is a wrong list.
+        let in_list = e
+            .path()
+            .iter()
+            .any(|s| matches!(s, serde_path_to_error::Segment::Seq { .. }));
+        let key = if in_list {
+            "error.not_a_string_list"
+        } else {
+            message_key(&message)
+        };
+        AppError::field(&field, key)
     })
 }
 
