@@ -222,7 +222,18 @@ fn field_list(e: &AppError, lang: Lang) -> String {
         .join(" ")
 }
 
-/// The API's face of `AppError`: always JSON, `{"error": "...", "fields": {...}}`.
+/// Every error the API answers, whatever its status (the OpenAPI document's `Error`).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// What went wrong, in English.
+    #[schema(example = "invalid input")]
+    pub error: String,
+    /// For 422: the message for each wrong field, by the field's name (empty otherwise).
+    pub fields: BTreeMap<String, String>,
+}
+
+/// The API's face of `AppError`: always JSON, an `ErrorBody`.
 #[derive(Debug)]
 pub struct ApiError(pub AppError);
 
@@ -248,10 +259,10 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         self.0.log();
-        let body = serde_json::json!({
-            "error": self.0.public_message(),
-            "fields": self.0.fields_in(Lang::En),
-        });
+        let body = ErrorBody {
+            error: self.0.public_message(),
+            fields: self.0.fields_in(Lang::En),
+        };
         let mut res = HttpResponse::build(self.status_code());
         if self.status_code() == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -1,6 +1,6 @@
 //! The API's request parsing on arbitrary bytes: bytes → JSON (`serde_json`, as the
 //! handlers' `web::Json<Value>` reads them) → `api::incidents::parse`,
-//! `api::actions::parse_action` and a fuzzed sequence of `api::body::Fields` reads.
+//! `api::actions::parse_action` (typed bodies read by `api::json::typed`).
 //!
 //! Asserts:
 //! - a body that is not a JSON object is a `BadRequest`; any other rejection is an
@@ -12,12 +12,9 @@
 //! - an accepted filing's values, validated as filing validates them
 //!   (`domain::input`), keep to their limits: title 1..=200 characters, body and
 //!   reference within 10,000 and 100, at most 10 tags of 40 characters, a valid slug;
-//! - `Fields`: each typed read returns what the field held or the documented default,
-//!   records the first error per field, and `finish` flags every field not read.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rungs::api::body::Fields;
 use rungs::domain::input::{self, FieldErrors};
 use rungs::error::AppError;
 use rungs::i18n::Lang;
@@ -53,9 +50,6 @@ fuzz_target!(|data: &[u8]| {
     };
     check_incident(&v);
     check_action(&v);
-    if let Value::Object(map) = &v {
-        check_fields(map, data);
-    }
 });
 
 /// The reading of one field: what a well-typed value gives, else `None` (an error).
@@ -143,7 +137,7 @@ fn check_incident(v: &Value) {
 }
 
 /// What filing checks before it looks at the database.
-fn check_filing_limits(raw: &rungs::service::incidents::RawIncident) {
+fn check_filing_limits(raw: &rungs::service::intake::RawIncident) {
     if let Ok(t) = input::required_text(&raw.title, input::TITLE_MAX) {
         let n = t.chars().count();
         assert!((1..=200).contains(&n), "{t:?}");
@@ -230,125 +224,5 @@ fn check_action(v: &Value) {
             assert_ne!(expected, Some(true), "rejected {v}: {e:?}");
             rejection(e, v, &asked);
         }
-    }
-}
-
-/// A sequence of typed reads chosen by the input's bytes, on the body's own keys and a
-/// few fixed names, against what each read must give.
-fn check_fields(map: &Map<String, Value>, data: &[u8]) {
-    let mut names: Vec<String> = map.keys().cloned().collect();
-    names.extend(["title", "tags", "rung", "weight"].map(String::from));
-    let mut fields = Fields::new(Value::Object(map.clone())).expect("an object");
-    let mut left = map.clone();
-    let mut first_error: std::collections::BTreeMap<String, &str> = Default::default();
-    let mut asked: Vec<&str> = Vec::new();
-    for (i, &b) in data.iter().rev().take(16).enumerate() {
-        let name = names[(usize::from(b) + i) % names.len()].as_str();
-        asked.push(name);
-        let held = left.remove(name);
-        let required = b & 0x80 != 0;
-        let mut fail = |key: &'static str| {
-            first_error.entry(name.to_string()).or_insert(key);
-        };
-        match b & 7 {
-            0 | 1 => {
-                let got = fields.string(name, required);
-                match &held {
-                    Some(Value::String(s)) => assert_eq!(&got, s),
-                    None | Some(Value::Null) => {
-                        assert!(got.is_empty());
-                        if required {
-                            fail("error.required");
-                        }
-                    }
-                    Some(_) => {
-                        assert!(got.is_empty());
-                        fail("error.not_a_string");
-                    }
-                }
-            }
-            2 => {
-                let got = fields.string_list(name);
-                match &held {
-                    None | Some(Value::Null) => assert!(got.is_empty()),
-                    Some(Value::Array(items))
-                        if items
-                            .iter()
-                            .all(|i| i.as_str().is_some_and(|s| !s.contains(','))) =>
-                    {
-                        let want: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                        assert_eq!(got, want.join(","));
-                    }
-                    Some(_) => {
-                        assert!(got.is_empty());
-                        fail("error.not_a_string_list");
-                    }
-                }
-            }
-            3 => {
-                let got = fields.strings(name);
-                match &held {
-                    None | Some(Value::Null) => assert!(got.is_empty()),
-                    Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-                        let want: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
-                        assert_eq!(got, want);
-                    }
-                    Some(_) => {
-                        assert!(got.is_empty());
-                        fail("error.not_a_string_list");
-                    }
-                }
-            }
-            4 | 5 => {
-                let got = fields.number(name);
-                match &held {
-                    Some(Value::Number(n)) => {
-                        assert_eq!(got, n.as_f64());
-                        assert!(got.is_some_and(f64::is_finite), "{n} read as {got:?}");
-                    }
-                    None | Some(Value::Null) => assert_eq!(got, None),
-                    Some(_) => {
-                        assert_eq!(got, None);
-                        fail("error.not_a_number");
-                    }
-                }
-            }
-            _ => {
-                let got = fields.integer(name, required);
-                match &held {
-                    Some(Value::Number(n)) if n.as_i64().is_some() => assert_eq!(got, n.as_i64()),
-                    None | Some(Value::Null) => {
-                        assert_eq!(got, None);
-                        if required {
-                            fail("error.required");
-                        }
-                    }
-                    Some(_) => {
-                        assert_eq!(got, None);
-                        fail("error.not_an_integer");
-                    }
-                }
-            }
-        }
-        for (field, key) in &first_error {
-            assert_eq!(fields.errors().get(field), Some(*key), "{field}");
-        }
-        assert_eq!(fields.errors().iter().count(), first_error.len());
-    }
-    for name in left.keys() {
-        first_error
-            .entry(name.clone())
-            .or_insert("error.unknown_field");
-    }
-    match fields.finish() {
-        Ok(()) => assert!(first_error.is_empty(), "{first_error:?}"),
-        Err(AppError::Invalid(errors)) => {
-            let got: Vec<(&str, &str)> = errors.iter().collect();
-            let want: Vec<(&str, &str)> =
-                first_error.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-            assert_eq!(got, want);
-            check_errors(&errors, &asked, map);
-        }
-        Err(other) => panic!("unexpected rejection {other:?}"),
     }
 }

@@ -1,78 +1,28 @@
 //! The ladder through the API: actions on a cluster, their workflow, effect and the coach.
 
 use super::auth::ApiUser;
-use super::body::Fields;
+use super::json::typed;
+use super::types::{
+    Action, Advance, AsOf, Coach, NewAction, SignOff, Weight, advance_fields, sign_off_fields,
+    weight_fields,
+};
 use crate::app_state::AppState;
-use crate::error::{ApiResult, AppError};
-use crate::service::ladder::ActionInput;
-use crate::service::{self, effects, organisation};
-use actix_web::{HttpResponse, web};
-use serde_json::{Value, json};
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/clusters/{id}/actions", web::post().to(create))
-        .route("/clusters/{id}/coach", web::get().to(coach))
-        .route("/actions/{id}", web::get().to(get))
-        .route("/actions/{id}/advance", web::post().to(advance))
-        .route("/actions/{id}/signoffs", web::post().to(sign_off))
-        .route("/actions/{id}/weights", web::post().to(weight));
-}
+use crate::error::{ApiResult, AppError, ErrorBody};
+use crate::service::ladder::{self, ActionInput};
+use crate::service::{self};
+use actix_web::{HttpResponse, get, post, web};
+use serde_json::Value;
 
 fn id(path: &str) -> Result<i64, AppError> {
     path.parse().map_err(|_| AppError::NotFound)
 }
 
 /// Reads an action's JSON body into its input: a body that is not an object is a
-/// `BadRequest`, a wrong or unknown field an `Invalid` with a message per field. The
-/// values themselves are checked when the action is created. Public for the fuzz targets.
+/// `BadRequest`, a wrong or unknown field an `Invalid` naming it, the required fields
+/// missing an `Invalid` naming each. The values themselves are checked when the action
+/// is created. Public for the fuzz targets.
 pub fn parse_action(body: Value) -> Result<ActionInput, AppError> {
-    let mut f = Fields::new(body)?;
-    let input = ActionInput {
-        rung: f.integer("rung", true),
-        title: f.string("title", true),
-        why: f.string("why", false),
-        owner: f.string("owner", false),
-        due_on: f.string("due_on", false),
-        goal_kind: f.string("goal_kind", false),
-        goal_value: f.number("goal_value"),
-        launched_on: f.string("launched_at", false),
-        review_after_weeks: f.integer("review_after_weeks", false),
-        departments: f.strings("departments"),
-        retro_weeks: f.integer("retro_weeks", false),
-        kpi_department: f.string("kpi_department", false),
-        kpi_item: f.string("kpi_item", false),
-        kpi_definition: f.string("kpi_definition", false),
-        kpi_weight: f.number("kpi_weight"),
-        guard_cluster: f.integer("guard_cluster", false),
-        guard_category: f.string("guard_category", false),
-        guard_margin: f.number("guard_margin"),
-    };
-    f.finish()?;
-    Ok(input)
-}
-
-async fn create(
-    state: web::Data<AppState>,
-    user: ApiUser,
-    path: web::Path<String>,
-    body: web::Json<Value>,
-) -> ApiResult<HttpResponse> {
-    let cluster_id = id(&path)?;
-    let input = parse_action(body.into_inner())?;
-    let actor = user.0;
-    let view = service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
-        let id = service::ladder::create(conn, &actor, cluster_id, &input, tz)?;
-        action_json(conn, id)
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(view))
-}
-
-/// `?as_of=YYYY-MM-DD`: judge as on that day (for retrospectives and history).
-#[derive(serde::Deserialize)]
-pub struct AsOf {
-    as_of: Option<String>,
+    typed::<NewAction>(body)?.into_input()
 }
 
 fn instant(as_of: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
@@ -86,26 +36,64 @@ fn instant(as_of: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppErro
     }
 }
 
-fn action_json(conn: &mut crate::db::DbConn, id: i64) -> Result<Value, AppError> {
-    action_json_at(conn, id, chrono::Utc::now())
+/// Record an action on a cluster.
+///
+/// At a rung of the ladder, with what that rung needs. For leads.
+#[utoipa::path(
+    tag = "ladder",
+    params(("id" = i64, Path, description = "The cluster's id")),
+    request_body = NewAction,
+    responses(
+        (status = 201, description = "The action", body = Action),
+        (status = 400, description = "The body is not a JSON object, or the request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 403, description = "Only leads record actions", body = ErrorBody),
+        (status = 404, description = "No such cluster", body = ErrorBody),
+        (status = 409, description = "The cluster was merged", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
+        (status = 422, description = "A field is wrong; each is named", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot take it now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/clusters/{id}/actions")]
+pub async fn create_action(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let cluster_id = id(&path)?;
+    let input = parse_action(body.into_inner())?;
+    let actor = user.0;
+    let page = service::run(&state.pool, move |conn| {
+        ladder::create_shown(conn, &actor, cluster_id, &input)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(Action::from(page)))
 }
 
-fn action_json_at(
-    conn: &mut crate::db::DbConn,
-    id: i64,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Value, AppError> {
-    let tz = organisation::timezone(conn)?;
-    let page = service::ladder::action_page(conn, id, tz, now)?;
-    let mut v = serde_json::to_value(&page.action).map_err(AppError::internal)?;
-    v["effect"] = serde_json::to_value(&page.effect).map_err(AppError::internal)?;
-    v["steps"] = json!(page.steps);
-    v["signoffs"] = json!(page.signoffs);
-    v["weights"] = json!(page.weights);
-    Ok(v)
-}
-
-async fn get(
+/// One action.
+///
+/// With its steps, sign-offs, weight revisions and, once launched, its effect judged as
+/// on `as_of`.
+#[utoipa::path(
+    tag = "ladder",
+    params(("id" = i64, Path, description = "The action's id"), AsOf),
+    responses(
+        (status = 200, description = "The action", body = Action),
+        (status = 400, description = "The request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 404, description = "No such action", body = ErrorBody),
+        (status = 422, description = "`as_of` is not a date", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot answer now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/actions/{id}")]
+pub async fn get_action(
     state: web::Data<AppState>,
     _user: ApiUser,
     path: web::Path<String>,
@@ -113,83 +101,145 @@ async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
     let now = instant(query.as_of.as_deref())?;
-    let view = service::run(&state.pool, move |conn| action_json_at(conn, id, now)).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let page = service::run(&state.pool, move |conn| ladder::shown(conn, id, now)).await?;
+    Ok(HttpResponse::Ok().json(Action::from(page)))
 }
 
-async fn advance(
+/// Move an action to its next stage.
+///
+/// As its rung's workflow allows (a policy launches once every department approved).
+/// For leads.
+#[utoipa::path(
+    tag = "ladder",
+    params(("id" = i64, Path, description = "The action's id")),
+    request_body = Advance,
+    responses(
+        (status = 200, description = "The action", body = Action),
+        (status = 400, description = "The body is not a JSON object, or the request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 403, description = "Only leads move actions on", body = ErrorBody),
+        (status = 404, description = "No such action", body = ErrorBody),
+        (status = 409, description = "The action cannot move now", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
+        (status = 422, description = "A field is wrong; each is named", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot take it now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/actions/{id}/advance")]
+pub async fn advance_action(
     state: web::Data<AppState>,
     user: ApiUser,
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
-    let mut f = Fields::new(body.into_inner())?;
-    let (stage, on, note) = (
-        f.string("stage", true),
-        f.string("on", false),
-        f.string("note", false),
-    );
-    f.finish()?;
+    let (stage, on, note) = advance_fields(typed::<Advance>(body.into_inner())?)?;
     let actor = user.0;
-    let view = service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
-        service::ladder::advance(conn, &actor, id, &stage, &on, &note, tz)?;
-        action_json(conn, id)
+    let page = service::run(&state.pool, move |conn| {
+        ladder::advance_shown(conn, &actor, id, (&stage, &on, &note))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(Action::from(page)))
 }
 
-async fn sign_off(
+/// A department's decision on a policy.
+///
+/// Made by a member of that department (or an admin).
+#[utoipa::path(
+    tag = "ladder",
+    params(("id" = i64, Path, description = "The action's id")),
+    request_body = SignOff,
+    responses(
+        (status = 201, description = "The action", body = Action),
+        (status = 400, description = "The body is not a JSON object, or the request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 403, description = "Not of that department", body = ErrorBody),
+        (status = 404, description = "No such action", body = ErrorBody),
+        (status = 409, description = "Not a policy, or launched already", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
+        (status = 422, description = "A field is wrong; each is named", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot take it now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/actions/{id}/signoffs")]
+pub async fn sign_off_action(
     state: web::Data<AppState>,
     user: ApiUser,
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
-    let mut f = Fields::new(body.into_inner())?;
-    let (department, decision, comment) = (
-        f.string("department", true),
-        f.string("decision", true),
-        f.string("comment", false),
-    );
-    f.finish()?;
+    let (department, decision, comment) = sign_off_fields(typed::<SignOff>(body.into_inner())?)?;
     let actor = user.0;
-    let view = service::run(&state.pool, move |conn| {
-        service::ladder::sign_off(conn, &actor, id, &department, &decision, &comment)?;
-        action_json(conn, id)
+    let page = service::run(&state.pool, move |conn| {
+        ladder::sign_off_shown(conn, &actor, id, (&department, &decision, &comment))
     })
     .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created().json(Action::from(page)))
 }
 
-async fn weight(
+/// Revise a KPI weight.
+///
+/// Of a weight tuning (rung 5), with the reason. For leads.
+#[utoipa::path(
+    tag = "ladder",
+    params(("id" = i64, Path, description = "The action's id")),
+    request_body = Weight,
+    responses(
+        (status = 201, description = "The action", body = Action),
+        (status = 400, description = "The body is not a JSON object, or the request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 403, description = "Only leads revise weights", body = ErrorBody),
+        (status = 404, description = "No such action", body = ErrorBody),
+        (status = 409, description = "Not a weight tuning", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
+        (status = 422, description = "A field is wrong; each is named", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot take it now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/actions/{id}/weights")]
+pub async fn revise_weight(
     state: web::Data<AppState>,
     user: ApiUser,
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
-    let mut f = Fields::new(body.into_inner())?;
-    let (weight, on, reason) = (
-        f.number("weight"),
-        f.string("on", false),
-        f.string("reason", true),
-    );
-    f.finish()?;
-    let weight = weight.ok_or_else(|| AppError::field("weight", "error.required"))?;
+    let fields = weight_fields(typed::<Weight>(body.into_inner())?)?;
     let actor = user.0;
-    let view = service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
-        service::ladder::revise_weight(conn, &actor, id, weight, &on, &reason, tz)?;
-        action_json(conn, id)
+    let page = service::run(&state.pool, move |conn| {
+        let (weight, on, reason) = fields;
+        ladder::revise_weight_shown(conn, &actor, id, (weight, &on, &reason))
     })
     .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created().json(Action::from(page)))
 }
 
-async fn coach(
+/// The coach of a cluster.
+///
+/// The rung to try next and why, with the evidence, as on `as_of`.
+#[utoipa::path(
+    tag = "ladder",
+    params(("id" = i64, Path, description = "The cluster's id"), AsOf),
+    responses(
+        (status = 200, description = "The advice", body = Coach),
+        (status = 400, description = "The request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 404, description = "No such cluster", body = ErrorBody),
+        (status = 422, description = "`as_of` is not a date", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot answer now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/clusters/{id}/coach")]
+pub async fn cluster_coach(
     state: web::Data<AppState>,
     _user: ApiUser,
     path: web::Path<String>,
@@ -199,17 +249,8 @@ async fn coach(
     let now = instant(query.as_of.as_deref())?;
     let review = state.review.clone();
     let view = service::run(&state.pool, move |conn| {
-        let tz = organisation::timezone(conn)?;
-        effects::coach(conn, id, tz, now, &review)
+        ladder::coach(conn, id, now, &review)
     })
     .await?;
-    let lang = crate::i18n::Lang::En;
-    Ok(HttpResponse::Ok().json(json!({
-        "current_rung": view.current_rung,
-        "recommended_rung": view.recommended_rung,
-        "question": view.question.map(|q| lang.t(q)),
-        "reason": view.reason,
-        "reason_text": lang.t(&format!("coach.reason.{}", view.reason)),
-        "evidence": view.evidence,
-    })))
+    Ok(HttpResponse::Ok().json(Coach::from(view)))
 }

@@ -1,9 +1,7 @@
 //! `Authorization: Bearer TOKEN`: who is asking through the API.
 
 use crate::app_state::AppState;
-use crate::db::{DbConn, versions::Versions};
 use crate::error::{ApiError, AppError};
-use crate::service::directory::Directory;
 use crate::service::{self, accounts::Actor};
 use actix_web::ResponseError;
 use actix_web::body::{BoxBody, MessageBody};
@@ -17,8 +15,8 @@ use std::pin::Pin;
 
 pub struct ApiUser(pub Actor);
 
-/// The bearer token as sent, not yet checked: for handlers that check it in the same
-/// trip to the database as their own work (`service::tokens::authenticate`).
+/// The bearer token as sent, not yet checked: for handlers that hand it on with their
+/// own work (the filing writer checks it in the filing's transaction).
 pub struct BearerToken(pub Option<String>);
 
 impl BearerToken {
@@ -33,19 +31,6 @@ impl BearerToken {
                 })
                 .map(|t| t.trim().to_string()),
         )
-    }
-
-    /// The person the token belongs to, or 401; call on the blocking pool.
-    pub fn authenticate(
-        &self,
-        conn: &mut DbConn,
-        directory: &Directory,
-        versions: &Versions,
-    ) -> Result<Actor, AppError> {
-        let token = self.0.as_deref().ok_or(AppError::Unauthorized)?;
-        directory
-            .token_actor(conn, versions, token)?
-            .ok_or(AppError::Unauthorized)
     }
 }
 
@@ -67,23 +52,9 @@ impl FromRequest for ApiUser {
         let token = BearerToken::of(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
-            if token.0.is_none() {
-                return Err(ApiError(AppError::Unauthorized));
-            }
-            // From memory when the counters come without the blocking pool
-            // (`VersionFeed::without_pool`) and the token was seen under them.
-            if let Some(versions) = state.feed.without_pool()
-                && let Some(token) = token.0.as_deref()
-                && let Some(actor) = state.directory.recall_token_actor(&versions, token)
-            {
-                return Ok(ApiUser(actor));
-            }
-            let (directory, feed) = (state.directory.clone(), state.feed.clone());
-            let actor = service::run(&state.pool, move |conn| {
-                let versions = feed.current(conn)?;
-                token.authenticate(conn, &directory, &versions)
-            })
-            .await?;
+            let actor =
+                service::tokens::bearer_actor(&state.pool, &state.directory, &state.feed, token.0)
+                    .await?;
             Ok(ApiUser(actor))
         })
     }

@@ -3,22 +3,64 @@
 
 use super::auth::ApiUser;
 use crate::app_state::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorBody};
 use crate::i18n::Lang;
 use crate::web::report::{FormatQuery, document};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/reports/weekly/{week}", web::get().to(weekly));
+/// `?format=&lang=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// `json` (absent: json), `md`, `csv` or `html`.
+    #[serde(default)]
+    #[param(required = false)]
+    pub format: String,
+    /// The words' language: `en` (absent) or `zh-CN`; the figures are the same.
+    #[serde(default)]
+    #[param(required = false)]
+    pub lang: String,
 }
 
-/// Everyone with a token may read it, as everyone signed in may read the page.
-async fn weekly(
+/// The weekly retrospective's report.
+///
+/// Totals against last week, the same week last year and the 8-week mean; every
+/// cluster of the week's review, the most notable first with its drivers and the
+/// coach's advice; actions launched, verdicts due, policies under watch, guard metrics,
+/// overdue actions and the triage queue. The same figures in every format.
+#[utoipa::path(
+    tag = "review",
+    params(("week" = String, Path, description = "The week, `YYYY-Www`"), ReportQuery),
+    responses(
+        (status = 200, description = "The report in the format asked for",
+            content(
+                (Object = "application/json"),
+                (String = "text/markdown"),
+                (String = "text/csv"),
+                (String = "text/html"),
+            )),
+        (status = 400, description = "The request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 422, description = "Not a week, or not a format", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot answer now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/weekly/{week}")]
+pub async fn weekly_report(
     state: web::Data<AppState>,
     _user: ApiUser,
     path: web::Path<String>,
-    query: web::Query<FormatQuery>,
+    query: web::Query<ReportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (format, lang) = query.parse(Lang::En)?;
+    let query = query.into_inner();
+    let (format, lang) = FormatQuery {
+        format: query.format,
+        lang: query.lang,
+    }
+    .parse(Lang::En)?;
     Ok(document(&state, path.into_inner(), format, lang).await?)
 }

@@ -2,118 +2,70 @@
 //! GET /api/v1/clusters/{id}/drivers?week=&baseline= (what drove a cluster's change).
 
 use super::auth::ApiUser;
+use super::types::{Drivers, MergedInto, ReviewWeek, Week, WeekQuery};
 use crate::app_state::AppState;
-use crate::domain::comparison::Comparison;
-use crate::domain::role::Role;
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, ErrorBody};
 use crate::service::drivers::Baseline;
-use crate::service::review::{self, CategoryLine, ReviewRow, WeekFigures};
-use crate::service::{self, catalog::Catalog};
-use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use crate::service::{self, review};
+use actix_web::{HttpResponse, get, web};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/clusters", web::get().to(list))
-        .route("/clusters/{id}/drivers", web::get().to(drivers));
-}
-
-#[derive(Deserialize)]
-pub struct WeekQuery {
-    week: Option<String>,
-    #[serde(default)]
-    baseline: String,
-}
-
-/// The contract's comparison fields, and a few more.
-fn comparison(c: &Comparison) -> Value {
-    json!({
-        "this_week": c.this_week,
-        "last_week": c.last_week,
-        "same_week_last_year": c.same_week_last_year,
-        "baseline_mean": c.baseline_mean,
-        "delta": c.delta,
-        "percent_change": c.percent,
-        "p_value": c.p_value,
-        "baseline_p_value": c.baseline_p_value,
-        "q_value": c.q_value,
-        "reading": c.reading,
-    })
-}
-
-fn merged(mut a: Value, b: Value) -> Value {
-    if let (Some(a), Value::Object(b)) = (a.as_object_mut(), b) {
-        a.extend(b);
-    }
-    a
-}
-
-fn category_json(line: &CategoryLine, catalog: &Catalog) -> Value {
-    let slug = catalog.category(line.category_id).map(|c| c.slug.clone());
-    let mut flags = vec![];
-    if line.cmp.spike {
-        flags.push("spike");
-    }
-    merged(
-        json!({"category": slug, "flags": flags, "series": line.series}),
-        comparison(&line.cmp),
-    )
-}
-
-fn cluster_json(row: &ReviewRow, catalog: &Catalog) -> Value {
-    let slug = catalog
-        .category(row.cluster.category_id)
-        .map(|c| c.slug.clone());
-    merged(
-        json!({
-            "id": row.cluster.id,
-            "title": row.cluster.title,
-            "category": slug,
-            "flags": row.flags(),
-            "rung": row.cluster.rung,
-            "state": row.cluster.state,
-            "confirmed": row.cluster.confirmed,
-            "owner": row.cluster.owner,
-            "distinct_refs": row.line.distinct_refs,
-            "series": row.line.series,
-        }),
-        comparison(&row.line.cmp),
-    )
-}
-
-fn week_json(figures: &WeekFigures, rows: &[ReviewRow], catalog: &Catalog) -> Value {
-    json!({
-        "week": figures.week,
-        "previous_week": figures.previous_week,
-        "same_week_last_year": figures.same_week_last_year,
-        "series_weeks": figures.series_weeks,
-        "clusters": rows.iter().map(|r| cluster_json(r, catalog)).collect::<Vec<_>>(),
-        "categories": figures.categories.iter().map(|c| category_json(c, catalog)).collect::<Vec<_>>(),
-        "team": merged(json!({"series": figures.team.series}), comparison(&figures.team.cmp)),
-    })
-}
-
-/// The week across every cluster is the weekly review's, and like its page it is for
-/// leads and admins (a single cluster, its drivers and coach are for everyone signed in).
-async fn list(
+/// The weekly review.
+///
+/// Every live cluster's week against last week, last year and the eight-week baseline,
+/// the largest change first; each category's and the team's. Like the review's page it
+/// is for leads and admins (a single cluster, its drivers and coach are for everyone).
+#[utoipa::path(
+    tag = "review",
+    params(Week),
+    responses(
+        (status = 200, description = "The week", body = ReviewWeek),
+        (status = 400, description = "The request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 403, description = "Only leads and admins read the review", body = ErrorBody),
+        (status = 422, description = "`week` is not an ISO week", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot answer now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/clusters")]
+pub async fn review_week(
     state: web::Data<AppState>,
     user: ApiUser,
-    query: web::Query<WeekQuery>,
+    query: web::Query<Week>,
 ) -> ApiResult<HttpResponse> {
-    user.0.require(Role::Lead)?;
-    let cache = state.review.clone();
+    let (actor, cache) = (user.0, state.review.clone());
     let body = service::run(&state.pool, move |conn| {
-        let week = review::week_or_default(conn, query.week.as_deref())?;
-        let figures = review::figures(conn, &cache, week)?;
-        let lines: Vec<_> = figures.clusters.iter().collect();
-        let rows = review::rows(conn, &lines)?;
-        Ok(week_json(&figures, &rows, &Catalog::load(conn)?))
+        let (figures, rows, catalog) =
+            review::week_shown(conn, &actor, &cache, query.week.as_deref())?;
+        Ok(ReviewWeek::new(&figures, &rows, &catalog))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-async fn drivers(
+/// What drove a cluster's change.
+///
+/// The values (hour, weekday, department, counterpart, reporter, tag, reference) that
+/// explain this week against the baseline, strongest first.
+#[utoipa::path(
+    tag = "review",
+    params(("id" = i64, Path, description = "The cluster's id"), WeekQuery),
+    responses(
+        (status = 200, description = "The drivers", body = Drivers),
+        (status = 308, description = "Merged: `Location` is the survivor's drivers", body = MergedInto,
+            headers(("Location" = String, description = "/api/v1/clusters/{survivor}/drivers"))),
+        (status = 400, description = "The request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 404, description = "No such cluster", body = ErrorBody),
+        (status = 422, description = "`week` or `baseline` is wrong", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot answer now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/clusters/{id}/drivers")]
+pub async fn cluster_drivers(
     state: web::Data<AppState>,
     _user: ApiUser,
     path: web::Path<String>,
@@ -124,18 +76,17 @@ async fn drivers(
         .ok_or_else(|| AppError::field("baseline", "review.bad_baseline"))?;
     let cache = state.review.clone();
     let found = service::run(&state.pool, move |conn| {
-        let week = review::week_or_default(conn, query.week.as_deref())?;
-        service::drivers::view_cached(conn, &cache, id, week, baseline)
+        service::drivers::shown(conn, &cache, id, query.week.as_deref(), baseline)
     })
     .await?;
     match found {
-        Ok(view) => Ok(HttpResponse::Ok().json(view.to_json())),
+        Ok(view) => Ok(HttpResponse::Ok().json(Drivers::from(view.as_ref()))),
         // A merged cluster's drivers live on in its survivor.
         Err(into) => Ok(HttpResponse::PermanentRedirect()
             .insert_header((
                 actix_web::http::header::LOCATION,
                 format!("/api/v1/clusters/{into}/drivers"),
             ))
-            .json(json!({ "merged_into": into }))),
+            .json(MergedInto { merged_into: into })),
     }
 }

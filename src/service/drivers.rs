@@ -178,31 +178,15 @@ pub fn view(
     })
 }
 
-impl DriversView {
-    /// The contract's JSON.
-    pub fn to_json(&self) -> serde_json::Value {
-        let round = |x: f64| (x * 1e6).round() / 1e6;
-        serde_json::json!({
-            "cluster_id": self.cluster_id,
-            "week": self.week,
-            "baseline_week": self.baseline.label(self.week),
-            "baseline": self.baseline.as_str(),
-            "this_week_total": self.this_week,
-            "baseline_total": round(self.baseline_total),
-            "headline": self.headline.as_ref().map(|h| serde_json::json!({
-                "dimension": h.dimension,
-                "values": h.values,
-                "hours": h.hours.map(|(a, b)| [a, b]),
-                "explained_share": round(h.explained_share),
-            })),
-            "drivers": self.drivers.iter().map(|d| serde_json::json!({
-                "dimension": d.dimension,
-                "value": d.value,
-                "this_week": d.this_week,
-                "baseline": round(d.baseline),
-                "explained_share": round(d.explained_share),
-                "surprise": d.surprise,
-            })).collect::<Vec<_>>(),
-        })
-    }
+/// Cluster `cluster_id`'s drivers in the week asked for (`YYYY-Www`, else the last
+/// complete one), or the survivor's id when the cluster was merged.
+pub fn shown(
+    conn: &mut DbConn,
+    cache: &ReviewCache,
+    cluster_id: i64,
+    raw_week: Option<&str>,
+    baseline: Baseline,
+) -> AppResult<Result<Arc<DriversView>, i64>> {
+    let week = super::review::week_or_default(conn, raw_week)?;
+    view_cached(conn, cache, cluster_id, week, baseline)
 }

@@ -338,3 +338,23 @@ pub fn week_in(raw: Option<&str>, tz: chrono_tz::Tz) -> AppResult<WeekKey> {
         )),
     }
 }
+
+/// A week of the review as the API shows it: the figures, every cluster's row, and the
+/// catalogue that names their categories. For leads and admins.
+pub fn week_shown(
+    conn: &mut DbConn,
+    actor: &crate::service::accounts::Actor,
+    cache: &ReviewCache,
+    raw_week: Option<&str>,
+) -> AppResult<(
+    Arc<WeekFigures>,
+    Vec<ReviewRow>,
+    crate::service::catalog::Catalog,
+)> {
+    actor.require(crate::domain::role::Role::Lead)?;
+    let week = week_or_default(conn, raw_week)?;
+    let figures = figures(conn, cache, week)?;
+    let lines: Vec<_> = figures.clusters.iter().collect();
+    let rows = rows(conn, &lines)?;
+    Ok((figures, rows, crate::service::catalog::Catalog::load(conn)?))
+}

@@ -2,9 +2,11 @@
 
 use super::accounts::Actor;
 use crate::db::audit::{self, NewAuditEvent};
+use crate::db::version_feed::VersionFeed;
 use crate::db::{self, DbConn, tokens, users};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
+use crate::service::directory::Directory;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -103,4 +105,29 @@ pub fn revoke(conn: &mut DbConn, actor: &Actor, token_id: i64) -> AppResult<()> 
 
 pub fn list(conn: &mut DbConn, owner_id: i64) -> AppResult<Vec<tokens::TokenRow>> {
     Ok(tokens::for_user(conn, owner_id)?)
+}
+
+/// The person a bearer token belongs to, or 401: from memory when the change counters
+/// come without the blocking pool (`VersionFeed::without_pool`) and the token was seen
+/// under them, else in one trip to the pool.
+pub async fn bearer_actor(
+    pool: &crate::db::Pool,
+    directory: &std::sync::Arc<Directory>,
+    feed: &std::sync::Arc<VersionFeed>,
+    token: Option<String>,
+) -> AppResult<Actor> {
+    let token = token.ok_or(AppError::Unauthorized)?;
+    if let Some(versions) = feed.without_pool()
+        && let Some(actor) = directory.recall_token_actor(&versions, &token)
+    {
+        return Ok(actor);
+    }
+    let (directory, feed) = (directory.clone(), feed.clone());
+    super::run(pool, move |conn| {
+        let versions = feed.current(conn)?;
+        directory
+            .token_actor(conn, &versions, &token)?
+            .ok_or(AppError::Unauthorized)
+    })
+    .await
 }

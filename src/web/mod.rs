@@ -4,6 +4,7 @@ pub mod account;
 pub mod action_page;
 pub mod actions;
 pub mod admin;
+pub mod api_page;
 pub mod assets;
 pub mod auth;
 pub mod charts;
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(action_page::routes)
         .configure(ladder::routes)
         .configure(account::routes)
+        .configure(api_page::routes)
         .configure(admin::routes)
         .configure(review::routes)
         .configure(report::routes)

@@ -20,6 +20,7 @@ mod ladder;
 mod ladder_pages;
 mod load;
 mod metrics;
+mod openapi;
 mod report;
 mod review;
 mod review_cache;

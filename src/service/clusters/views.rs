@@ -183,3 +183,26 @@ pub fn merge_candidates(
     });
     Ok(found)
 }
+
+/// Merge cluster `from` into `into`, and show the survivor.
+pub fn merge_shown(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    actor: &crate::service::accounts::Actor,
+    from: i64,
+    into: i64,
+) -> AppResult<ClusterView> {
+    super::merge(conn, grouping, actor, from, into)?;
+    view(conn, into)
+}
+
+/// Undo the consolidation's merge of cluster `id`, and show it again.
+pub fn unmerge_shown(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    actor: &crate::service::accounts::Actor,
+    id: i64,
+) -> AppResult<ClusterView> {
+    super::undo_merge(conn, grouping, actor, id)?;
+    view(conn, id)
+}

@@ -16,8 +16,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 mod page;
+mod shown;
 mod workflow;
 pub use page::{ActionPage, action_page};
+pub use shown::*;
 
 pub use workflow::*;
 

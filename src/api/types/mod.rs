@@ -1,0 +1,12 @@
+//! The API's request and response types: serde for the wire, utoipa for the document.
+//! Responses mirror the service's views in the shapes the API has always sent.
+
+mod ladder;
+mod records;
+mod requests;
+mod review;
+
+pub use ladder::*;
+pub use records::*;
+pub use requests::*;
+pub use review::*;
