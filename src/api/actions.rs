@@ -3,8 +3,8 @@
 use super::auth::ApiUser;
 use super::json::typed;
 use super::types::{
-    Action, Advance, AsOf, Coach, NewAction, SignOff, Weight, advance_fields, sign_off_fields,
-    weight_fields,
+    Action, Advance, AsOf, Coach, NewAction, SignOff, Weight, advance_fields, exact,
+    sign_off_fields, weight_fields,
 };
 use crate::app_state::AppState;
 use crate::error::{ApiResult, AppError, ErrorBody};
@@ -26,7 +26,7 @@ pub fn parse_action(body: Value) -> Result<ActionInput, AppError> {
 }
 
 fn instant(as_of: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
-    match as_of.map(str::trim).filter(|s| !s.is_empty()) {
+    match exact(as_of, "as_of", "error.date")? {
         None => Ok(chrono::Utc::now()),
         Some(s) => crate::domain::input::calendar_date(s)
             .map_err(|k| AppError::field("as_of", k))?

@@ -2,7 +2,7 @@
 //! GET /api/v1/clusters/{id}/drivers?week=&baseline= (what drove a cluster's change).
 
 use super::auth::ApiUser;
-use super::types::{Drivers, MergedInto, ReviewWeek, Week, WeekQuery};
+use super::types::{Drivers, MergedInto, ReviewWeek, Week, WeekQuery, exact};
 use crate::app_state::AppState;
 use crate::error::{ApiResult, AppError, ErrorBody};
 use crate::service::drivers::Baseline;
@@ -34,10 +34,10 @@ pub async fn review_week(
     user: ApiUser,
     query: web::Query<Week>,
 ) -> ApiResult<HttpResponse> {
+    let week = exact(query.week.as_deref(), "week", "review.bad_week")?.map(str::to_owned);
     let (actor, cache) = (user.0, state.review.clone());
     let body = service::run(&state.pool, move |conn| {
-        let (figures, rows, catalog) =
-            review::week_shown(conn, &actor, &cache, query.week.as_deref())?;
+        let (figures, rows, catalog) = review::week_shown(conn, &actor, &cache, week.as_deref())?;
         Ok(ReviewWeek::new(&figures, &rows, &catalog))
     })
     .await?;
@@ -72,11 +72,13 @@ pub async fn cluster_drivers(
     query: web::Query<WeekQuery>,
 ) -> ApiResult<HttpResponse> {
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
-    let baseline = Baseline::parse(&query.baseline)
+    let sent = exact(Some(&query.baseline), "baseline", "review.bad_baseline")?;
+    let baseline = Baseline::parse(sent.unwrap_or_default())
         .ok_or_else(|| AppError::field("baseline", "review.bad_baseline"))?;
+    let week = exact(query.week.as_deref(), "week", "review.bad_week")?.map(str::to_owned);
     let cache = state.review.clone();
     let found = service::run(&state.pool, move |conn| {
-        service::drivers::shown(conn, &cache, id, query.week.as_deref(), baseline)
+        service::drivers::shown(conn, &cache, id, week.as_deref(), baseline)
     })
     .await?;
     match found {

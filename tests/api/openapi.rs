@@ -266,3 +266,43 @@ async fn the_api_page_lists_every_route_for_anyone_signed_in_in_either_language(
         );
     }
 }
+
+#[tokio::test]
+async fn a_query_value_with_spaces_around_it_is_refused_as_the_document_says() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let lead = app.user("lee", "lead", "sales");
+        let token = app.token(&lead);
+        for (path, field) in [
+            ("/api/v1/clusters?week=%202026-W47", "week"),
+            ("/api/v1/clusters/1/drivers?week=2026-W47%0C", "week"),
+            ("/api/v1/clusters/1/drivers?baseline=%20mean8", "baseline"),
+            ("/api/v1/clusters/1/coach?as_of=%0C", "as_of"),
+        ] {
+            let res = app
+                .api()
+                .get(app.url(path))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                res.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}: {path}",
+                app.backend
+            );
+            let err: Value = res.json().await.unwrap();
+            assert!(err["fields"][field].is_string(), "{path}: {err}");
+        }
+        // Empty is absent, as before.
+        let res = app
+            .api()
+            .get(app.url("/api/v1/clusters?week="))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{}", app.backend);
+    }
+}

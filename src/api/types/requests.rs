@@ -265,3 +265,17 @@ pub struct Page {
 fn default_limit() -> i64 {
     100
 }
+
+/// A query value as sent: absent or empty is `None`; one with spaces around it is refused
+/// (the document's patterns allow none), with `message_key` on `field`.
+pub fn exact<'a>(
+    raw: Option<&'a str>,
+    field: &str,
+    message_key: &'static str,
+) -> Result<Option<&'a str>, AppError> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(s) if s.trim() != s => Err(AppError::field(field, message_key)),
+        Some(s) => Ok(Some(s)),
+    }
+}
