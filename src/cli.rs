@@ -40,6 +40,21 @@ pub enum Command {
     /// Check or rebuild the weekly rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
+    /// Print the weekly retrospective's report of a week.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The week, written YYYY-Www (default: the last complete week).
+    #[arg(long)]
+    pub week: Option<String>,
+    /// md, html, csv or json.
+    #[arg(long, default_value = "md")]
+    pub format: String,
+    /// The language of the words (en or zh-CN); figures and CSV/JSON names are the same.
+    #[arg(long, default_value = "en")]
+    pub lang: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,6 +253,35 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             db::write_transaction(&mut conn, db::rollups::rebuild_all)
                 .map_err(|e| e.to_string())?;
             println!("rollups rebuilt");
+            Ok(())
+        }
+        Command::Report(args) => {
+            let format = service::report::Format::parse(&args.format)
+                .ok_or("--format is md, html, csv or json")?;
+            let lang = crate::i18n::Lang::parse(&args.lang).ok_or("--lang is en or zh-CN")?;
+            let mut conn = open(&cli.database_url)?;
+            let cache = service::review::ReviewCache::new();
+            let (report, tz) = service::report::of_week(
+                &mut conn,
+                &cache,
+                args.week.as_deref(),
+                chrono::Utc::now(),
+            )
+            .map_err(|e| match e {
+                crate::error::AppError::Invalid(_) => {
+                    "a week is written YYYY-Www, for example 2026-W48".to_string()
+                }
+                other => other.to_string(),
+            })?;
+            let text = match service::report::text(&report, format, lang, tz)
+                .map_err(|e| e.to_string())?
+            {
+                Some(text) => text,
+                None => {
+                    crate::web::report::standalone(&report, lang, tz).map_err(|e| e.to_string())?
+                }
+            };
+            print!("{text}");
             Ok(())
         }
         Command::Backup { file } => {

@@ -4,10 +4,11 @@ use crate::app_state::AppState;
 use crate::config::Config;
 use crate::db;
 use crate::db::version_feed::VersionFeed;
+use crate::db::versions::LocalChanges;
 use crate::error::AppError;
 use crate::service::directory::Directory;
-use crate::service::filing_queue::FilingQueue;
 use crate::service::grouping::GroupingCache;
+use crate::service::intake::Intake;
 use crate::service::{self, organisation};
 use crate::telemetry::requests::RequestSpan;
 use crate::{api, telemetry, web as pages};
@@ -28,6 +29,7 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 pub struct Application {
     port: u16,
     server: Server,
+    changes: Arc<LocalChanges>,
 }
 
 impl Application {
@@ -68,7 +70,8 @@ impl Application {
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let directory = Arc::new(Directory::new());
-        let filing = FilingQueue::start(manager, grouping.clone(), directory.clone())?;
+        let changes = manager.changes().clone();
+        let intake = Intake::start(manager, grouping.clone(), directory.clone())?;
         if let Some(every) = config.consolidate_every {
             service::clusters::Consolidator::start(
                 pool.clone(),
@@ -84,8 +87,8 @@ impl Application {
         if let Some(every) = config.webhooks_every {
             service::webhooks::sender::Sender::start(pool.clone(), every, config.webhook_backoff)?;
         }
-        let feed = VersionFeed::start(&config.database_url)?;
-        let state = web::Data::new(AppState::new(pool, grouping, directory, filing, feed));
+        let feed = VersionFeed::start(&config.database_url, changes.clone())?;
+        let state = web::Data::new(AppState::new(pool, grouping, directory, intake, feed));
         let tables = web::Data::new(pages::rendered::RenderedTables::default());
         let key = Key::from(&key);
         let secure = config.secure_cookies;
@@ -140,11 +143,18 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            changes,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// This running rungs' own changes of the counters: work done in the same process
+    /// through another connection (a test's) is published here to be seen at once.
+    pub fn local_changes(&self) -> Arc<LocalChanges> {
+        self.changes.clone()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -160,7 +170,7 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     } else {
         "off"
     };
-    match service::health::check(&state.pool, state.filing.last_fault()).await {
+    match service::health::check(&state.pool, state.intake.last_fault()).await {
         service::health::Health::Ok => HttpResponse::Ok().json(serde_json::json!({
             "status": "ok", "database": "writable", "change_feed": feed
         })),

@@ -3,7 +3,7 @@
 
 use super::accounts::{Actor, NewUserInput};
 use super::grouping::GroupingCache;
-use super::incidents::RawIncident;
+use super::intake::RawIncident;
 use super::ladder::ActionInput;
 use crate::db::DbConn;
 use crate::domain::role::Role;
@@ -101,7 +101,7 @@ impl Story<'_> {
             external_ref: format!("SO-{}", 1000 + self.order % 700),
             ..Default::default()
         };
-        super::incidents::file(
+        super::intake::file(
             self.conn,
             self.grouping,
             &actor,

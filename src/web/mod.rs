@@ -15,6 +15,7 @@ pub mod format;
 pub mod incidents;
 pub mod ladder;
 pub mod rendered;
+pub mod report;
 pub mod request;
 pub mod review;
 pub mod session;
@@ -41,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(account::routes)
         .configure(admin::routes)
         .configure(review::routes)
+        .configure(report::routes)
         .configure(webhooks::routes);
 }
 

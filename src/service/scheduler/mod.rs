@@ -138,7 +138,7 @@ fn run_one(pool: &Pool, job: &Job, owner: &str, now: DateTime<Utc>) -> AppResult
         )?;
         Ok(progress)
     });
-    db::versions::publish_local();
+    conn.publish_changes();
     jobs::release(&mut conn, job.name, owner)?;
     result.map(Outcome::Done)
 }
