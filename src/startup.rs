@@ -83,6 +83,7 @@ impl Application {
         let secure = config.secure_cookies;
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(pages::problem::in_layout))
                 .wrap(actix_web::middleware::from_fn(pages::request::clean_query))
                 .wrap(actix_web::middleware::from_fn(pages::slow_body::body_deadline))
                 .wrap(

@@ -57,6 +57,18 @@ impl ShowPage {
             .to_string()
     }
 
+    /// The involved departments this reader may sign for: their own, or all for an admin.
+    fn signable(&self) -> Vec<i64> {
+        let Some(me) = &self.page.user else {
+            return Vec::new();
+        };
+        self.departments
+            .iter()
+            .copied()
+            .filter(|d| me.is_admin() || me.department_id == Some(*d))
+            .collect()
+    }
+
     /// The latest word of each involved department.
     fn latest(&self, id: &i64) -> Option<&Signoff> {
         self.signoffs.iter().rev().find(|s| s.department_id == *id)

@@ -174,11 +174,13 @@ fn other_baseline(b: &str) -> &'static str {
     }
 }
 
-/// `?week=YYYY-Www&baseline=last_week|mean8` on a cluster's page; a week that does not
-/// parse falls back to the last complete week (the page is still worth showing).
+/// `?week=YYYY-Www&baseline=last_week|mean8&page=N` on a cluster's page; a week that does
+/// not parse falls back to the last complete week (the page is still worth showing), a
+/// page of incidents that does not parse to the first.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct DriversQuery {
     pub week: Option<String>,
     #[serde(default)]
     pub baseline: String,
+    pub page: Option<String>,
 }

@@ -232,6 +232,7 @@ async fn review_page(
         csrf: String::new(),
         user: None,
         path: String::new(),
+        flash: None,
     };
     let page_no = query.page.unwrap_or(1).max(1);
     // Everything the table depends on is named in the key, so a hit needs no database.

@@ -17,6 +17,7 @@ mod hostile;
 mod incidents;
 mod ladder;
 mod ladder_pages;
+mod lead_week;
 mod load;
 mod remembered_filing;
 mod review;

@@ -12,14 +12,18 @@ use crate::service::incidents::TimelineEntry;
 use crate::service::review::{ReviewCache, week_or_default};
 use chrono_tz::Tz;
 
-/// Incidents listed on the page, newest first.
-const INCIDENTS_SHOWN: i64 = 200;
+/// Incidents listed per page of the cluster's page, newest first.
+pub const INCIDENTS_PER_PAGE: i64 = 25;
 /// Merge targets offered (the most similar, then the newest).
 const MERGE_CHOICES: usize = 25;
 
 pub struct ClusterPage {
     pub view: ClusterView,
+    /// One page of the incidents, newest first.
     pub incidents: Vec<IncidentRow>,
+    /// Which page of incidents that is (1-based), and how many there are.
+    pub incident_page: i64,
+    pub incident_pages: i64,
     pub timeline: Vec<TimelineEntry>,
     pub siblings: Vec<ClusterRow>,
     pub rules: Vec<RuleRow>,
@@ -41,6 +45,7 @@ pub fn page(
     id: i64,
     week: Option<&str>,
     baseline: &str,
+    incident_page: i64,
     tz: Tz,
 ) -> AppResult<Result<ClusterPage, i64>> {
     let view = view(conn, id)?;
@@ -58,8 +63,18 @@ pub fn page(
         Err(e) => return Err(e),
     };
     let (coach, actions) = effects::coach_and_actions(conn, id, tz, chrono::Utc::now(), review)?;
+    let listed = incidents::count_of_cluster(conn, id)?;
+    let incident_pages = ((listed + INCIDENTS_PER_PAGE - 1) / INCIDENTS_PER_PAGE).max(1);
+    let incident_page = incident_page.clamp(1, incident_pages);
     Ok(Ok(ClusterPage {
-        incidents: incidents::of_cluster(conn, id, INCIDENTS_SHOWN)?,
+        incidents: incidents::of_cluster_from(
+            conn,
+            id,
+            INCIDENTS_PER_PAGE,
+            (incident_page - 1) * INCIDENTS_PER_PAGE,
+        )?,
+        incident_page,
+        incident_pages,
         timeline: crate::service::incidents::timeline(conn, "cluster", id)?,
         siblings: merge_candidates(conn, grouping, &view.cluster, MERGE_CHOICES)?,
         rules: db_clusters::rules(conn)?

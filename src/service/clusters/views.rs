@@ -183,3 +183,9 @@ pub fn merge_candidates(
     });
     Ok(found)
 }
+
+/// The clusters `ids` as stored, for a page that names them (a confirmation); a missing
+/// one is left out.
+pub fn rows(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ClusterRow>> {
+    Ok(db_clusters::find_many(conn, ids)?)
+}
