@@ -40,6 +40,8 @@ struct ShowPage {
     incident_pages: i64,
     /// Clusters a consolidation merged into this one, which a lead can undo.
     undoable: Vec<(i64, String)>,
+    /// Names of the people the timeline names by id.
+    people: HashMap<i64, String>,
 }
 
 /// A form of the cluster's page that was refused: its name (`action`, `edit`, `merge`,
@@ -57,6 +59,15 @@ impl ShowPage {
 
     fn when_utc(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         local_datetime(*at, self.tz)
+    }
+
+    /// A trail entry's phrases in the reader's language.
+    fn details(&self, entry: &TimelineEntry) -> Vec<String> {
+        super::timeline::details(&self.page, entry, &self.people)
+    }
+
+    fn entry_link(&self, entry: &TimelineEntry) -> Option<String> {
+        super::timeline::link(entry)
     }
 
     fn category_name(&self) -> String {
@@ -195,6 +206,7 @@ pub(crate) async fn show_page(
             actions,
             drivers,
             undoable,
+            people,
         }) => {
             let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
             let drivers = drivers.map(|d| super::drivers::panel(&user.page, &d));
@@ -214,6 +226,7 @@ pub(crate) async fn show_page(
                     ladder: super::actions::LadderPanel { coach, actions },
                     drivers,
                     undoable,
+                    people,
                     incident_page,
                     incident_pages,
                 },

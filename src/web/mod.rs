@@ -21,6 +21,7 @@ pub mod request;
 pub mod review;
 pub mod session;
 pub mod slow_body;
+pub mod timeline;
 pub mod triage;
 
 use crate::error::{AppError, AppResult};

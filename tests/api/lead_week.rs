@@ -413,3 +413,50 @@ async fn the_team_ladder_counts_each_cluster_on_its_rung() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_timeline_speaks_the_readers_language() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (lead, lead_actor) = app.signed_in("zhao", "lead").await;
+        let token = app.token(&lead_actor);
+        lead.submit("/account", "/account/language", &[("language", "zh-CN")])
+            .await;
+        let cluster = file(&app, &token, "催审批 订单审批进度", "approval-chase").await;
+        let path = format!("/clusters/{cluster}");
+        let page = lead
+            .submit(
+                &path,
+                &format!("{path}/edit"),
+                &[("title", "催审批"), ("owner", "zhao")],
+            )
+            .await;
+        assert_redirect_to(&page, &path);
+        lead.submit("/triage", &format!("{path}/confirm"), &[])
+            .await;
+        let res = app
+            .api()
+            .post(app.url(&format!("/api/v1/clusters/{cluster}/actions")))
+            .bearer_auth(&token)
+            .json(&json!({"rung": 1, "title": "午休时安排审批值班"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let page = lead.get(&path).await;
+        let timeline = part(&page.body, "class=\"timeline\"", "</ol>");
+        assert!(
+            timeline.contains("负责人：zhao name"),
+            "{}: {timeline}",
+            app.backend
+        );
+        assert!(timeline.contains("第 1 级：流程改进"), "{timeline}");
+        for english in ["→ true", "false", "owner_id", "action:", "rung:", "open →"] {
+            assert!(
+                !timeline.contains(english),
+                "{}: {english} in {timeline}",
+                app.backend
+            );
+        }
+    }
+}

@@ -11,6 +11,7 @@ use crate::service::grouping::GroupingCache;
 use crate::service::incidents::TimelineEntry;
 use crate::service::review::{ReviewCache, week_or_default};
 use chrono_tz::Tz;
+use std::collections::HashMap;
 
 /// Incidents listed per page of the cluster's page, newest first.
 pub const INCIDENTS_PER_PAGE: i64 = 25;
@@ -34,6 +35,8 @@ pub struct ClusterPage {
     pub drivers: Option<DriversView>,
     /// Merges a consolidation made into this cluster, which a lead may undo.
     pub undoable: Vec<(i64, String)>,
+    /// The names of the people the timeline names by id (owners).
+    pub people: HashMap<i64, String>,
 }
 
 /// A cluster's page, or the id of the cluster it was merged into.
@@ -66,7 +69,26 @@ pub fn page(
     let listed = incidents::count_of_cluster(conn, id)?;
     let incident_pages = ((listed + INCIDENTS_PER_PAGE - 1) / INCIDENTS_PER_PAGE).max(1);
     let incident_page = incident_page.clamp(1, incident_pages);
+    let timeline = crate::service::incidents::timeline(conn, "cluster", id)?;
+    let mut people = HashMap::new();
+    for (_, before, after) in timeline
+        .iter()
+        .flat_map(|e| e.changes.iter())
+        .filter(|(field, _, _)| field == "owner_id")
+    {
+        for id in [before, after]
+            .into_iter()
+            .filter_map(|v| v.parse::<i64>().ok())
+        {
+            if let std::collections::hash_map::Entry::Vacant(slot) = people.entry(id)
+                && let Some(u) = crate::db::users::find(conn, id)?
+            {
+                slot.insert(u.display_name);
+            }
+        }
+    }
     Ok(Ok(ClusterPage {
+        people,
         incidents: incidents::of_cluster_from(
             conn,
             id,
@@ -75,7 +97,7 @@ pub fn page(
         )?,
         incident_page,
         incident_pages,
-        timeline: crate::service::incidents::timeline(conn, "cluster", id)?,
+        timeline,
         siblings: merge_candidates(conn, grouping, &view.cluster, MERGE_CHOICES)?,
         rules: db_clusters::rules(conn)?
             .into_iter()
