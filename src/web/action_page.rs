@@ -46,7 +46,7 @@ impl ShowPage {
             .departments
             .iter()
             .find(|d| d.id == *id)
-            .map(|d| d.name.clone())
+            .map(|d| d.label(self.page.lang).to_string())
             .unwrap_or_default()
     }
 

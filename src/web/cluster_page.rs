@@ -70,6 +70,11 @@ impl ShowPage {
         super::timeline::link(entry)
     }
 
+    /// A category's name in the reader's language.
+    fn category_of(&self, id: &i64) -> String {
+        self.catalog.category_label(*id, self.page.lang)
+    }
+
     fn category_name(&self) -> String {
         self.catalog
             .category_label(self.view.cluster.category_id, self.page.lang)
@@ -209,7 +214,8 @@ pub(crate) async fn show_page(
             people,
         }) => {
             let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
-            let drivers = drivers.map(|d| super::drivers::panel(&user.page, &d));
+            let drivers =
+                drivers.map(|d| super::drivers::panel(&user.page, &user.known.catalog, &d));
             render(
                 status,
                 &ShowPage {

@@ -134,6 +134,11 @@ pub fn sign_out(session: &Session) {
     session.purge();
 }
 
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
 /// A page for anybody: login and setup.
 pub struct Visitor {
     pub page: PageCtx,
@@ -146,8 +151,13 @@ impl FromRequest for Visitor {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
+        // A visitor may pick the language on the page (`?lang=`), before any account
+        // says which it prefers.
+        let chosen = web::Query::<LangQuery>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.lang.as_deref().and_then(Lang::parse));
         let page = PageCtx {
-            lang: request_lang(req, None),
+            lang: chosen.unwrap_or_else(|| request_lang(req, None)),
             csrf: csrf_token(&session),
             user: None,
             path: req.path().to_string(),

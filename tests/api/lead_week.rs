@@ -203,6 +203,19 @@ async fn a_blocked_launch_is_a_page_in_the_readers_language_with_a_way_on() {
             "no English"
         );
 
+        // Departments by their Chinese names, under the label for one's own department.
+        let page = lead.get(&action).await;
+        let signoffs = part(&page.body, "id=\"signoffs\"", "</section>");
+        assert!(signoffs.contains("<th>部门</th>"), "{signoffs}");
+        assert!(
+            signoffs.contains("人力资源") && signoffs.contains("销售"),
+            "{signoffs}"
+        );
+        assert!(
+            !signoffs.contains("等待方部门") && !signoffs.contains(">HR<"),
+            "{signoffs}"
+        );
+
         // The sign-off form offers a person only the departments they may sign for.
         let (hr, _) = {
             let actor = app.user("wang", "member", "hr");
@@ -458,5 +471,52 @@ async fn the_timeline_speaks_the_readers_language() {
                 app.backend
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn the_login_page_offers_both_languages_and_admins_name_departments_in_chinese() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (admin, _) = app.signed_in("root", "admin").await;
+        let page = app.browser().get("/login?next=/review").await;
+        assert!(
+            page.body
+                .contains("href=\"/login?lang=zh-CN&#38;next=%2Freview\""),
+            "{}",
+            page.body
+        );
+        let page = app.browser().get("/login?lang=zh-CN").await;
+        assert!(page.body.contains("<html lang=\"zh-CN\">"), "{}", page.body);
+        assert!(
+            page.body.contains("href=\"/login?lang=en&#38;next="),
+            "and back to English"
+        );
+
+        // An admin gives a department a Chinese name; a reader of Chinese sees it.
+        let id = rungs::db::catalog::department_by_slug(&mut app.conn(), "operations")
+            .unwrap()
+            .unwrap()
+            .id;
+        let res = admin
+            .submit(
+                "/admin",
+                &format!("/admin/departments/{id}"),
+                &[("name", "Operations"), ("name_zh", "运营中心")],
+            )
+            .await;
+        assert_redirect_to(&res, "/admin");
+        let page = admin.get("/admin").await;
+        assert!(page.body.contains("value=\"运营中心\""), "{}", app.backend);
+        admin
+            .submit("/account", "/account/language", &[("language", "zh-CN")])
+            .await;
+        let page = admin.get("/incidents/new").await;
+        assert!(
+            page.body.contains(">运营中心</option>"),
+            "{}: {}",
+            app.backend,
+            page.body
+        );
     }
 }
