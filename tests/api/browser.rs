@@ -331,7 +331,7 @@ async fn journey(j: &mut Journey) -> Result {
     j.shot("login").await?;
     j.type_into("#login", "wang").await?;
     j.type_into("#password", PASSWORD).await?;
-    j.follow("form[action='/login'] button[type=submit]")
+    j.follow("form[action^='/login'] button[type=submit]")
         .await?;
     j.at("/incidents").await?;
     j.shot("incidents-empty").await?;
