@@ -2,19 +2,17 @@
 //! answers with the cluster's page (`cluster_page`).
 
 use super::cluster_page::Refused;
+use super::confirm::confirm_page;
 use super::flash::Flash;
 use super::see_other;
-use super::session::PageCtx;
 use super::session::{CsrfForm, Signed};
 use crate::app_state::AppState;
 use crate::csrf_form;
-use crate::db::clusters::ClusterRow;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::clusters::ClusterEdit;
 use actix_web::{HttpResponse, web};
-use askama::Template;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -22,8 +20,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/clusters/{id}", web::get().to(super::cluster_page::show))
         .route("/clusters/{id}/edit", web::post().to(edit))
         .route("/clusters/{id}/confirm", web::post().to(confirm))
-        .route("/clusters/{id}/dismiss", web::post().to(dismiss))
-        .route("/clusters/{id}/restore", web::post().to(restore))
         .route("/clusters/{id}/merge", web::post().to(merge))
         .route("/clusters/{id}/unmerge", web::post().to(unmerge))
         .route("/clusters/{id}/move", web::post().to(move_incidents))
@@ -33,16 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize)]
 pub struct PlainForm {
     csrf_token: String,
-}
-
-/// A destructive form: `confirm=yes` once the lead has seen what it will do.
-#[derive(Deserialize)]
-pub struct ConfirmForm {
-    csrf_token: String,
-    #[serde(default)]
-    confirm: String,
-    #[serde(default)]
-    back: String,
 }
 
 #[derive(Deserialize)]
@@ -88,14 +74,7 @@ pub struct RuleForm {
     pattern: String,
 }
 
-csrf_form!(
-    PlainForm,
-    ConfirmForm,
-    EditForm,
-    MergeForm,
-    MoveForm,
-    RuleForm
-);
+csrf_form!(PlainForm, EditForm, MergeForm, MoveForm, RuleForm);
 
 /// After a lead's change: back to the page, or the page again with the errors and the
 /// typed values under the form that was refused (and no other).
@@ -183,116 +162,6 @@ async fn unmerge(
     .await?;
     Flash::new("flash.unmerged", &[("id", id.to_string())]).keep(&user.session);
     Ok(see_other(&format!("/clusters/{id}")))
-}
-
-async fn dismiss(
-    state: web::Data<AppState>,
-    user: Signed,
-    path: web::Path<i64>,
-    CsrfForm(form): CsrfForm<ConfirmForm>,
-) -> AppResult<HttpResponse> {
-    user.actor.require(Role::Lead)?;
-    let (id, actor, grouping) = (
-        path.into_inner(),
-        user.actor.clone(),
-        state.grouping.clone(),
-    );
-    // Triage's button comes back to triage; the cluster page's (`back=cluster`) to the page.
-    let back = if form.back == "cluster" {
-        format!("/clusters/{id}")
-    } else {
-        "/triage".to_string()
-    };
-    if form.confirm != "yes" {
-        let c = one_cluster(&state, id).await?;
-        let n = c.incident_count.to_string();
-        let fields = vec![("back".to_string(), form.back.clone())];
-        let page = &user.page;
-        return confirm_page(
-            &user,
-            page.t_with("confirm.dismiss_question", &[("id", &id.to_string())]),
-            page.t_with(
-                "confirm.dismiss_consequence",
-                &[("title", c.title.as_str()), ("n", n.as_str())],
-            ),
-            page.t("confirm.dismiss_button"),
-            format!("/clusters/{id}/dismiss"),
-            fields,
-            back,
-        );
-    }
-    service::run(&state.pool, move |conn| {
-        service::clusters::dismiss(conn, &grouping, &actor, id)
-    })
-    .await?;
-    Flash::new("flash.dismissed", &[("id", id.to_string())])
-        .with_undo(format!("/clusters/{id}/restore"), "flash.restore")
-        .keep(&user.session);
-    Ok(see_other(&back))
-}
-
-/// Undo a dismissal: the cluster is back in triage.
-async fn restore(
-    state: web::Data<AppState>,
-    user: Signed,
-    path: web::Path<i64>,
-    CsrfForm(_f): CsrfForm<PlainForm>,
-) -> AppResult<HttpResponse> {
-    user.actor.require(Role::Lead)?;
-    let (id, actor, grouping) = (
-        path.into_inner(),
-        user.actor.clone(),
-        state.grouping.clone(),
-    );
-    service::run(&state.pool, move |conn| {
-        service::clusters::restore(conn, &grouping, &actor, id)
-    })
-    .await?;
-    Flash::new("flash.restored", &[("id", id.to_string())]).keep(&user.session);
-    Ok(see_other(&format!("/clusters/{id}")))
-}
-
-/// The stored cluster `id`, for a confirmation that names it.
-async fn one_cluster(state: &AppState, id: i64) -> AppResult<ClusterRow> {
-    let mut found = service::run(&state.pool, move |conn| {
-        service::clusters::rows(conn, &[id])
-    })
-    .await?;
-    found.pop().ok_or(AppError::NotFound)
-}
-
-#[derive(Template)]
-#[template(path = "clusters/confirm.html")]
-struct ConfirmPage<'a> {
-    page: &'a PageCtx,
-    question: String,
-    consequence: String,
-    button: String,
-    action: String,
-    fields: Vec<(String, String)>,
-    cancel: String,
-}
-
-/// Asks before a destructive change: what it will do, the form again with `confirm=yes`,
-/// and a way back. Nothing changes until the lead confirms.
-fn confirm_page(
-    user: &Signed,
-    question: String,
-    consequence: String,
-    button: String,
-    action: String,
-    fields: Vec<(String, String)>,
-    cancel: String,
-) -> AppResult<HttpResponse> {
-    super::ok(&ConfirmPage {
-        page: &user.page,
-        question,
-        consequence,
-        button,
-        action,
-        fields,
-        cancel,
-    })
 }
 
 async fn merge(

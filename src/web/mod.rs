@@ -10,6 +10,8 @@ pub mod charts;
 pub mod cluster_list;
 pub mod cluster_page;
 pub mod clusters;
+pub mod confirm;
+pub mod dismissal;
 pub mod drivers;
 pub mod flash;
 pub mod format;
@@ -36,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(incidents::routes)
         .configure(cluster_list::routes)
         .configure(clusters::routes)
+        .configure(dismissal::routes)
         .configure(triage::routes)
         .configure(actions::routes)
         .configure(action_page::routes)
