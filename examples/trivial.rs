@@ -73,13 +73,14 @@ async fn main() -> std::io::Result<()> {
     let key = actix_web::cookie::Key::from(&key);
     let grouping = std::sync::Arc::new(rungs::service::grouping::GroupingCache::new(0.5));
     let directory = std::sync::Arc::new(rungs::service::directory::Directory::new());
-    let filing = rungs::service::filing_queue::FilingQueue::start(
+    let filing = rungs::service::intake::Intake::start(
         rungs::db::ConnectionManager::new(url.clone()),
         grouping.clone(),
         directory.clone(),
     )
     .map_err(std::io::Error::other)?;
-    let feed = rungs::db::version_feed::VersionFeed::start(&url).map_err(std::io::Error::other)?;
+    let feed = rungs::db::version_feed::VersionFeed::start(&url, Default::default())
+        .map_err(std::io::Error::other)?;
     let state = web::Data::new(rungs::app_state::AppState::new(
         pool, grouping, directory, filing, feed,
     ));

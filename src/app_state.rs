@@ -5,8 +5,8 @@ use crate::db::Pool;
 use crate::db::version_feed::VersionFeed;
 use crate::error::AppResult;
 use crate::service::directory::Directory;
-use crate::service::filing_queue::FilingQueue;
 use crate::service::grouping::GroupingCache;
+use crate::service::intake::Intake;
 use crate::service::sign_in_guard::SignInGuard;
 use crate::service::{self};
 use std::sync::Arc;
@@ -19,7 +19,7 @@ pub struct AppState {
     /// The matcher's index: a cache of the database, refreshed from it.
     pub grouping: Arc<GroupingCache>,
     /// This process's filing writer (group commit).
-    pub filing: FilingQueue,
+    pub intake: Intake,
     /// The weekly review's figures: a cache validated against the rollups' version.
     pub review: Arc<service::review::ReviewCache>,
     /// People and the catalogue, validated against their change counters.
@@ -36,13 +36,13 @@ impl AppState {
         pool: Pool,
         grouping: Arc<GroupingCache>,
         directory: Arc<Directory>,
-        filing: FilingQueue,
+        intake: Intake,
         feed: Arc<VersionFeed>,
     ) -> Self {
         Self {
             pool,
             grouping,
-            filing,
+            intake,
             review: Arc::default(),
             directory,
             feed,

@@ -40,6 +40,21 @@ pub enum Command {
     /// Check or rebuild the weekly rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
+    /// Print the weekly retrospective's report of a week.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The week, written YYYY-Www (default: the last complete week).
+    #[arg(long)]
+    pub week: Option<String>,
+    /// md, html, csv or json.
+    #[arg(long, default_value = "md")]
+    pub format: String,
+    /// The language of the words (en or zh-CN); figures and CSV/JSON names are the same.
+    #[arg(long, default_value = "en")]
+    pub lang: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +93,23 @@ pub struct ServeArgs {
     /// Seconds between consolidation passes (a pass runs only after new filings); 0: never.
     #[arg(long, env = "RUNGS_CONSOLIDATE_EVERY", default_value_t = 15)]
     pub consolidate_every: u64,
+    /// Seconds between the scheduler's passes (verdicts, overdue actions, spikes); 0: this
+    /// instance runs no jobs.
+    #[arg(long, env = "RUNGS_SCHEDULE_EVERY", default_value_t = 60)]
+    pub schedule_every: u64,
+    /// Seconds before the first retry of a failed webhook delivery (doubling after each).
+    #[arg(long, env = "RUNGS_WEBHOOK_BACKOFF", default_value_t = 10)]
+    pub webhook_backoff: u64,
+    /// The address people reach rungs at (such as https://rungs.example.com), for links.
+    #[arg(long, env = "RUNGS_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
+    /// A secret that `GET /metrics` must carry as `Authorization: Bearer TOKEN`.
+    #[arg(long, env = "RUNGS_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+    /// Addresses (comma-separated) from which `GET /metrics` may be read; without this
+    /// flag or a token, only from this machine.
+    #[arg(long, env = "RUNGS_METRICS_ALLOW")]
+    pub metrics_allow: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +165,17 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 merge_threshold: args.merge_threshold,
                 consolidate_every: (args.consolidate_every > 0)
                     .then(|| std::time::Duration::from_secs(args.consolidate_every)),
+                schedule_every: (args.schedule_every > 0)
+                    .then(|| std::time::Duration::from_secs(args.schedule_every)),
+                webhooks_every: Some(std::time::Duration::from_secs(1)),
+                webhook_backoff: std::time::Duration::from_secs(args.webhook_backoff.max(1)),
+                public_url: args.public_url,
+                metrics: crate::telemetry::scrape::MetricsAccess {
+                    token: args.metrics_token.filter(|t| !t.is_empty()),
+                    allow: crate::telemetry::scrape::parse_allow(
+                        args.metrics_allow.as_deref().unwrap_or(""),
+                    )?,
+                },
             };
             let app = Application::build(config.clone()).await?;
             tracing::info!(port = app.port(), bind = %config.bind, "rungs is serving");
@@ -210,6 +253,35 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             db::write_transaction(&mut conn, db::rollups::rebuild_all)
                 .map_err(|e| e.to_string())?;
             println!("rollups rebuilt");
+            Ok(())
+        }
+        Command::Report(args) => {
+            let format = service::report::Format::parse(&args.format)
+                .ok_or("--format is md, html, csv or json")?;
+            let lang = crate::i18n::Lang::parse(&args.lang).ok_or("--lang is en or zh-CN")?;
+            let mut conn = open(&cli.database_url)?;
+            let cache = service::review::ReviewCache::new();
+            let (report, tz) = service::report::of_week(
+                &mut conn,
+                &cache,
+                args.week.as_deref(),
+                chrono::Utc::now(),
+            )
+            .map_err(|e| match e {
+                crate::error::AppError::Invalid(_) => {
+                    "a week is written YYYY-Www, for example 2026-W48".to_string()
+                }
+                other => other.to_string(),
+            })?;
+            let text = match service::report::text(&report, format, lang, tz)
+                .map_err(|e| e.to_string())?
+            {
+                Some(text) => text,
+                None => {
+                    crate::web::report::standalone(&report, lang, tz).map_err(|e| e.to_string())?
+                }
+            };
+            print!("{text}");
             Ok(())
         }
         Command::Backup { file } => {

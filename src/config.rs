@@ -21,6 +21,16 @@ pub struct Config {
     /// How often consolidation runs after filings; None: never (tests that do not
     /// measure it keep their clusters as filed).
     pub consolidate_every: Option<std::time::Duration>,
+    /// How often the scheduler runs its jobs; None: never in this process.
+    pub schedule_every: Option<std::time::Duration>,
+    /// How often this instance looks for webhook deliveries due; None: it sends none.
+    pub webhooks_every: Option<std::time::Duration>,
+    /// The first wait after a failed webhook delivery (doubling after each failure).
+    pub webhook_backoff: std::time::Duration,
+    /// The address people reach rungs at, for links in webhook deliveries.
+    pub public_url: String,
+    /// Who may read `/metrics`.
+    pub metrics: crate::telemetry::scrape::MetricsAccess,
 }
 
 impl Config {
@@ -36,6 +46,11 @@ impl Config {
             join_threshold: crate::domain::grouping::DEFAULT_JOIN_THRESHOLD,
             merge_threshold: crate::domain::grouping::consolidate::DEFAULT_MERGE_THRESHOLD,
             consolidate_every: None,
+            schedule_every: None,
+            webhooks_every: None,
+            webhook_backoff: std::time::Duration::from_secs(10),
+            public_url: String::new(),
+            metrics: Default::default(),
         })
     }
 }

@@ -4,12 +4,14 @@ use crate::app_state::AppState;
 use crate::config::Config;
 use crate::db;
 use crate::db::version_feed::VersionFeed;
+use crate::db::versions::LocalChanges;
 use crate::error::AppError;
 use crate::service::directory::Directory;
-use crate::service::filing_queue::FilingQueue;
 use crate::service::grouping::GroupingCache;
+use crate::service::intake::Intake;
 use crate::service::{self, organisation};
-use crate::{api, web as pages};
+use crate::telemetry::requests::RequestSpan;
+use crate::{api, telemetry, web as pages};
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession};
 use actix_session::storage::CookieSessionStore;
@@ -27,6 +29,7 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 pub struct Application {
     port: u16,
     server: Server,
+    changes: Arc<LocalChanges>,
 }
 
 impl Application {
@@ -67,7 +70,8 @@ impl Application {
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let directory = Arc::new(Directory::new());
-        let filing = FilingQueue::start(manager, grouping.clone(), directory.clone())?;
+        let changes = manager.changes().clone();
+        let intake = Intake::start(manager, grouping.clone(), directory.clone())?;
         if let Some(every) = config.consolidate_every {
             service::clusters::Consolidator::start(
                 pool.clone(),
@@ -76,11 +80,19 @@ impl Application {
                 config.merge_threshold,
             )?;
         }
-        let feed = VersionFeed::start(&config.database_url)?;
-        let state = web::Data::new(AppState::new(pool, grouping, directory, filing, feed));
+        service::webhooks::set_public_url(&config.public_url);
+        if let Some(every) = config.schedule_every {
+            service::scheduler::Scheduler::start(pool.clone(), every)?;
+        }
+        if let Some(every) = config.webhooks_every {
+            service::webhooks::sender::Sender::start(pool.clone(), every, config.webhook_backoff)?;
+        }
+        let feed = VersionFeed::start(&config.database_url, changes.clone())?;
+        let state = web::Data::new(AppState::new(pool, grouping, directory, intake, feed));
         let tables = web::Data::new(pages::rendered::RenderedTables::default());
         let key = Key::from(&key);
         let secure = config.secure_cookies;
+        let metrics_access = web::Data::new(config.metrics.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(pages::problem::in_layout))
@@ -109,14 +121,17 @@ impl Application {
                         .build(),
                 )
                 .wrap(Compress::default())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(actix_web::middleware::from_fn(telemetry::requests::observe))
                 .app_data(state.clone())
+                .app_data(metrics_access.clone())
                 .app_data(tables.clone())
                 .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))
                 .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))
                 .app_data(web::PathConfig::default().error_handler(pages::request::path_error))
                 .app_data(web::QueryConfig::default().error_handler(pages::request::query_error))
                 .route("/healthz", web::get().to(healthz))
+                .configure(telemetry::scrape::routes)
                 .configure(api::routes)
                 .configure(pages::routes)
                 .default_service(web::to(not_found))
@@ -129,11 +144,18 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            changes,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// This running rungs' own changes of the counters: work done in the same process
+    /// through another connection (a test's) is published here to be seen at once.
+    pub fn local_changes(&self) -> Arc<LocalChanges> {
+        self.changes.clone()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
@@ -149,7 +171,7 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     } else {
         "off"
     };
-    match service::health::check(&state.pool, state.filing.last_fault()).await {
+    match service::health::check(&state.pool, state.intake.last_fault()).await {
         service::health::Health::Ok => HttpResponse::Ok().json(serde_json::json!({
             "status": "ok", "database": "writable", "change_feed": feed
         })),

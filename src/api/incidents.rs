@@ -5,7 +5,7 @@ use super::body::Fields;
 use crate::app_state::AppState;
 use crate::db::versions;
 use crate::error::{ApiResult, AppError};
-use crate::service::{self, incidents::Filer, incidents::RawIncident};
+use crate::service::{self, intake::Filer, intake::RawIncident};
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
@@ -33,9 +33,9 @@ pub fn parse(body: Value) -> Result<RawIncident, AppError> {
     Ok(raw)
 }
 
-/// Checked and placed from memory on this thread when the token and the catalogue are
-/// remembered, else in one trip to the blocking pool; then the filing waits for its
-/// batch to commit. A body that cannot be read is told only to a known token.
+/// The filing goes to the intake, which checks the token and every field in the
+/// transaction that writes it, and answers after the commit. A body that cannot be read
+/// is told only to a known token.
 async fn file(
     state: web::Data<AppState>,
     token: BearerToken,
@@ -56,10 +56,7 @@ async fn file(
             return Err(e.into());
         }
     };
-    let filed = state
-        .filing
-        .file(&state.pool, Filer::Token(secret), raw)
-        .await?;
+    let filed = state.intake.file(Filer::Token(secret), raw).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             actix_web::http::header::LOCATION,

@@ -6,6 +6,7 @@ pub mod body;
 pub mod clusters;
 pub mod events;
 pub mod incidents;
+pub mod reports;
 pub mod review;
 
 use crate::error::{ApiError, AppError};
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(actions::routes)
             .configure(review::routes)
             .configure(events::routes)
+            .configure(reports::routes)
             .default_service(web::to(not_found)),
     );
 }

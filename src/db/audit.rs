@@ -37,12 +37,20 @@ pub fn record(conn: &mut DbConn, event: &NewAuditEvent<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
         .values(event)
         .execute(conn)?;
+    crate::telemetry::metrics::EVENTS_WRITTEN
+        .with_label_values(&[event.entity])
+        .inc();
     Ok(())
 }
 
 /// Several events, in statements that stay prepared (`prepared_rows`).
 pub fn record_many(conn: &mut DbConn, events: &[NewAuditEvent<'_>]) -> QueryResult<()> {
     prepared_rows::execute::<InsertEvents>(conn, events)?;
+    for event in events {
+        crate::telemetry::metrics::EVENTS_WRITTEN
+            .with_label_values(&[event.entity])
+            .inc();
+    }
     Ok(())
 }
 
@@ -144,6 +152,14 @@ pub fn actions_of(
         );
     }
     Ok(out)
+}
+
+/// The newest event's id (0 on an empty log).
+pub fn last_id(conn: &mut DbConn) -> QueryResult<i64> {
+    let id: Option<i64> = audit_events::table
+        .select(diesel::dsl::max(audit_events::id))
+        .first(conn)?;
+    Ok(id.unwrap_or(0))
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

@@ -10,6 +10,7 @@ pub mod clusters;
 pub mod fault;
 pub mod incident_batch;
 pub mod incidents;
+pub mod jobs;
 mod pool;
 pub mod prepared_rows;
 pub mod review;
@@ -21,6 +22,7 @@ pub mod tokens;
 pub mod users;
 pub mod version_feed;
 pub mod versions;
+pub mod webhooks;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;

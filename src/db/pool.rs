@@ -9,6 +9,7 @@
 //! every older connection is then closed when it is next handed out or handed back,
 //! and a new one sees the database as it is now.
 
+use super::versions::LocalChanges;
 use super::{DatabaseUrl, DbConn, migrate};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
@@ -31,6 +32,8 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
     /// Shared by every clone of this manager and every connection it opened.
     generation: Arc<AtomicU64>,
+    /// This running rungs' changes of the counters, shared the same way.
+    changes: Arc<LocalChanges>,
 }
 
 /// A pooled connection: the connection, and the generation it was opened in.
@@ -38,9 +41,15 @@ pub struct Managed {
     conn: DbConn,
     born: u64,
     generation: Arc<AtomicU64>,
+    changes: Arc<LocalChanges>,
 }
 
 impl Managed {
+    /// After a unit of work on this connection: see `LocalChanges::publish`.
+    pub fn publish_changes(&self) {
+        self.changes.publish();
+    }
+
     /// Every connection of this pool opened until now is replaced (see the module's
     /// comment); this one too, when it is handed back.
     pub fn retire_all(&self) {
@@ -70,11 +79,17 @@ impl ConnectionManager {
         Self {
             url,
             generation: Arc::default(),
+            changes: Arc::default(),
         }
     }
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    /// The changes of the counters made through this manager's connections.
+    pub fn changes(&self) -> &Arc<LocalChanges> {
+        &self.changes
     }
 
     /// The pool's connections opened until now are replaced (see the module's comment).
@@ -126,6 +141,7 @@ impl r2d2::ManageConnection for ConnectionManager {
             conn: self.establish()?,
             born,
             generation: self.generation.clone(),
+            changes: self.changes.clone(),
         })
     }
 
@@ -165,6 +181,7 @@ pub fn connect_with(manager: ConnectionManager, max_size: u32) -> Result<Pool, S
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(CONNECTION_WAIT)
+        .event_handler(Box::new(crate::telemetry::metrics::PoolEvents))
         .build(manager)
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let mut conn = pool

@@ -166,12 +166,3 @@ pub fn shown_clusters(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ShownCl
     }
     Ok(out)
 }
-
-/// The settings row counting changes to clusters (see the 000003_review migration): the
-/// review's rendered tables are cached under it.
-pub const CLUSTERS_VERSION_KEY: &str = super::versions::CLUSTERS;
-
-/// Count one more change of a cluster; call inside the change's transaction.
-pub fn bump_clusters_version(conn: &mut DbConn) -> QueryResult<()> {
-    super::versions::bump(conn, CLUSTERS_VERSION_KEY)
-}

@@ -98,7 +98,7 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
     if many.is_empty() {
         return Ok(());
     }
-    bump_version(conn)?;
+    super::versions::counted_by_trigger();
     let categories: Vec<_> = categories
         .into_iter()
         .map(|((id, week), n)| (id, week, n))
@@ -144,7 +144,7 @@ pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<
 
 /// Move every count of cluster `from` onto cluster `into` (a merge).
 pub fn move_cluster(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<()> {
-    bump_version(conn)?;
+    super::versions::counted_by_trigger();
     let weeks = "INSERT INTO cluster_weeks (cluster_id, week_key, incidents) \
          SELECT ?, week_key, incidents FROM cluster_weeks WHERE cluster_id = ? \
          ON CONFLICT (cluster_id, week_key) DO UPDATE SET incidents = cluster_weeks.incidents + excluded.incidents";
@@ -217,18 +217,12 @@ pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<()> {
         value(REF, "i.external_ref", "", " AND i.external_ref IS NOT NULL"),
     ]
     .concat();
-    bump_version(conn)?;
+    super::versions::counted_by_trigger();
     conn.batch_execute(&sql)
 }
 
 /// The settings row that counts changes of the rollups (see the 000003_review migration).
 pub const VERSION_KEY: &str = super::versions::ROLLUPS;
-
-/// Count one more change; call inside the change's transaction. The row lock orders
-/// concurrent writers, so a reader never sees a version whose change is still to come.
-fn bump_version(conn: &mut DbConn) -> QueryResult<()> {
-    super::versions::bump(conn, VERSION_KEY)
-}
 
 /// How many times the rollups have changed (a cache key for weekly figures).
 pub fn version(conn: &mut DbConn) -> QueryResult<i64> {

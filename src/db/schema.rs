@@ -173,7 +173,57 @@ diesel::joinable!(cluster_weeks -> clusters (cluster_id));
 diesel::joinable!(cluster_week_values -> clusters (cluster_id));
 diesel::joinable!(cluster_rules -> clusters (cluster_id));
 
+diesel::table! {
+    scheduled_jobs (name) {
+        name -> Text,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_run_at -> Nullable<Timestamp>,
+        last_period -> Nullable<Text>,
+        event_cursor -> BigInt,
+        runs -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        language -> Text,
+        active -> Bool,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        event_id -> Nullable<BigInt>,
+        idempotency_key -> Text,
+        kind -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        last_status -> Nullable<Integer>,
+        response_ms -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    webhook_endpoints,
+    webhook_deliveries,
+    scheduled_jobs,
     settings,
     departments,
     categories,

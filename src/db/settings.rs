@@ -27,6 +27,8 @@ pub fn set(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
             .values((settings::key.eq(key), settings::value.eq(value)))
             .execute(conn)?;
     }
+    // A new time zone moves the catalogue's counter (a trigger, migration 000016).
+    super::versions::counted_by_trigger();
     Ok(())
 }
 

@@ -13,7 +13,7 @@
 //! connection of that thread's (`without_pool`), not through a trip to the blocking
 //! pool, which costs more than the read.
 
-use super::versions::{self, Versions};
+use super::versions::{self, LocalChanges, Versions};
 use super::{DatabaseUrl, DbConn};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -36,9 +36,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Default)]
 pub struct VersionFeed {
-    /// Moves on every notice and every reconnection: with this process's own changes
-    /// (`versions::local_changes`), a remembered read is good while their sum stands.
+    /// Moves on every notice and every reconnection: with this running rungs' own
+    /// changes (`changes`), a remembered read is good while their sum stands.
     notices: AtomicU64,
+    changes: Arc<LocalChanges>,
     /// Whether a listener is connected; until it is, nothing is remembered.
     listening: AtomicBool,
     /// The last read, with the sum it was read under.
@@ -55,10 +56,14 @@ impl VersionFeed {
 
     /// For PostgreSQL, a feed with its listener thread (which ends with the feed); for
     /// SQLite, one that reads always, on the request's own thread when it can.
-    pub fn start(url: &DatabaseUrl) -> Result<Arc<Self>, String> {
+    /// `changes` are the ones this running rungs makes (`ConnectionManager::changes`).
+    pub fn start(url: &DatabaseUrl, changes: Arc<LocalChanges>) -> Result<Arc<Self>, String> {
         match url {
             DatabaseUrl::Postgres(url) => {
-                let feed = Self::reading_always();
+                let feed = Arc::new(Self {
+                    changes,
+                    ..Self::default()
+                });
                 let (weak, url) = (Arc::downgrade(&feed), url.clone());
                 std::thread::Builder::new()
                     .name("rungs-version-feed".into())
@@ -68,6 +73,7 @@ impl VersionFeed {
             }
             DatabaseUrl::Sqlite(path) => Ok(Arc::new(Self {
                 sqlite: Some(path.clone()),
+                changes,
                 ..Self::default()
             })),
         }
@@ -86,7 +92,7 @@ impl VersionFeed {
     fn stamp(&self) -> u64 {
         self.notices
             .load(Ordering::Acquire)
-            .wrapping_add(versions::local_changes())
+            .wrapping_add(self.changes.count())
     }
 
     /// The counters, if a read is remembered that no later change has overtaken.
@@ -278,7 +284,7 @@ mod tests {
         let feed = listening();
         remember(&feed, Versions::default());
         versions::note_bump();
-        versions::publish_local();
+        feed.changes.publish();
         assert_eq!(feed.remembered(), None);
     }
 }

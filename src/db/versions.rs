@@ -1,7 +1,8 @@
-//! Change counters kept as rows of `settings`. A write bumps its counter inside its own
-//! transaction (after the change itself): the database does it for the accounts and the
-//! catalogue (triggers, migration 000012), so a change made with plain SQL counts too;
-//! Rust does it for the rollups, the clusters and the grouping; a process that keeps an in-memory copy reads
+//! Change counters kept as rows of `settings`, moved by the database itself: triggers on
+//! the accounts, the catalogue, the clusters and the rollups (migrations 000012 and
+//! 000016) count every change in its own transaction, so a change made with plain SQL
+//! counts too. Only `grouping_version` is bumped by Rust (`bump`), because it counts
+//! decisions (a merge, a split), not rows. A process that keeps an in-memory copy reads
 //! the counters first and reloads the copy when its counter has moved. Reading the
 //! counter before the data means a copy is never labelled newer than it is.
 
@@ -64,13 +65,13 @@ where
 impl<Conn> RunQueryDsl<Conn> for Increment {}
 
 /// A write to a table whose counter the database keeps (accounts, catalogue): this
-/// process re-reads the counters right after the commit (`publish_local`), rather than
+/// process re-reads the counters right after the commit (`LocalChanges::publish`), rather than
 /// when PostgreSQL's notice arrives. The counter itself moves without it.
 pub(super) fn counted_by_trigger() {
     note_bump();
 }
 
-/// This thread's unit of work changed a counter (published by `publish_local`).
+/// This thread's unit of work changed a counter (published by `LocalChanges::publish`).
 pub(super) fn note_bump() {
     BUMPED.set(true);
 }
@@ -80,22 +81,27 @@ thread_local! {
     static BUMPED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Changes this process has committed, counted once per unit of work.
-static LOCAL_CHANGES: AtomicU64 = AtomicU64::new(0);
+/// The units of work of one running rungs that moved a counter: its one owner, shared by
+/// its pool's connections, its filing writer and its `VersionFeed` (each running rungs has
+/// its own, so several in one test process do not disturb each other).
+#[derive(Debug, Default)]
+pub struct LocalChanges(AtomicU64);
 
-/// Call after a unit of work has committed (or rolled back): if it bumped a counter,
-/// this process's remembered counters are stale (`VersionFeed`). A bump happens inside
-/// its transaction, so telling at the bump itself would let a request re-read the old
-/// value before the commit and keep it.
-pub fn publish_local() {
-    if BUMPED.replace(false) {
-        LOCAL_CHANGES.fetch_add(1, Ordering::AcqRel);
+impl LocalChanges {
+    /// Call after a unit of work has committed (or rolled back) on this thread: if it
+    /// moved a counter, the remembered counters are stale (`VersionFeed`). A change is
+    /// noted inside its transaction, so telling at the change itself would let a request
+    /// re-read the old value before the commit and keep it.
+    pub fn publish(&self) {
+        if BUMPED.replace(false) {
+            self.0.fetch_add(1, Ordering::AcqRel);
+        }
     }
-}
 
-/// How many units of work of this process have bumped a counter so far.
-pub fn local_changes() -> u64 {
-    LOCAL_CHANGES.load(Ordering::Acquire)
+    /// How many units of work have moved a counter so far.
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
 }
 
 /// The counters in one read.

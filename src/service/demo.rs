@@ -3,7 +3,7 @@
 
 use super::accounts::{Actor, NewUserInput};
 use super::grouping::GroupingCache;
-use super::incidents::RawIncident;
+use super::intake::RawIncident;
 use super::ladder::ActionInput;
 use crate::db::DbConn;
 use crate::domain::role::Role;
@@ -101,7 +101,7 @@ impl Story<'_> {
             external_ref: format!("SO-{}", 1000 + self.order % 700),
             ..Default::default()
         };
-        super::incidents::file(
+        super::intake::file(
             self.conn,
             self.grouping,
             &actor,
@@ -367,13 +367,8 @@ pub fn load(
         .earliest()
         .expect("a local time")
         .with_timezone(&Utc);
-    super::effects::coach(
-        story.conn,
-        id,
-        tz,
-        review_day,
-        &super::review::ReviewCache::new(),
-    )?;
+    // As the scheduler's verdicts job would have settled it on that day.
+    super::effects::settle(story.conn, id, tz, review_day)?;
     // Level 4: the mechanism that would have caught the flaw.
     create(&mut story, ActionInput {
         rung: Some(4),

@@ -134,34 +134,6 @@ impl Directory {
         state.forget_titles_before(versions.clusters);
     }
 
-    /// Without the database: the person a token belongs to, if remembered, with the
-    /// accounts counter the copy is labelled with (the writer checks it still holds).
-    pub fn remembered_token_actor(&self, token: &str) -> Option<(Actor, i64)> {
-        let hash = tokens::hash(token);
-        let state = self.lock();
-        state
-            .by_token_hash
-            .get(&hash)
-            .map(|actor| (actor.clone(), state.accounts))
-    }
-
-    /// Without the database: the catalogue, if remembered, with the catalogue counter it
-    /// is labelled with.
-    pub fn remembered_known(&self) -> Option<(Arc<Known>, i64)> {
-        self.lock()
-            .known
-            .as_ref()
-            .map(|(at, known)| (known.clone(), *at))
-    }
-
-    /// Without the database: these clusters' titles, if every one is remembered.
-    pub fn remembered_titles(&self, ids: &[i64]) -> Option<FxHashMap<i64, String>> {
-        let state = self.lock();
-        ids.iter()
-            .map(|id| state.titles.1.get(id).map(|t| (*id, t.clone())))
-            .collect()
-    }
-
     /// The active person an API token belongs to; `None` for an unknown or revoked token.
     pub fn token_actor(
         &self,

@@ -228,8 +228,8 @@ pub struct LatestAction {
     pub p_value: Option<f64>,
 }
 
-/// Advise on a cluster. The data also settles its state: an `eliminated` verdict resolves
-/// an acting cluster (to be watched for regression).
+/// Advise on a cluster. Reading changes nothing: the scheduler settles the cluster's
+/// state from the same evidence (`settle`).
 pub fn coach(
     conn: &mut DbConn,
     cluster_id: i64,
@@ -277,26 +277,10 @@ pub fn coach_and_actions(
         last_four_weeks.push((wk.to_string(), counts[i]));
     }
     let actions = actions_with_effects(conn, cluster.id, tz, now)?;
-    let mut latest: Option<(ActionRow, EffectView)> = None;
-    for (a, e) in &actions {
-        let Some(e) = e else { continue };
-        let newer = latest
-            .as_ref()
-            .is_none_or(|(b, _)| (a.launched_on, a.id) > (b.launched_on, b.id));
-        if newer {
-            latest = Some((a.clone(), e.clone()));
-        }
-    }
+    let latest = latest_launched(&actions);
     let in_progress = actions
         .iter()
         .any(|(a, _)| !matches!(a.stage, ActionStage::Launched | ActionStage::Cancelled));
-    if let Some((_, e)) = &latest
-        && e.verdict_kind == Verdict::Eliminated
-        && matches!(cluster.state, ClusterState::Open | ClusterState::Acting)
-    {
-        super::clusters::set_state(conn, None, &cluster, ClusterState::Resolved)?;
-    }
-    let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
     let dismissed = db_actions::dismissed_advice(conn, cluster.id)?;
     let spike = spiked(conn, review, cluster.id, this_week.previous())?;
     let situation = Situation {
@@ -337,6 +321,42 @@ pub fn coach_and_actions(
         },
     };
     Ok((view, actions))
+}
+
+/// The launched action launched last (then the newest), with its effect.
+pub fn latest_launched(actions: &ActionsWithEffects) -> Option<(ActionRow, EffectView)> {
+    let mut latest: Option<(&ActionRow, &EffectView)> = None;
+    for (a, e) in actions {
+        let Some(e) = e else { continue };
+        let newer = latest.is_none_or(|(b, _)| (a.launched_on, a.id) > (b.launched_on, b.id));
+        if newer {
+            latest = Some((a, e));
+        }
+    }
+    latest.map(|(a, e)| (a.clone(), e.clone()))
+}
+
+/// Settle a cluster's state from its evidence as of `now` (the scheduler calls it): the
+/// last launched action's `eliminated` verdict resolves an open or acting cluster, to be
+/// watched for regression (a new incident flags it `regressed`). Whether it changed.
+pub fn settle(conn: &mut DbConn, cluster_id: i64, tz: Tz, now: DateTime<Utc>) -> AppResult<bool> {
+    let Some(cluster) = db_clusters::find(conn, cluster_id)? else {
+        return Ok(false);
+    };
+    if cluster.merged_into.is_some()
+        || cluster.dismissed
+        || !matches!(cluster.state, ClusterState::Open | ClusterState::Acting)
+    {
+        return Ok(false);
+    }
+    let actions = actions_with_effects(conn, cluster.id, tz, now)?;
+    match latest_launched(&actions) {
+        Some((_, e)) if e.verdict_kind == Verdict::Eliminated => {
+            super::clusters::set_state(conn, None, &cluster, ClusterState::Resolved)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// Whether the weekly review flags the cluster as a spike in `week`.

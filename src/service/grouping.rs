@@ -26,8 +26,6 @@ struct Cache {
     /// Incidents above the watermark already in the index: the filing writer adds its
     /// own as it writes them, so the incremental load must not add them twice.
     ahead: FxHashSet<i64>,
-    /// When the index last caught up with the database.
-    refreshed: Option<Instant>,
     /// Ids below the watermark not seen yet, and since when. On PostgreSQL a batch
     /// reserves its ids before it commits, so another process's later batch can commit
     /// first and move the watermark past them; they are read again until they come, or
@@ -54,7 +52,6 @@ impl GroupingCache {
                 version: 0,
                 built: false,
                 ahead: FxHashSet::default(),
-                refreshed: None,
                 gaps: BTreeMap::new(),
             }),
             threshold,
@@ -64,25 +61,6 @@ impl GroupingCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
         // A panic while holding the lock leaves a usable index: matching is a cache.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Like `refresh`, unless the index caught up less than `max_age` ago. Requests use
-    /// it to place a filing: this process's own filings and structural changes reach
-    /// the index as they are written, so only other processes' work can be that much
-    /// late, and the filing writer refreshes fully before every batch, placing again
-    /// any filing that would otherwise start a cluster.
-    pub fn refresh_within(&self, conn: &mut DbConn, max_age: Duration) -> AppResult<()> {
-        if self.fresh_within(max_age) {
-            return Ok(());
-        }
-        self.refresh(conn)
-    }
-
-    /// Whether the index is built and caught up less than `max_age` ago, so that
-    /// `refresh_within` would not read.
-    pub fn fresh_within(&self, max_age: Duration) -> bool {
-        let cache = self.lock();
-        cache.built && cache.refreshed.is_some_and(|at| at.elapsed() < max_age)
     }
 
     /// Bring the index up to date with the database.
@@ -114,7 +92,6 @@ impl GroupingCache {
                 let mut cache = self.lock();
                 if cache.built && cache.version == version {
                     apply_rows(&mut cache, &rows, Instant::now());
-                    cache.refreshed = Some(Instant::now());
                     return Ok(());
                 }
             }
@@ -128,7 +105,6 @@ impl GroupingCache {
             );
         } else {
             load_after(conn, &mut cache)?;
-            cache.refreshed = Some(Instant::now());
         }
         Ok(())
     }
@@ -239,7 +215,6 @@ fn build(conn: &mut DbConn, version: i64) -> AppResult<Cache> {
         version,
         built: true,
         ahead: FxHashSet::default(),
-        refreshed: Some(Instant::now()),
         gaps: BTreeMap::new(),
     })
 }
@@ -327,7 +302,6 @@ mod tests {
             version: 0,
             built: true,
             ahead: FxHashSet::default(),
-            refreshed: None,
             gaps: BTreeMap::new(),
         }
     }

@@ -9,18 +9,21 @@ pub mod directory;
 pub mod drivers;
 pub mod effects;
 pub mod events;
-pub mod filing_queue;
 pub mod grouping;
 pub mod health;
 pub mod incidents;
+pub mod intake;
 pub mod ladder;
 pub mod organisation;
+pub mod report;
 pub mod retro;
 pub mod review;
 pub mod review_cache;
+pub mod scheduler;
 pub mod sign_in;
 pub mod sign_in_guard;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::db::{DbConn, Pool};
 use crate::error::{AppError, AppResult};
@@ -35,7 +38,7 @@ where
     actix_web::web::block(move || {
         let mut conn = pool.get()?;
         let result = f(&mut conn);
-        crate::db::versions::publish_local();
+        conn.publish_changes();
         // Connections that may carry the fault are replaced, so the next request sees
         // the database as it is then (writable again, reconnected).
         if let Err(AppError::Unavailable(fault)) = &result {

@@ -28,7 +28,6 @@ pub fn set_timezone(conn: &mut DbConn, actor: Option<&Actor>, tz: Tz) -> AppResu
     }
     crate::db::write_transaction(conn, |conn| {
         settings::set(conn, settings::TIMEZONE, tz.name())?;
-        crate::db::versions::bump(conn, crate::db::versions::CATALOG)?;
         let mut after_id = 0;
         let mut changed = 0u64;
         loop {

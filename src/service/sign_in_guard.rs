@@ -186,7 +186,12 @@ impl SignInGuard {
     pub async fn hashing(&self) -> AppResult<SemaphorePermit<'_>> {
         match tokio::time::timeout(HASH_WAIT, self.hashing.acquire()).await {
             Ok(Ok(permit)) => Ok(permit),
-            _ => Err(AppError::TooManyRequests { retry_after: 5 }),
+            _ => {
+                crate::telemetry::metrics::LOGIN_REFUSALS
+                    .with_label_values(&["hashing"])
+                    .inc();
+                Err(AppError::TooManyRequests { retry_after: 5 })
+            }
         }
     }
 
@@ -210,6 +215,13 @@ impl SignInGuard {
             LockedOut::Account(login) => format!("account:{login}"),
             LockedOut::Address(ip) => format!("address:{ip}"),
         };
+        let limit = match &who {
+            LockedOut::Account(_) => "account",
+            LockedOut::Address(_) => "address",
+        };
+        crate::telemetry::metrics::LOGIN_REFUSALS
+            .with_label_values(&[limit])
+            .inc();
         let now = Instant::now();
         let first = match self.recorded.lock() {
             Ok(mut recorded) => {

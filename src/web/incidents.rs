@@ -10,7 +10,8 @@ use crate::domain::states::IncidentStatus;
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::catalog::Catalog;
-use crate::service::incidents::{Filer, IncidentView, RawIncident, TimelineEntry};
+use crate::service::incidents::{IncidentView, TimelineEntry};
+use crate::service::intake::{Filer, RawIncident};
 use crate::web::format::{local_datetime, local_input_value};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -104,10 +105,7 @@ async fn file(
 ) -> AppResult<HttpResponse> {
     let actor = user.actor.clone();
     let raw = form.raw.clone();
-    let filed = state
-        .filing
-        .file(&state.pool, Filer::Person(actor), raw)
-        .await;
+    let filed = state.intake.file(Filer::Person(actor), raw).await;
     // A refused filing comes back with everything typed: bad fields with a message
     // each, a fault of the database with its reason (nothing typed is lost).
     let (status, errors, fault) = match filed {

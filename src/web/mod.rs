@@ -19,12 +19,14 @@ pub mod incidents;
 pub mod ladder;
 pub mod problem;
 pub mod rendered;
+pub mod report;
 pub mod request;
 pub mod review;
 pub mod session;
 pub mod slow_body;
 pub mod timeline;
 pub mod triage;
+pub mod webhooks;
 
 use crate::error::{AppError, AppResult};
 use actix_web::http::{StatusCode, header};
@@ -45,7 +47,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(ladder::routes)
         .configure(account::routes)
         .configure(admin::routes)
-        .configure(review::routes);
+        .configure(review::routes)
+        .configure(report::routes)
+        .configure(webhooks::routes);
 }
 
 pub use drivers::DriversQuery;

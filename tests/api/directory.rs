@@ -350,3 +350,81 @@ async fn rows_changed_with_plain_sql_are_honoured_without_any_rust_bump() {
         assert_eq!(app.count("incidents"), 2, "{}", app.backend);
     }
 }
+
+/// The clusters', the rollups' and the time zone's counters are kept by the database
+/// too (migration 000016): a cluster renamed and the time zone changed with plain SQL
+/// reach the review a lead has already opened (its table is cached under the counters)
+/// and the next filing.
+#[tokio::test]
+async fn clusters_and_the_time_zone_changed_with_sql_are_honoured() {
+    use diesel::RunQueryDsl;
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let li = app.user("li", "member", "sales");
+        let token = app.token(&li);
+        let qian = app.browser();
+        app.user("qian", "lead", "sales");
+        qian.login("qian", PASSWORD).await;
+        let (status, filed) = file_at(
+            &app,
+            &app.address,
+            &token,
+            json!({"title": "Chasing approval for order 77", "category": "approval-chase"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{}: {filed}", app.backend);
+        let week = {
+            use chrono::Datelike;
+            let w = chrono::Utc::now().iso_week();
+            format!("/review?week={}-W{:02}", w.year(), w.week())
+        };
+        let review = qian.get(&week).await;
+        assert!(
+            review.body.contains("Chasing approval for order 77"),
+            "{}: the review names the new cluster",
+            app.backend
+        );
+        let before = versions::read(&mut app.elsewhere()).unwrap();
+        let sql = |statement: String| {
+            diesel::sql_query(statement)
+                .execute(&mut **app.elsewhere())
+                .unwrap()
+        };
+        sql(format!(
+            "UPDATE clusters SET title = 'Approval desk short-handed at noon' WHERE id = {}",
+            filed["cluster_id"]
+        ));
+        sql("UPDATE settings SET value = 'Asia/Shanghai' WHERE key = 'timezone'".into());
+        let after = versions::read(&mut app.elsewhere()).unwrap();
+        assert!(after.clusters > before.clusters, "{}", app.backend);
+        assert!(after.catalog > before.catalog, "{}", app.backend);
+
+        let wait = std::time::Duration::from_secs(2);
+        let renamed = tries_until(wait, async || {
+            qian.get(&week)
+                .await
+                .body
+                .contains("Approval desk short-handed at noon")
+        })
+        .await;
+        let rezoned = tries_until(wait, async || {
+            let (status, body) = file_at(
+                &app,
+                &app.address,
+                &token,
+                json!({"title": "发票还没开", "category": "data-fix", "occurred_at": "2026-11-18T04:30:00Z"}),
+            )
+            .await;
+            status == StatusCode::CREATED && body["local_hour"] == 12
+        })
+        .await;
+        assert!(
+            renamed.is_some() && rezoned.is_some(),
+            "{}: {renamed:?} {rezoned:?}",
+            app.backend
+        );
+        if app.backend == "sqlite" {
+            assert_eq!((renamed, rezoned), (Some(1), Some(1)));
+        }
+    }
+}

@@ -5,15 +5,17 @@ use diesel::RunQueryDsl;
 use diesel::pg::PgConnection;
 use reqwest::StatusCode;
 use rungs::config::Config;
+use rungs::db::versions::LocalChanges;
 use rungs::db::{self, Pool, PooledConn};
 use rungs::service;
 use rungs::service::accounts::{Actor, NewUserInput};
 use rungs::startup::Application;
+use std::sync::Arc;
 
 pub const PASSWORD: &str = "correct horse battery";
 
 /// See `TestApp::conn`.
-pub struct TestConn(PooledConn);
+pub struct TestConn(PooledConn, Arc<LocalChanges>);
 
 impl std::ops::Deref for TestConn {
     type Target = rungs::db::DbConn;
@@ -30,7 +32,7 @@ impl std::ops::DerefMut for TestConn {
 
 impl Drop for TestConn {
     fn drop(&mut self) {
-        rungs::db::versions::publish_local();
+        self.1.publish();
     }
 }
 
@@ -69,6 +71,8 @@ pub struct TestApp {
     pub backend: &'static str,
     pub pool: Pool,
     pub database_url: String,
+    /// The server's own changes of the counters: `conn` publishes there.
+    changes: Arc<LocalChanges>,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
@@ -126,7 +130,7 @@ impl TestApp {
                 (url, Some((admin.clone(), db_name)), "postgres")
             }
         };
-        let app = Self::start(&database_url).await;
+        let (app, changes) = Self::launch(&database_url, |_| {}).await;
         let pool =
             db::connect(&db::DatabaseUrl::parse(&database_url).unwrap(), 4).expect("test pool");
         TestApp {
@@ -134,26 +138,32 @@ impl TestApp {
             backend: name,
             pool,
             database_url,
+            changes,
             _dir: dir,
             pg,
         }
     }
 
-    /// Start one more server over the same database (a restart, or a second copy).
-    pub async fn start(database_url: &str) -> String {
-        Self::start_with(database_url, |_| {}).await
+    /// Start one more server over the same database (a restart, or a second copy), with
+    /// the configuration changed by `change` first.
+    pub async fn start_with(database_url: &str, change: impl FnOnce(&mut Config)) -> String {
+        Self::launch(database_url, change).await.0
     }
 
-    /// `start`, with the configuration changed by `change` first.
-    pub async fn start_with(database_url: &str, change: impl FnOnce(&mut Config)) -> String {
+    /// `start_with`, and the server's own changes of the counters (see `conn`).
+    async fn launch(
+        database_url: &str,
+        change: impl FnOnce(&mut Config),
+    ) -> (String, Arc<LocalChanges>) {
         let mut config = Config::for_url(database_url).expect("config");
         change(&mut config);
         let app = Application::build(config)
             .await
             .expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let changes = app.local_changes();
         tokio::spawn(app.run_until_stopped());
-        address
+        (address, changes)
     }
 
     /// A connection of the test's own. The servers run in this process, so what the test
@@ -162,7 +172,7 @@ impl TestApp {
     /// after its work. (A change from another process is announced by PostgreSQL
     /// instead; tests/api/directory.rs checks that path with `elsewhere`.)
     pub fn conn(&self) -> TestConn {
-        TestConn(self.elsewhere())
+        TestConn(self.elsewhere(), self.changes.clone())
     }
 
     /// A connection whose changes are not published here: they reach the servers only

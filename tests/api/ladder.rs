@@ -321,6 +321,10 @@ async fn the_approval_story_climbs_the_ladder() {
             "{coach}"
         );
         assert!(coach["recommended_rung"].is_null());
+        // Reading the coach changed nothing; the scheduler's pass resolves the cluster.
+        let c = api.get(&format!("/api/v1/clusters/{cluster}")).await;
+        assert_ne!(c["state"], "resolved", "{}", app.backend);
+        rungs::service::scheduler::run_due(&app.pool, "test", Utc::now());
         let c = api.get(&format!("/api/v1/clusters/{cluster}")).await;
         assert_eq!(c["state"], "resolved", "{}", app.backend);
 

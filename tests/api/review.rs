@@ -7,7 +7,8 @@ use rungs::domain::grouping::DEFAULT_JOIN_THRESHOLD;
 use rungs::domain::week::WeekKey;
 use rungs::service::accounts::Actor;
 use rungs::service::grouping::GroupingCache;
-use rungs::service::incidents::{self, RawIncident};
+use rungs::service::incidents;
+use rungs::service::intake::{self, RawIncident};
 use serde_json::Value;
 
 const WEEK: &str = "2026-W47";
@@ -39,7 +40,7 @@ impl Filer<'_> {
             ..RawIncident::default()
         };
         let mut conn = self.app.conn();
-        incidents::file(
+        intake::file(
             &mut conn,
             &self.grouping,
             &self.reporter,
@@ -438,7 +439,7 @@ async fn an_order_counts_once_per_cluster_week_through_merges_moves_and_withdraw
                 external_ref: r.into(),
                 ..RawIncident::default()
             };
-            let filed = incidents::file(
+            let filed = intake::file(
                 &mut app.conn(),
                 &grouping,
                 &reporter,

@@ -52,6 +52,16 @@ pub fn set_state(
     )
 }
 
+/// A system event on a cluster's trail (no actor): what the scheduler notices.
+pub fn record_event(
+    conn: &mut DbConn,
+    cluster_id: i64,
+    action: &str,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    record(conn, None, cluster_id, action, None, Some(after))
+}
+
 pub(super) fn record(
     conn: &mut DbConn,
     actor: Option<&Actor>,

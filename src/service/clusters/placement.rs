@@ -7,6 +7,7 @@ use crate::domain::states::ClusterState;
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
 use crate::service::grouping::GroupingCache;
+use crate::telemetry::metrics::GROUPING;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -109,6 +110,12 @@ pub fn cluster_for_new_incident(
         if cluster.state == ClusterState::Resolved {
             set_state(conn, Some(actor), &cluster, ClusterState::Regressed)?;
         }
+        let outcome = if placement.reason == "rule" {
+            "rule"
+        } else {
+            "joined"
+        };
+        GROUPING.with_label_values(&[outcome]).inc();
         return Ok(cluster.id);
     }
     let id = db_clusters::insert(
@@ -123,6 +130,7 @@ pub fn cluster_for_new_incident(
             updated_at: now,
         },
     )?;
+    GROUPING.with_label_values(&["new"]).inc();
     record(
         conn,
         Some(actor),

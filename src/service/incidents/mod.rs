@@ -1,11 +1,5 @@
 //! Filing an incident, reading it, listing them, and the rung-0 one-off fix.
 
-mod filing;
-mod prepare;
-
-pub use filing::*;
-pub use prepare::*;
-
 use super::accounts::Actor;
 use super::catalog::Catalog;
 use super::snapshot;

@@ -1,4 +1,9 @@
-//! Structured logs with tracing: human-readable by default, JSON with `--log-json`.
+//! What rungs tells its operators: structured logs with tracing (human-readable by
+//! default, JSON with `--log-json`), request ids, and Prometheus metrics.
+
+pub mod metrics;
+pub mod requests;
+pub mod scrape;
 
 use tracing_subscriber::EnvFilter;
 

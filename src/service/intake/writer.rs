@@ -1,27 +1,25 @@
-//! Group commit for filing.
+//! Group commit: the process's one writer thread.
 //!
-//! A request validates its filing and matches it against the clusters
-//! (`incidents::prepare`, reads only): from memory on its own thread when the filer and
-//! the catalogue are remembered, else on the blocking pool. It then hands the filing to
-//! this process's single writer: an OS thread that owns one connection. The writer
-//! takes every filing queued (up to `MAX_BATCH`), reads the change counters in its
-//! transaction, sends back any filing checked under counters that have moved since
-//! (the request checks it again from the database), writes the rest, commits (one
-//! sync: SQLite WAL with `synchronous=FULL`, PostgreSQL with `synchronous_commit=on`),
-//! and only then answers each request. If the batch fails, each of its filings is
-//! retried in a transaction of its own, so that one bad filing cannot sink the others.
+//! Requests queue their filings; the writer takes every filing waiting (up to
+//! `MAX_BATCH`) into one transaction, files them (`write::write`), commits (one sync:
+//! SQLite WAL with `synchronous=FULL`, PostgreSQL with `synchronous_commit=on`) and only
+//! then answers each request. If the batch fails, each of its filings is tried again in
+//! a transaction of its own, so that one filing cannot sink the others; a fault of the
+//! database (read-only, locked, full, disconnected) is answered to all at once.
 //!
-//! Several processes over one PostgreSQL each have their own writer; the rollups and
-//! cluster counts are upserts and increments, so their batches add up.
+//! Several processes over one PostgreSQL each have their own writer; write transactions
+//! take turns (`db::write_transaction`), and the rollups and cluster counts are upserts
+//! and increments, so their batches add up.
 
-use super::directory::Directory;
-use super::grouping::GroupingCache;
-use super::incidents::{self, Filed, Filer, PreparedFiling, RawIncident};
-use super::{self as service};
+use super::write::{Filed, write};
+use super::{Filer, Filing, RawIncident};
 use crate::db::checkpoint::{self, Checkpointer};
 use crate::db::fault::{Fault, LastFault};
-use crate::db::{ConnectionManager, DbConn, Pool};
+use crate::db::versions::LocalChanges;
+use crate::db::{ConnectionManager, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::service::directory::Directory;
+use crate::service::grouping::GroupingCache;
 use diesel::connection::SimpleConnection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -31,40 +29,21 @@ use tokio::sync::oneshot;
 /// Most filings written in one transaction.
 pub const MAX_BATCH: usize = 256;
 
-/// How many times a filing is checked again because the accounts or the catalogue
-/// changed between its checks and its write, before the request gives up.
-pub const MAX_RECHECKS: usize = 3;
-
-/// What the writer did with a filing.
-#[derive(Debug)]
-pub enum Written {
-    Filed(Filed),
-    /// Not written: it was checked under change counters that have since moved.
-    Recheck,
-}
-
-/// The answer when a filing had to be checked again `MAX_RECHECKS` times.
-pub fn kept_changing() -> AppError {
-    AppError::internal("the accounts or the catalogue kept changing while the incident was filed")
-}
-
 struct Job {
-    filing: PreparedFiling,
-    reply: oneshot::Sender<AppResult<Written>>,
+    filing: Filing,
+    reply: oneshot::Sender<AppResult<Filed>>,
 }
 
-/// The sending end of this process's filing writer.
-pub struct FilingQueue {
+/// The way in for requests: the sending end of this process's filing writer.
+pub struct Intake {
     jobs: mpsc::Sender<Job>,
-    grouping: Arc<GroupingCache>,
-    directory: Arc<Directory>,
     /// SQLite's checkpoints, kept off the writer's commits.
     _checkpointer: Option<Checkpointer>,
     /// The fault the writer's last batch met, if it has not written since.
     fault: Arc<LastFault>,
 }
 
-impl FilingQueue {
+impl Intake {
     /// Start the writer thread with a connection of its own (not one of the pool's).
     pub fn start(
         manager: ConnectionManager,
@@ -79,8 +58,8 @@ impl FilingQueue {
         let writer = Writer {
             manager,
             conn: Some(conn),
-            grouping: grouping.clone(),
-            directory: directory.clone(),
+            grouping,
+            directory,
             fault: fault.clone(),
         };
         std::thread::Builder::new()
@@ -89,8 +68,6 @@ impl FilingQueue {
             .map_err(|e| format!("cannot start the filing writer: {e}"))?;
         Ok(Self {
             jobs,
-            grouping,
-            directory,
             _checkpointer: checkpointer,
             fault,
         })
@@ -101,43 +78,14 @@ impl FilingQueue {
         self.fault.get()
     }
 
-    /// File `raw` for `filer` and wait until its batch has committed: checked and placed
-    /// from memory when the filer and the catalogue are remembered, else (and whenever
-    /// the writer sends it back) on the blocking pool, reading the counters afresh.
-    pub async fn file(&self, pool: &Pool, filer: Filer, raw: RawIncident) -> AppResult<Filed> {
-        let remembered =
-            incidents::prepare_from_memory(&self.grouping, &self.directory, &filer, &raw, now());
-        let mut filing = match remembered {
-            Some(filing) => filing,
-            None => self.prepare(pool, &filer, &raw).await?,
+    /// File `raw` for `filer` and wait until its batch has committed: the filing's
+    /// answer (filed, or refused with its reasons) comes only after the commit.
+    pub async fn file(&self, filer: Filer, raw: RawIncident) -> AppResult<Filed> {
+        let filing = Filing {
+            filer,
+            raw,
+            at: chrono::Utc::now(),
         };
-        for _ in 0..MAX_RECHECKS {
-            match self.submit(filing).await? {
-                Written::Filed(filed) => return Ok(filed),
-                Written::Recheck => filing = self.prepare(pool, &filer, &raw).await?,
-            }
-        }
-        Err(kept_changing())
-    }
-
-    /// Check and place a filing on the blocking pool, under the counters as they are now.
-    async fn prepare(
-        &self,
-        pool: &Pool,
-        filer: &Filer,
-        raw: &RawIncident,
-    ) -> AppResult<PreparedFiling> {
-        let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
-        let (filer, raw) = (filer.clone(), raw.clone());
-        service::run(pool, move |conn| {
-            let versions = crate::db::versions::read(conn)?;
-            incidents::prepare(conn, &grouping, &directory, &versions, &filer, &raw, now())
-        })
-        .await
-    }
-
-    /// Queue a prepared filing and wait for its batch to commit.
-    async fn submit(&self, filing: PreparedFiling) -> AppResult<Written> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job { filing, reply })
@@ -146,23 +94,6 @@ impl FilingQueue {
             .await
             .map_err(|_| AppError::internal("the filing writer dropped a filing"))?
     }
-}
-
-fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
-}
-
-/// Write prepared filings in one transaction of their own on `conn` (SQLite takes the
-/// write lock at BEGIN). On failure the grouping index is invalidated, since it may hold
-/// filings that were rolled back.
-pub fn write_one(
-    conn: &mut DbConn,
-    grouping: &GroupingCache,
-    directory: &Directory,
-    filing: &PreparedFiling,
-) -> AppResult<Written> {
-    let mut written = write(conn, grouping, directory, &[filing]).map_err(Failed::into_error)?;
-    Ok(written.remove(0))
 }
 
 /// Why a batch was not written, and whether its commit had been sent: a connection
@@ -190,54 +121,27 @@ impl Failed {
     }
 }
 
-/// Write the filings whose checks still hold under the counters read in the
-/// transaction; the others are sent back.
-fn write(
+/// File a batch in one transaction of its own on `conn` (SQLite takes the write lock at
+/// BEGIN), and tell the grouping index whether it committed.
+fn write_batch(
     conn: &mut DbConn,
+    changes: &LocalChanges,
     grouping: &GroupingCache,
     directory: &Directory,
-    batch: &[&PreparedFiling],
-) -> Result<Vec<Written>, Failed> {
+    batch: &[&Filing],
+) -> Result<Vec<AppResult<Filed>>, Failed> {
     let mut body_done = false;
     let result = crate::db::write_transaction(conn, |conn| {
-        let versions = crate::db::versions::read(conn)?;
-        directory.observe(&versions);
-        // Other processes' filings, before matching this batch's new ones again.
-        if let Err(e) = grouping.refresh_at(conn, versions.grouping) {
-            tracing::warn!(error = %e, "grouping refresh before a batch failed");
-        }
-        let holds: Vec<bool> = batch.iter().map(|f| f.under.holds(&versions)).collect();
-        let current: Vec<&PreparedFiling> = batch
-            .iter()
-            .zip(&holds)
-            .filter_map(|(f, &holds)| holds.then_some(*f))
-            .collect();
-        let mut filed = if current.is_empty() {
-            Vec::new()
-        } else {
-            incidents::write_batch(conn, grouping, directory, &versions, &current)?
-        }
-        .into_iter();
+        let answers = write(conn, grouping, directory, batch)?;
         body_done = true;
-        Ok::<_, AppError>(
-            holds
-                .into_iter()
-                .map(|holds| {
-                    if holds {
-                        Written::Filed(filed.next().expect("one filed per current filing"))
-                    } else {
-                        Written::Recheck
-                    }
-                })
-                .collect::<Vec<_>>(),
-        )
+        Ok::<_, AppError>(answers)
     });
-    crate::db::versions::publish_local();
+    changes.publish();
     match &result {
-        Ok(written) => grouping.committed(written.iter().filter_map(|w| match w {
-            Written::Filed(f) => Some(f.id),
-            Written::Recheck => None,
-        })),
+        Ok(answers) => {
+            grouping.committed(answers.iter().filter_map(|a| a.as_ref().ok().map(|f| f.id)))
+        }
+        // The index may hold filings that were rolled back.
         Err(_) => grouping.invalidate(),
     }
     result.map_err(|e| {
@@ -307,7 +211,7 @@ impl Writer {
     }
 
     fn batch(&mut self, jobs: Vec<Job>) {
-        let filings: Vec<&PreparedFiling> = jobs.iter().map(|j| &j.filing).collect();
+        let filings: Vec<&Filing> = jobs.iter().map(|j| &j.filing).collect();
         let mut result = self.write_batch(&filings);
         // A PostgreSQL connection dropped before the commit was sent: nothing of the
         // batch was written, so it is written again, once, on a new connection.
@@ -323,8 +227,8 @@ impl Writer {
                     self.manager.retire_all();
                 }
                 self.fault.clear();
-                for (job, written) in jobs.into_iter().zip(written) {
-                    let _ = job.reply.send(Ok(written));
+                for (job, answer) in jobs.into_iter().zip(written) {
+                    let _ = job.reply.send(answer);
                 }
             }
             // A fault of the database (read-only, locked, full, disconnected) is the
@@ -352,10 +256,13 @@ impl Writer {
                 }
                 // One by one, so that one bad filing cannot sink the others.
                 let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
+                let changes = self.manager.changes().clone();
                 for job in jobs {
-                    let result = self
-                        .connection()
-                        .and_then(|conn| write_one(conn, &grouping, &directory, &job.filing));
+                    let result = self.connection().and_then(|conn| {
+                        write_batch(conn, &changes, &grouping, &directory, &[&job.filing])
+                            .map_err(Failed::into_error)
+                            .and_then(|mut answers| answers.remove(0))
+                    });
                     if result.is_err() {
                         self.drop_if_broken();
                     }
@@ -366,10 +273,11 @@ impl Writer {
     }
 
     /// Write one batch on the writer's connection (connecting first if it has none).
-    fn write_batch(&mut self, filings: &[&PreparedFiling]) -> Result<Vec<Written>, Failed> {
+    fn write_batch(&mut self, filings: &[&Filing]) -> Result<Vec<AppResult<Filed>>, Failed> {
         let (grouping, directory) = (self.grouping.clone(), self.directory.clone());
+        let changes = self.manager.changes().clone();
         let conn = self.connection().map_err(Failed::BeforeCommit)?;
-        write(conn, &grouping, &directory, filings)
+        write_batch(conn, &changes, &grouping, &directory, filings)
     }
 
     fn drop_if_broken(&mut self) {

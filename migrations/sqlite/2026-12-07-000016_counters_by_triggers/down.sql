@@ -1,0 +1,14 @@
+DROP TRIGGER clusters_insert_counts;
+DROP TRIGGER clusters_update_counts;
+DROP TRIGGER clusters_delete_counts;
+DROP TRIGGER cluster_weeks_insert_counts;
+DROP TRIGGER cluster_weeks_update_counts;
+DROP TRIGGER cluster_weeks_delete_counts;
+DROP TRIGGER category_weeks_insert_counts;
+DROP TRIGGER category_weeks_update_counts;
+DROP TRIGGER category_weeks_delete_counts;
+DROP TRIGGER cluster_week_values_insert_counts;
+DROP TRIGGER cluster_week_values_update_counts;
+DROP TRIGGER cluster_week_values_delete_counts;
+DROP TRIGGER timezone_insert_counts;
+DROP TRIGGER timezone_update_counts;

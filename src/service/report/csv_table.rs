@@ -1,0 +1,74 @@
+//! The week's figures as CSV, for a spreadsheet: the team first, then every cluster in
+//! the review, with the same numbers and names as the JSON report.
+
+use super::WeeklyReport;
+use crate::domain::comparison::Comparison;
+use crate::error::{AppError, AppResult};
+
+/// The header row: stable names, in English, like the API's fields.
+pub const COLUMNS: [&str; 17] = [
+    "week",
+    "cluster_id",
+    "title",
+    "category",
+    "state",
+    "rung",
+    "owner",
+    "this_week",
+    "last_week",
+    "same_week_last_year",
+    "baseline_mean",
+    "delta",
+    "percent_change",
+    "p_value",
+    "baseline_p_value",
+    "q_value",
+    "flags",
+];
+
+/// The CSV text (UTF-8, with a byte-order mark so that Excel reads it as UTF-8).
+pub fn render(report: &WeeklyReport) -> AppResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| AppError::internal(format!("writing the report's CSV: {e}"));
+    w.write_record(COLUMNS).map_err(io)?;
+    let week = report.week.to_string();
+    let team = figures(&report.team);
+    let mut row = vec![week.clone(), String::new(), "(team)".into()];
+    row.extend(["", "", "", ""].map(String::from));
+    row.extend(team);
+    row.push(String::new());
+    w.write_record(&row).map_err(io)?;
+    for c in &report.clusters {
+        let mut row = vec![
+            week.clone(),
+            c.id.to_string(),
+            c.title.clone(),
+            c.category.clone(),
+            c.state.as_str().to_string(),
+            c.rung.to_string(),
+            c.owner.clone().unwrap_or_default(),
+        ];
+        row.extend(figures(&c.figures));
+        row.push(c.flags.join(" "));
+        w.write_record(&row).map_err(io)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::internal(format!("writing the report's CSV: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(AppError::internal)?;
+    Ok(format!("\u{feff}{text}"))
+}
+
+fn figures(c: &Comparison) -> Vec<String> {
+    vec![
+        c.this_week.to_string(),
+        c.last_week.to_string(),
+        c.same_week_last_year.to_string(),
+        c.baseline_mean.to_string(),
+        c.delta.to_string(),
+        c.percent.map(|p| p.to_string()).unwrap_or_default(),
+        c.p_value.to_string(),
+        c.baseline_p_value.to_string(),
+        c.q_value.to_string(),
+    ]
+}

@@ -1,0 +1,260 @@
+//! The retrospective's page, `/retro/{week}`: the week's report for the meeting (leads
+//! run it, everyone signed in reads it), with its downloads; and the same report as a
+//! standalone HTML document laid out for A4 (`?format=html` on the API, `rungs report`).
+
+use super::ok;
+use super::session::{PageCtx, Signed};
+use crate::app_state::AppState;
+use crate::domain::week::WeekKey;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::service::report::{self, ActionLine, ClusterReport, WeeklyReport, markdown};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono_tz::Tz;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/retro", web::get().to(latest))
+        .route("/retro/{week}", web::get().to(week))
+        .route("/retro/{week}/report", web::get().to(download));
+}
+
+/// The report's words in one language, for the templates.
+pub struct Words {
+    lang: Lang,
+    tz: Tz,
+}
+
+impl Words {
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    pub fn t_with(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.lang.t_with(key, args)
+    }
+
+    fn title(&self, r: &WeeklyReport) -> String {
+        self.t_with("report.title", &[("week", &r.week.to_string())])
+    }
+
+    fn as_of(&self, r: &WeeklyReport) -> String {
+        let at = r.as_of.with_timezone(&self.tz).format("%Y-%m-%d %H:%M");
+        self.t_with(
+            "report.as_of",
+            &[("at", &at.to_string()), ("zone", self.tz.name())],
+        )
+    }
+
+    fn mean(&self, x: &f64) -> String {
+        markdown::mean(*x)
+    }
+
+    fn change(&self, c: &crate::domain::comparison::Comparison) -> String {
+        markdown::change(c)
+    }
+
+    fn flags(&self, c: &ClusterReport) -> String {
+        c.flags
+            .iter()
+            .map(|f| self.lang.t(&format!("review.flag.{f}")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn advice(&self, c: &ClusterReport) -> String {
+        markdown::advice(self.lang, c)
+    }
+
+    fn action(&self, a: &ActionLine) -> String {
+        markdown::action(self.lang, a)
+    }
+
+    fn verdict(&self, v: &report::VerdictLine) -> String {
+        self.t_with(
+            "report.verdict_line",
+            &[
+                ("verdict", &self.t(&format!("verdict.{}", v.verdict))),
+                ("before", &markdown::mean(v.before_rate)),
+                ("after", &markdown::mean(v.after_rate)),
+                (
+                    "ratio",
+                    &v.rate_ratio.map_or("—".into(), |r| format!("{r:.2}")),
+                ),
+                ("p", &v.p_value.map_or("—".into(), |p| format!("{p:.3}"))),
+            ],
+        )
+    }
+
+    fn watch(&self, a: &crate::service::retro::AgendaItem) -> String {
+        self.t_with(
+            "report.watch_line",
+            &[
+                ("n", &a.week_no.to_string()),
+                ("of", &a.of_weeks.to_string()),
+                ("on", &a.launched_on),
+            ],
+        )
+    }
+
+    fn guard(&self, g: &report::GuardLine) -> String {
+        let mut s = self.t_with(
+            "report.guard_line",
+            &[
+                ("metric", &g.guard.metric),
+                ("before", &g.guard.before_count.to_string()),
+                ("after", &g.guard.after_count.to_string()),
+            ],
+        );
+        if g.guard.worsened {
+            s.push_str(&self.t("report.worsened"));
+        }
+        s
+    }
+
+    fn triage(&self, r: &WeeklyReport) -> String {
+        self.t_with("report.triage", &[("n", &r.triage.to_string())])
+    }
+}
+
+/// The clusters that get their drivers and advice.
+fn top(r: &WeeklyReport) -> &[ClusterReport] {
+    &r.clusters[..r.clusters.len().min(report::TOP_CLUSTERS)]
+}
+
+#[derive(Template)]
+#[template(path = "retro/week.html")]
+struct WeekPage {
+    page: PageCtx,
+    r: WeeklyReport,
+    w: Words,
+    previous: WeekKey,
+    next: Option<WeekKey>,
+}
+
+impl WeekPage {
+    fn top(&self) -> &[ClusterReport] {
+        top(&self.r)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "retro/print.html")]
+struct PrintPage<'a> {
+    lang: Lang,
+    r: &'a WeeklyReport,
+    w: Words,
+}
+
+impl PrintPage<'_> {
+    fn top(&self) -> &[ClusterReport] {
+        top(self.r)
+    }
+}
+
+/// The report as one HTML document of its own (styles inside), to print or to keep.
+pub fn standalone(r: &WeeklyReport, lang: Lang, tz: Tz) -> AppResult<String> {
+    PrintPage {
+        lang,
+        r,
+        w: Words { lang, tz },
+    }
+    .render()
+    .map_err(AppError::internal)
+}
+
+/// The report of a week in a format, ready to send: the page's downloads and the API's
+/// `GET /api/v1/reports/weekly/{week}` both answer with this.
+pub async fn document(
+    state: &AppState,
+    raw_week: String,
+    format: report::Format,
+    lang: Lang,
+) -> AppResult<HttpResponse> {
+    let cache = state.review.clone();
+    let (r, tz) = crate::service::run(&state.pool, move |conn| {
+        report::of_week(conn, &cache, Some(&raw_week), chrono::Utc::now())
+    })
+    .await?;
+    let body = match report::text(&r, format, lang, tz)? {
+        Some(text) => text,
+        None => standalone(&r, lang, tz)?,
+    };
+    let disposition = if format == report::Format::Html {
+        "inline"
+    } else {
+        "attachment"
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "{disposition}; filename=\"rungs-{}.{}\"",
+                r.week,
+                format.extension()
+            ),
+        ))
+        .body(body))
+}
+
+#[derive(serde::Deserialize)]
+pub struct FormatQuery {
+    #[serde(default)]
+    pub format: String,
+    #[serde(default)]
+    pub lang: String,
+}
+
+impl FormatQuery {
+    /// The format asked for (JSON when none), and the language (else `otherwise`).
+    pub fn parse(&self, otherwise: Lang) -> AppResult<(report::Format, Lang)> {
+        let format = match self.format.trim() {
+            "" => report::Format::Json,
+            raw => report::Format::parse(raw)
+                .ok_or_else(|| AppError::field("format", "error.report_format"))?,
+        };
+        Ok((format, Lang::parse(&self.lang).unwrap_or(otherwise)))
+    }
+}
+
+async fn download(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<String>,
+    query: web::Query<FormatQuery>,
+) -> AppResult<HttpResponse> {
+    let (format, lang) = query.parse(user.page.lang)?;
+    document(&state, path.into_inner(), format, lang).await
+}
+
+/// `/retro`: the last complete week's meeting.
+async fn latest(user: Signed) -> HttpResponse {
+    let week = crate::domain::week::last_complete_week(chrono::Utc::now(), user.known.timezone);
+    super::see_other(&format!("/retro/{week}"))
+}
+
+async fn week(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let raw = path.into_inner();
+    let cache = state.review.clone();
+    let (r, tz) = crate::service::run(&state.pool, move |conn| {
+        report::of_week(conn, &cache, Some(&raw), chrono::Utc::now())
+    })
+    .await?;
+    let this_week = crate::domain::week::current_week(chrono::Utc::now(), tz);
+    let next = (r.week < this_week).then(|| r.week.next());
+    ok(&WeekPage {
+        w: Words {
+            lang: user.page.lang,
+            tz,
+        },
+        previous: r.week.previous(),
+        next,
+        r,
+        page: user.page.clone(),
+    })
+}

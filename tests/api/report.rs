@@ -1,0 +1,327 @@
+//! The retrospective's report of a week: the same figures in every format (JSON, CSV,
+//! Markdown, HTML), in the weekly review's API and from the command line; the page in
+//! both languages for everyone signed in.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+const WEEK: &str = "2026-W45";
+
+/// A time in 2026 (UTC, the organisation's zone here). 2026-W45 runs from Monday
+/// 2 November to Sunday 8 November; 2026-W44 from 26 October.
+fn at(month: u32, day: u32, hour: u32) -> String {
+    format!("2026-{month:02}-{day:02}T{hour:02}:20:00Z")
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (StatusCode, String) {
+    let res = app
+        .api()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// Figures by cluster id: (this week, last week, same week last year, delta).
+type Figures = HashMap<i64, (u64, u64, u64, i64)>;
+
+fn from_json(report: &Value) -> Figures {
+    report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let n = |k: &str| c[k].as_u64().unwrap();
+            (
+                c["id"].as_i64().unwrap(),
+                (
+                    n("this_week"),
+                    n("last_week"),
+                    n("same_week_last_year"),
+                    c["delta"].as_i64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn from_csv(text: &str) -> Figures {
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark for Excel");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id, tw, lw, ly, d) = (
+        col("cluster_id"),
+        col("this_week"),
+        col("last_week"),
+        col("same_week_last_year"),
+        col("delta"),
+    );
+    reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| !r[id].is_empty())
+        .map(|r| {
+            (
+                r[id].parse().unwrap(),
+                (
+                    r[tw].parse().unwrap(),
+                    r[lw].parse().unwrap(),
+                    r[ly].parse().unwrap(),
+                    r[d].parse().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The Markdown table's rows `| C12 | title | 6 | 2 | 0 | … | +4 (+200%) | …`.
+fn from_markdown(text: &str) -> Figures {
+    text.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let id = cells.get(1)?.strip_prefix('C')?.parse().ok()?;
+            let delta = cells[7]
+                .split(' ')
+                .next()?
+                .trim_start_matches('+')
+                .parse()
+                .ok()?;
+            Some((
+                id,
+                (
+                    cells[3].parse().ok()?,
+                    cells[4].parse().ok()?,
+                    cells[5].parse().ok()?,
+                    delta,
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// The HTML table's rows: the cluster link, then the figures' cells.
+fn from_html(text: &str) -> Figures {
+    text.split("<tr><td><a href=\"/clusters/")
+        .skip(1)
+        .filter_map(|row| {
+            let id = row.split('"').next()?.parse().ok()?;
+            let nums: Vec<&str> = row
+                .split("<td class=\"num\">")
+                .skip(1)
+                .map(|c| c.split("</td>").next().unwrap_or(""))
+                .collect();
+            let delta = nums.get(4)?.split(' ').next()?.trim_start_matches('+');
+            Some((
+                id,
+                (
+                    nums[0].parse().ok()?,
+                    nums[1].parse().ok()?,
+                    nums[2].parse().ok()?,
+                    delta.parse().ok()?,
+                ),
+            ))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_format_of_a_weeks_report_has_the_same_figures() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let ctx = |what: &str| format!("{}: {what}", app.backend);
+        let lead = app.user("zhao", "lead", "sales");
+        let member = app.user("li", "member", "sales");
+        let (lead_token, member_token) = (app.token(&lead), app.token(&member));
+        // Chases: 2 the week before, 7 in W45, five of them over lunch (one a day).
+        // Printer jams: 3 and 1. A VPN problem only in W45.
+        let mut filings = vec![];
+        for (day, hour) in [(27, 10), (29, 15)] {
+            filings.push(("催审批 订单还没批", "approval-chase", at(10, day, hour)));
+        }
+        for (day, hour) in [(2, 12), (3, 13), (4, 12), (5, 13), (6, 12), (2, 9), (4, 16)] {
+            filings.push(("催审批 订单还没批", "approval-chase", at(11, day, hour)));
+        }
+        for day in [26, 28, 30] {
+            filings.push((
+                "Printer on floor 3 jams again",
+                "system-bug",
+                at(10, day, 11),
+            ));
+        }
+        filings.push(("Printer on floor 3 jams again", "system-bug", at(11, 4, 11)));
+        filings.push(("VPN drops every hour", "system-bug", at(11, 6, 9)));
+        let mut cluster_of = HashMap::new();
+        for (title, category, when) in &filings {
+            let (status, body) = app
+                .post_incident(
+                    &member_token,
+                    json!({"title": title, "category": category, "occurred_at": when}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{}", ctx(&body.to_string()));
+            cluster_of.insert(*title, body["cluster_id"].as_i64().unwrap());
+        }
+        let chases = cluster_of["催审批 订单还没批"];
+        let (status, action) = {
+            let res = app
+                .api()
+                .post(app.url(&format!("/api/v1/clusters/{chases}/actions")))
+                .bearer_auth(&lead_token)
+                .json(&json!({"rung": 1, "title": "Staff the approval desk over lunch", "owner": "zhao",
+                    "launched_at": "2026-11-04", "review_after_weeks": 2}))
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        };
+        assert!(status.is_success(), "{}", ctx(&action.to_string()));
+
+        let (status, json_text) = get(
+            &app,
+            &member_token,
+            &format!("/api/v1/reports/weekly/{WEEK}?format=json"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}", ctx(&json_text));
+        let report: Value = serde_json::from_str(&json_text).unwrap();
+        let figures = from_json(&report);
+        assert_eq!(figures[&chases], (7, 2, 0, 5), "{}", ctx("the chases"));
+        assert_eq!(
+            figures[&cluster_of["Printer on floor 3 jams again"]],
+            (1, 3, 0, -2),
+            "{}",
+            ctx("the printer")
+        );
+        assert_eq!(report["team"]["this_week"], 9, "{}", ctx("the team"));
+        assert_eq!(report["team"]["last_week"], 5, "{}", ctx("the team"));
+        // The most notable first; its rise explained by the lunch hours.
+        assert_eq!(report["clusters"][0]["id"], chases, "{}", ctx("order"));
+        let driver = &report["clusters"][0]["driver"];
+        assert_eq!(driver["dimension"], "hour", "{}", ctx(&driver.to_string()));
+        let launched = report["launched"].as_array().unwrap();
+        assert_eq!(launched.len(), 1, "{}", ctx("the launch"));
+        assert_eq!(launched[0]["owner"], "zhao");
+        assert_eq!(report["partial"], false);
+
+        // The weekly review's API says the same.
+        let review = app
+            .get_json(&lead_token, &format!("/api/v1/clusters?week={WEEK}"))
+            .await;
+        assert_eq!(from_json(&review), figures, "{}", ctx("review API"));
+
+        let (status, csv_text) = get(
+            &app,
+            &member_token,
+            &format!("/api/v1/reports/weekly/{WEEK}?format=csv"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(from_csv(&csv_text), figures, "{}", ctx("CSV"));
+
+        for lang in ["en", "zh-CN"] {
+            let (status, md) = get(
+                &app,
+                &member_token,
+                &format!("/api/v1/reports/weekly/{WEEK}?format=md&lang={lang}"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(from_markdown(&md), figures, "{}", ctx(&md));
+            let (status, html) = get(
+                &app,
+                &member_token,
+                &format!("/api/v1/reports/weekly/{WEEK}?format=html&lang={lang}"),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(from_html(&html), figures, "{}", ctx("HTML"));
+            assert!(html.contains("@page"), "{}", ctx("laid out for A4"));
+            if lang == "zh-CN" {
+                assert!(
+                    md.contains("周复盘") && html.contains("周复盘"),
+                    "{}",
+                    ctx(&md)
+                );
+                assert!(md.contains("12:00 至 13:59"), "{}", ctx(&md));
+            } else {
+                assert!(md.contains("between 12:00 and 13:59"), "{}", ctx(&md));
+            }
+        }
+
+        // The command line prints the same CSV.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rungs"))
+            .args([
+                "report",
+                "--week",
+                WEEK,
+                "--format",
+                "csv",
+                "--database-url",
+                &app.database_url,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            ctx(&String::from_utf8_lossy(&out.stderr))
+        );
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            csv_text,
+            "{}",
+            ctx("CLI")
+        );
+
+        // Bad weeks and formats are refused with their field named.
+        let bad = app
+            .get_json(&member_token, "/api/v1/reports/weekly/2026-W60?format=md")
+            .await;
+        assert!(
+            bad["fields"]["week"].is_string(),
+            "{}",
+            ctx(&bad.to_string())
+        );
+        let bad = app
+            .get_json(
+                &member_token,
+                &format!("/api/v1/reports/weekly/{WEEK}?format=pdf"),
+            )
+            .await;
+        assert!(
+            bad["fields"]["format"].is_string(),
+            "{}",
+            ctx(&bad.to_string())
+        );
+        assert_eq!(
+            get(&app, "no-token", &format!("/api/v1/reports/weekly/{WEEK}"))
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+
+        // The page: members read it, in their language; `/retro` opens the last week.
+        let (browser, _) = app.signed_in("wang", "member").await;
+        let page = browser.get(&format!("/retro/{WEEK}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", ctx(&page.body));
+        assert_eq!(from_html(&page.body), figures, "{}", ctx("the page"));
+        browser
+            .submit("/account", "/account/language", &[("language", "zh-CN")])
+            .await;
+        let zh = browser.get(&format!("/retro/{WEEK}")).await;
+        assert!(zh.body.contains("周复盘"), "{}", ctx("in Chinese"));
+        let latest = browser.get("/retro").await;
+        assert_eq!(latest.status, StatusCode::SEE_OTHER);
+        let download = browser
+            .get(&format!("/retro/{WEEK}/report?format=csv"))
+            .await;
+        assert_eq!(download.body, csv_text, "{}", ctx("the page's download"));
+    }
+}

@@ -1,0 +1,417 @@
+//! Webhooks to a receiver inside the test (a TcpListener on a free port): signed,
+//! retried after a 500, in order, once across two instances; "send test" and
+//! "redeliver" from the admin page.
+
+use crate::helpers::*;
+use hmac::{Hmac, Mac};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SECRET: &str = "a-shared-secret-of-some-length";
+
+#[derive(Debug, Clone)]
+struct Received {
+    headers: HashMap<String, String>,
+    body: String,
+    answered: u16,
+}
+
+/// A receiver that answers 500 to the first `failures` requests, then 200.
+struct Receiver {
+    url: String,
+    seen: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    async fn start(failures: usize) -> Receiver {
+        Self::slow(failures, Duration::ZERO).await
+    }
+
+    /// A receiver that waits `delay` before it answers.
+    async fn slow(failures: usize, delay: Duration) -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let seen: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let log = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    let (head, body) = loop {
+                        let Ok(n) = socket.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf).to_string();
+                        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                            let len = head
+                                .lines()
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length:")
+                                        .map(|v| v.trim().parse::<usize>().unwrap())
+                                })
+                                .unwrap_or(0);
+                            if body.len() >= len {
+                                break (head.to_string(), body[..len].to_string());
+                            }
+                        }
+                    };
+                    let headers = head
+                        .lines()
+                        .skip(1)
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+                        .collect();
+                    let answered = {
+                        let mut seen = log.lock().unwrap();
+                        let status = if seen.len() < failures { 500 } else { 200 };
+                        seen.push(Received {
+                            headers,
+                            body,
+                            answered: status,
+                        });
+                        status
+                    };
+                    tokio::time::sleep(delay).await;
+                    let reply = format!(
+                        "HTTP/1.1 {answered} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    );
+                    let _ = socket.write_all(reply.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        Receiver { url, seen }
+    }
+
+    fn seen(&self) -> Vec<Received> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    async fn wait_for(&self, n: usize, what: &str) -> Vec<Received> {
+        let started = Instant::now();
+        loop {
+            let seen = self.seen();
+            if seen.len() >= n {
+                return seen;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{what}: {} of {n} requests came: {seen:?}",
+                seen.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The signature a receiver computes: HMAC-SHA256 over `timestamp.body`.
+fn valid(r: &Received) -> bool {
+    let ts = &r.headers["x-rungs-timestamp"];
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{ts}.{}", r.body).as_bytes());
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    r.headers["x-rungs-signature"] == expected
+}
+
+fn fast(c: &mut rungs::config::Config) {
+    c.schedule_every = Some(Duration::from_millis(100));
+    c.webhooks_every = Some(Duration::from_millis(100));
+    c.webhook_backoff = Duration::from_millis(300);
+}
+
+async fn file(app: &TestApp, base: &str, token: &str, title: &str) -> i64 {
+    let res = app
+        .api()
+        .post(format!("{base}/api/v1/incidents"))
+        .bearer_auth(token)
+        .json(&json!({"title": title, "category": "approval-chase"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.unwrap();
+    v["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn webhooks_are_signed_retried_after_a_500_and_delivered_in_order() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let server = TestApp::start_with(&app.database_url, fast).await;
+        let member = app.user("li", "member", "sales");
+        let token = app.token(&member);
+        let receiver = Receiver::start(1).await;
+
+        // An admin registers the endpoint on the admin page; a bad form keeps its values.
+        let admin = Browser::at(&server);
+        app.user("root", "admin", "operations");
+        admin.login("root", PASSWORD).await;
+        let refused = admin
+            .submit(
+                "/admin/webhooks",
+                "/admin/webhooks",
+                &[("url", "ftp://nope"), ("secret", "short")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains("ftp://nope"));
+        let added = admin
+            .submit(
+                "/admin/webhooks",
+                "/admin/webhooks",
+                &[
+                    ("url", &receiver.url),
+                    ("secret", SECRET),
+                    ("incident_filed", "1"),
+                    ("language", "zh-CN"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+
+        let mut filed = Vec::new();
+        for i in 0..3 {
+            filed.push(file(&app, &app.address, &token, &format!("催审批 订单 {i}")).await);
+        }
+        // One 500, then the three in order: the first one twice.
+        let seen = receiver.wait_for(4, app.backend).await;
+        assert_eq!(seen[0].answered, 500);
+        assert!(seen.iter().all(valid), "{}: {seen:?}", app.backend);
+        let keys: Vec<&str> = seen
+            .iter()
+            .map(|r| r.headers["idempotency-key"].as_str())
+            .collect();
+        assert_eq!(keys[0], keys[1], "a retry keeps its idempotency key");
+        let bodies: Vec<Value> = seen[1..]
+            .iter()
+            .map(|r| serde_json::from_str(&r.body).unwrap())
+            .collect();
+        let ids: Vec<i64> = bodies
+            .iter()
+            .map(|b| b["data"]["entity_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, filed, "{}: in order", app.backend);
+        assert_eq!(bodies[0]["event"], "incident.filed");
+        let text = bodies[0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("新事件") && text.contains("催审批 订单 0"),
+            "{text}"
+        );
+
+        // The admin page lists them; "send test" and "redeliver" send again.
+        let page = admin.get("/admin/webhooks").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("incident.filed"));
+        assert!(
+            page.body.contains("HTTP 500"),
+            "the first attempt's error is shown"
+        );
+        let delivery = {
+            let mut conn = app.conn();
+            let endpoint = rungs::db::webhooks::endpoints(&mut conn).unwrap()[0].id;
+            let rows = rungs::db::webhooks::for_endpoint(&mut conn, endpoint).unwrap();
+            assert_eq!(rows.len(), 3);
+            assert!(rows.iter().all(|d| d.status == "delivered"), "{rows:?}");
+            assert_eq!(rows[0].attempts, 2);
+            assert_eq!(rows[0].last_status, Some(200));
+            assert!(rows[0].response_ms.is_some());
+            (endpoint, rows[0].id)
+        };
+        let sent = admin
+            .submit(
+                "/admin/webhooks",
+                &format!("/admin/webhooks/{}/test", delivery.0),
+                &[],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        let again = admin
+            .submit(
+                "/admin/webhooks",
+                &format!("/admin/webhooks/deliveries/{}/redeliver", delivery.1),
+                &[],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER);
+        let seen = receiver.wait_for(6, app.backend).await;
+        assert_eq!(seen[4].headers["x-rungs-event"], "test");
+        assert_eq!(
+            seen[5].headers["idempotency-key"], keys[0],
+            "a redelivery keeps the key"
+        );
+        // A member may not see or use the page.
+        let member_page = app
+            .signed_in("wang", "member")
+            .await
+            .0
+            .get("/admin/webhooks")
+            .await;
+        assert_eq!(member_page.status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn two_instances_deliver_each_webhook_once() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let first = TestApp::start_with(&app.database_url, fast).await;
+        let second = TestApp::start_with(&app.database_url, fast).await;
+        let member = app.user("li", "member", "sales");
+        let token = app.token(&member);
+        let admin = app.user("root", "admin", "operations");
+        let receiver = Receiver::start(0).await;
+        rungs::service::webhooks::register(
+            &mut app.conn(),
+            &admin,
+            &rungs::service::webhooks::EndpointInput {
+                url: receiver.url.clone(),
+                secret: SECRET.into(),
+                events: vec!["incident.filed".into()],
+                language: "en".into(),
+            },
+        )
+        .unwrap();
+        // Let both schedulers pass once after the registration.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        for i in 0..6 {
+            let base = if i % 2 == 0 { &first } else { &second };
+            file(&app, base, &token, &format!("Printer jam {i}")).await;
+        }
+        receiver.wait_for(6, app.backend).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let seen = receiver.seen();
+        assert_eq!(seen.len(), 6, "{}: each once: {seen:?}", app.backend);
+        let mut keys: Vec<&str> = seen
+            .iter()
+            .map(|r| r.headers["idempotency-key"].as_str())
+            .collect();
+        keys.dedup();
+        assert_eq!(keys.len(), 6);
+        assert!(seen.iter().all(valid));
+    }
+}
+
+#[tokio::test]
+async fn a_slow_receiver_holds_up_neither_requests_nor_other_endpoints() {
+    let backend = backends().remove(0);
+    let app = TestApp::spawn(&backend).await;
+    let server = TestApp::start_with(&app.database_url, fast).await;
+    let member = app.user("li", "member", "sales");
+    let token = app.token(&member);
+    let admin = app.user("root", "admin", "operations");
+    let slow = Receiver::slow(0, Duration::from_secs(8)).await;
+    let quick = Receiver::start(0).await;
+    for receiver in [&slow, &quick] {
+        rungs::service::webhooks::register(
+            &mut app.conn(),
+            &admin,
+            &rungs::service::webhooks::EndpointInput {
+                url: receiver.url.clone(),
+                secret: SECRET.into(),
+                events: vec!["incident.filed".into()],
+                language: "en".into(),
+            },
+        )
+        .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    file(&app, &server, &token, "Printer jam 1").await;
+    slow.wait_for(1, "the slow receiver is being sent to").await;
+    // While the slow one has not answered, filing answers at once and the quick
+    // endpoint gets its delivery.
+    let started = Instant::now();
+    file(&app, &server, &token, "Printer jam 2").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    quick.wait_for(2, "the quick receiver").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "the quick endpoint waited for the slow one: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        slow.seen().len(),
+        1,
+        "the slow endpoint's next waits its turn"
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_in_retries_is_delivered_once_across_a_restart() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let member = app.user("li", "member", "sales");
+        let token = app.token(&member);
+        let admin = app.user("root", "admin", "operations");
+        let quick = |c: &mut std::process::Command| {
+            c.env("RUNGS_SCHEDULE_EVERY", "1")
+                .env("RUNGS_WEBHOOK_BACKOFF", "1");
+        };
+        let mut first = crate::child::ChildServer::start_with(&app.database_url, quick);
+        // Its scheduler's first pass has run (the log is read from there on).
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let receiver = Receiver::start(1).await;
+        rungs::service::webhooks::register(
+            &mut app.conn(),
+            &admin,
+            &rungs::service::webhooks::EndpointInput {
+                url: receiver.url.clone(),
+                secret: SECRET.into(),
+                events: vec!["incident.filed".into()],
+                language: "en".into(),
+            },
+        )
+        .unwrap();
+        let id = file(&app, &first.address, &token, "Printer jam on floor 3").await;
+        receiver.wait_for(1, "the first attempt").await;
+        // Killed between the failed attempt (recorded, the endpoint's lease given back)
+        // and its retry; another process takes over.
+        let started = Instant::now();
+        while app.count("webhook_deliveries WHERE attempts = 1") == 0
+            || app.count("webhook_endpoints WHERE lease_owner IS NULL") == 0
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the attempt is recorded"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        first.kill();
+        let _second = crate::child::ChildServer::start_with(&app.database_url, quick);
+        let seen = receiver.wait_for(2, "the retry after the restart").await;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let seen_after = receiver.seen();
+        assert_eq!(
+            seen_after.len(),
+            2,
+            "{}: once more, not again: {seen_after:?}",
+            app.backend
+        );
+        assert_eq!(seen[1].answered, 200);
+        assert_eq!(
+            seen[0].headers["idempotency-key"],
+            seen[1].headers["idempotency-key"]
+        );
+        let body: Value = serde_json::from_str(&seen[1].body).unwrap();
+        assert_eq!(body["data"]["entity_id"].as_i64(), Some(id));
+        assert!(valid(&seen[1]));
+    }
+}
