@@ -27,8 +27,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("{0}")]
     BadRequest(String),
-    #[error("{0}")]
-    Conflict(String),
+    /// The request clashes with the state of things; a message key (`conflict.…`).
+    #[error("{}", Lang::En.t(.0))]
+    Conflict(&'static str),
     #[error("the request body is too large")]
     PayloadTooLarge,
     #[error("the request body did not arrive in time")]
@@ -124,6 +125,30 @@ impl AppError {
         }
     }
 
+    /// What a page tells the reader, in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        let key = match self {
+            Self::NotFound => "problem.not_found",
+            Self::Forbidden => "problem.forbidden",
+            Self::Csrf => "problem.csrf",
+            Self::PayloadTooLarge => "problem.too_large",
+            Self::RequestTimeout => "problem.timeout",
+            Self::TooManyRequests { retry_after } => {
+                let minutes = retry_after.div_ceil(60).to_string();
+                return lang.t_with("throttle.wait", &[("minutes", minutes.as_str())]);
+            }
+            Self::Unavailable(fault) => fault.message_key(),
+            Self::Conflict(key) => key,
+            // Pages that cannot show the form again still say what was wrong.
+            Self::Invalid(_) => {
+                return format!("{} {}", lang.t("problem.invalid"), field_list(self, lang));
+            }
+            other if other.status().is_server_error() => "problem.server",
+            other => return other.public_message(),
+        };
+        lang.t(key)
+    }
+
     pub fn fields_in(&self, lang: Lang) -> BTreeMap<String, String> {
         match self {
             Self::Invalid(fields) => fields
@@ -161,42 +186,7 @@ impl ResponseError for AppError {
                 .insert_header((header::LOCATION, "/setup"))
                 .finish(),
             _ => {
-                let (en, zh) = match self {
-                    Self::NotFound => ("Not found.".to_string(), "找不到该页面。".to_string()),
-                    Self::Forbidden => (
-                        "Your role may not open this page.".into(),
-                        "你的角色无权访问此页面。".into(),
-                    ),
-                    Self::Csrf => (
-                        self.public_message(),
-                        "表单已过期或来源不明，请刷新页面后重试。".into(),
-                    ),
-                    Self::PayloadTooLarge => (self.public_message(), "提交的内容太大。".into()),
-                    Self::RequestTimeout => {
-                        (self.public_message(), "提交的内容没有按时到达。".into())
-                    }
-                    Self::TooManyRequests { retry_after } => {
-                        let minutes = retry_after.div_ceil(60).to_string();
-                        let args = [("minutes", minutes.as_str())];
-                        (
-                            Lang::En.t_with("throttle.wait", &args),
-                            Lang::Zh.t_with("throttle.wait", &args),
-                        )
-                    }
-                    Self::Unavailable(fault) => (
-                        Lang::En.t(fault.message_key()),
-                        Lang::Zh.t(fault.message_key()),
-                    ),
-                    // Pages that cannot show the form again still say what was wrong.
-                    Self::Invalid(_) => (
-                        format!("{}: {}", self.public_message(), field_list(self, Lang::En)),
-                        format!("输入有误：{}", field_list(self, Lang::Zh)),
-                    ),
-                    other if other.status().is_server_error() => {
-                        (other.public_message(), "服务器出错，已记录。".into())
-                    }
-                    other => (other.public_message(), other.public_message()),
-                };
+                let (en, zh) = (self.message_in(Lang::En), self.message_in(Lang::Zh));
                 let page = ErrorPage {
                     status: self.status().as_u16(),
                     message_en: &en,
@@ -213,11 +203,11 @@ impl ResponseError for AppError {
     }
 }
 
-/// `field: message` for each bad field, in `lang`.
+/// The message of each bad field, in `lang`.
 fn field_list(e: &AppError, lang: Lang) -> String {
+    // The messages alone: a field's internal name is no word of the reader's language.
     e.fields_in(lang)
-        .into_iter()
-        .map(|(f, m)| format!("{f}: {m}"))
+        .into_values()
         .collect::<Vec<_>>()
         .join(" ")
 }

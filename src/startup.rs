@@ -95,6 +95,7 @@ impl Application {
         let metrics_access = web::Data::new(config.metrics.clone());
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(pages::problem::in_layout))
                 .wrap(actix_web::middleware::from_fn(pages::request::clean_query))
                 .wrap(actix_web::middleware::from_fn(pages::slow_body::body_deadline))
                 .wrap(

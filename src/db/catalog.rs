@@ -12,6 +12,18 @@ pub struct DepartmentRow {
     pub slug: String,
     pub name: String,
     pub created_at: NaiveDateTime,
+    /// Its name in Chinese; empty when nobody has given one.
+    pub name_zh: String,
+}
+
+impl DepartmentRow {
+    /// The name in the reader's language (its name when it has no Chinese one).
+    pub fn label(&self, lang: impl std::borrow::Borrow<crate::i18n::Lang>) -> &str {
+        match lang.borrow() {
+            crate::i18n::Lang::Zh if !self.name_zh.is_empty() => &self.name_zh,
+            _ => &self.name,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -44,13 +56,14 @@ pub fn department_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<D
 pub fn insert_department(
     conn: &mut DbConn,
     slug: &str,
-    name: &str,
+    (name, name_zh): (&str, &str),
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
     let id = diesel::insert_into(departments::table)
         .values((
             departments::slug.eq(slug),
             departments::name.eq(name),
+            departments::name_zh.eq(name_zh),
             departments::created_at.eq(now),
         ))
         .returning(departments::id)
@@ -59,9 +72,13 @@ pub fn insert_department(
     Ok(id)
 }
 
-pub fn rename_department(conn: &mut DbConn, id: i64, name: &str) -> QueryResult<usize> {
+pub fn rename_department(
+    conn: &mut DbConn,
+    id: i64,
+    (name, name_zh): (&str, &str),
+) -> QueryResult<usize> {
     let changed = diesel::update(departments::table.find(id))
-        .set(departments::name.eq(name))
+        .set((departments::name.eq(name), departments::name_zh.eq(name_zh)))
         .execute(conn)?;
     super::versions::counted_by_trigger();
     Ok(changed)

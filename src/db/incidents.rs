@@ -310,10 +310,29 @@ pub fn move_all(conn: &mut DbConn, from: i64, into: i64) -> QueryResult<usize> {
 
 /// The incidents of a cluster, newest first.
 pub fn of_cluster(conn: &mut DbConn, cluster_id: i64, limit: i64) -> QueryResult<Vec<IncidentRow>> {
+    of_cluster_from(conn, cluster_id, limit, 0)
+}
+
+/// How many incidents a cluster holds (withdrawn ones too, as its page lists them).
+pub fn count_of_cluster(conn: &mut DbConn, cluster_id: i64) -> QueryResult<i64> {
+    incidents::table
+        .filter(incidents::cluster_id.eq(cluster_id))
+        .count()
+        .get_result(conn)
+}
+
+/// A page of a cluster's incidents, newest first, after skipping `offset`.
+pub fn of_cluster_from(
+    conn: &mut DbConn,
+    cluster_id: i64,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<IncidentRow>> {
     incidents::table
         .filter(incidents::cluster_id.eq(cluster_id))
         .order((incidents::occurred_at.desc(), incidents::id.desc()))
         .limit(limit)
+        .offset(offset)
         .select(IncidentRow::as_select())
         .load(conn)
 }

@@ -13,6 +13,7 @@ diesel::table! {
         slug -> Text,
         name -> Text,
         created_at -> Timestamp,
+        name_zh -> Text,
     }
 }
 

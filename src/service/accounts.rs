@@ -273,9 +273,7 @@ pub fn update_user(
         )
     };
     if user_id == actor.id && (role != Role::Admin || !active) {
-        return Err(AppError::Conflict(
-            "you cannot remove your own admin rights".into(),
-        ));
+        return Err(AppError::Conflict("conflict.own_admin"));
     }
     crate::db::write_transaction(conn, |conn| {
         let before = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;

@@ -2,7 +2,8 @@
 
 use super::accounts::Actor;
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::catalog::{self, CategoryFields, CategoryRow, DepartmentRow};
+pub use crate::db::catalog::DepartmentRow;
+use crate::db::catalog::{self, CategoryFields, CategoryRow};
 use crate::db::{self, DbConn};
 use crate::domain::input::{self, FieldErrors, NAME_MAX, Slug};
 use crate::domain::role::Role;
@@ -26,6 +27,13 @@ impl Catalog {
     pub fn department_slug(&self, id: Option<i64>) -> Option<&str> {
         id.and_then(|id| self.departments.iter().find(|d| d.id == id))
             .map(|d| d.slug.as_str())
+    }
+
+    /// A department's name in the reader's language (empty for none or an unknown id).
+    pub fn department_label(&self, id: Option<i64>, lang: crate::i18n::Lang) -> String {
+        id.and_then(|id| self.departments.iter().find(|d| d.id == id))
+            .map(|d| d.label(lang).to_string())
+            .unwrap_or_default()
     }
 
     /// A category's name in the reader's language (empty for an unknown id).
@@ -66,26 +74,37 @@ fn audit_change(
     Ok(())
 }
 
-/// Every department as (slug, name), for the pickers of pages that have no catalogue yet
-/// (first-run setup).
-pub fn department_choices(conn: &mut DbConn) -> AppResult<Vec<(String, String)>> {
-    Ok(catalog::departments(conn)?
-        .into_iter()
-        .map(|d| (d.slug, d.name))
-        .collect())
+/// Every department, for the pickers of pages that have no catalogue yet (first-run
+/// setup).
+pub fn department_choices(conn: &mut DbConn) -> AppResult<Vec<DepartmentRow>> {
+    Ok(catalog::departments(conn)?)
 }
 
 pub fn add_department(conn: &mut DbConn, actor: &Actor, slug: &str, name: &str) -> AppResult<i64> {
+    add_department_named(conn, actor, slug, name, "")
+}
+
+/// A department with its name in English and (optionally) in Chinese.
+pub fn add_department_named(
+    conn: &mut DbConn,
+    actor: &Actor,
+    slug: &str,
+    name: &str,
+    name_zh: &str,
+) -> AppResult<i64> {
     actor.require(Role::Admin)?;
     let mut errors = FieldErrors::new();
     let slug = errors.check("slug", Slug::parse(slug));
     let name = errors.check("name", input::required_text(name, NAME_MAX));
-    let (Some(slug), Some(name)) = (slug, name) else {
+    let name_zh = errors.check("name_zh", input::optional_text(name_zh, NAME_MAX));
+    let (Some(slug), Some(name), Some(name_zh)) = (slug, name, name_zh) else {
         return Err(AppError::Invalid(errors));
     };
+    let name_zh = name_zh.unwrap_or_default();
     crate::db::write_transaction(conn, |conn| {
+        let names = (name.as_str(), name_zh.as_str());
         let id =
-            catalog::insert_department(conn, slug.as_ref(), &name, db::now()).map_err(|e| {
+            catalog::insert_department(conn, slug.as_ref(), names, db::now()).map_err(|e| {
                 if db::is_unique_violation(&e) {
                     AppError::field("slug", "error.slug_taken")
                 } else {
@@ -98,17 +117,30 @@ pub fn add_department(conn: &mut DbConn, actor: &Actor, slug: &str, name: &str) 
             "department",
             id,
             "created",
-            serde_json::json!({"slug": slug.as_ref(), "name": name}),
+            serde_json::json!({"slug": slug.as_ref(), "name": name, "name_zh": name_zh}),
         )?;
         Ok(id)
     })
 }
 
-pub fn rename_department(conn: &mut DbConn, actor: &Actor, id: i64, name: &str) -> AppResult<()> {
+/// A department's names, in English and in Chinese (empty: none).
+pub fn rename_department(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    name: &str,
+    name_zh: &str,
+) -> AppResult<()> {
     actor.require(Role::Admin)?;
-    let name = input::required_text(name, NAME_MAX).map_err(|k| AppError::field("name", k))?;
+    let mut errors = FieldErrors::new();
+    let name = errors.check("name", input::required_text(name, NAME_MAX));
+    let name_zh = errors.check("name_zh", input::optional_text(name_zh, NAME_MAX));
+    let (Some(name), Some(name_zh)) = (name, name_zh) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let name_zh = name_zh.unwrap_or_default();
     crate::db::write_transaction(conn, |conn| {
-        if catalog::rename_department(conn, id, &name)? == 0 {
+        if catalog::rename_department(conn, id, (&name, &name_zh))? == 0 {
             return Err(AppError::NotFound);
         }
         audit_change(
@@ -117,7 +149,7 @@ pub fn rename_department(conn: &mut DbConn, actor: &Actor, id: i64, name: &str) 
             "department",
             id,
             "renamed",
-            serde_json::json!({"name": name}),
+            serde_json::json!({"name": name, "name_zh": name_zh}),
         )
     })
 }

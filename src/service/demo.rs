@@ -195,9 +195,7 @@ pub fn load(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<(String, String)>> {
     if crate::db::users::count(conn)? > 0 || crate::db::incidents::total(conn)? > 0 {
-        return Err(AppError::Conflict(
-            "the demo loads only into an empty database".into(),
-        ));
+        return Err(AppError::Conflict("conflict.demo_not_empty"));
     }
     let tz = chrono_tz::Asia::Shanghai;
     super::organisation::set_timezone(conn, None, tz)?;

@@ -22,15 +22,67 @@ pub struct AgendaItem {
     pub of_weeks: u32,
 }
 
-/// Resolved live clusters by the rung they stand on (0 to 6): the team's maturity.
-pub fn resolved_by_rung(conn: &mut DbConn) -> AppResult<Vec<i64>> {
-    let mut counts = vec![0i64; 7];
-    for c in crate::db::clusters::live(conn)? {
+/// One rung of the team's ladder: the clusters standing on it (the highest rung they
+/// launched an action on) and how many of them are resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct RungCount {
+    pub rung: i32,
+    pub standing: i64,
+    pub resolved: i64,
+}
+
+/// The team's ladder page: the clusters by rung, the maturity, and the agenda.
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamLadder {
+    /// Rungs 0 to 6, each with its clusters.
+    pub rungs: Vec<RungCount>,
+    /// Live clusters (not dismissed), and those standing on rung 2 or above.
+    pub clusters: i64,
+    pub climbed: i64,
+    /// Resolved clusters, and those resolved at rung 2 or above.
+    pub resolved: i64,
+    pub resolved_mature: i64,
+    /// Weeks a launched policy stays on the retrospective agenda (set by a mechanism).
+    pub watch_weeks: Option<u32>,
+    pub agenda: Vec<AgendaItem>,
+}
+
+/// The rung from which a fix holds for good: features, policies, mechanisms, KPIs.
+const MATURE: i32 = 2;
+
+pub fn team_ladder(conn: &mut DbConn, tz: Tz, now: DateTime<Utc>) -> AppResult<TeamLadder> {
+    let mut rungs: Vec<RungCount> = (0..=i32::from(Rung::TOP.number()))
+        .map(|rung| RungCount {
+            rung,
+            standing: 0,
+            resolved: 0,
+        })
+        .collect();
+    for c in crate::db::clusters::live(conn)?
+        .into_iter()
+        .filter(|c| !c.dismissed)
+    {
+        let row = &mut rungs[c.rung.clamp(0, i32::from(Rung::TOP.number())) as usize];
+        row.standing += 1;
         if c.state == crate::domain::states::ClusterState::Resolved {
-            counts[c.rung.clamp(0, 6) as usize] += 1;
+            row.resolved += 1;
         }
     }
-    Ok(counts)
+    let sum = |f: fn(&RungCount) -> i64, from: i32| -> i64 {
+        rungs.iter().filter(|r| r.rung >= from).map(f).sum()
+    };
+    let (clusters, climbed) = (sum(|r| r.standing, 0), sum(|r| r.standing, MATURE));
+    let (resolved, resolved_mature) = (sum(|r| r.resolved, 0), sum(|r| r.resolved, MATURE));
+    let (watch_weeks, agenda) = agenda(conn, tz, now)?;
+    Ok(TeamLadder {
+        rungs,
+        clusters,
+        climbed,
+        resolved,
+        resolved_mature,
+        watch_weeks,
+        agenda,
+    })
 }
 
 /// Weeks under watch set by the latest launched mechanism, if any has launched.

@@ -358,3 +358,38 @@ pub fn week_shown(
     let rows = rows(conn, &lines)?;
     Ok((figures, rows, crate::service::catalog::Catalog::load(conn)?))
 }
+
+/// One page of the review's table: the week's figures, the clusters of the page, how
+/// many the filter kept, and the size of the triage queue.
+pub struct ReviewPage {
+    pub figures: Arc<WeekFigures>,
+    pub rows: Vec<ReviewRow>,
+    pub total_rows: usize,
+    pub triage: i64,
+}
+
+/// The review's page `page_no` (from 1) of `per_page` clusters, filtered.
+pub fn page(
+    conn: &mut DbConn,
+    cache: &ReviewCache,
+    week: WeekKey,
+    version: Versions,
+    filter: &ReviewFilter,
+    (page_no, per_page): (usize, usize),
+) -> AppResult<ReviewPage> {
+    let figures = figures_at(conn, cache, week, version)?;
+    let lines = filtered(conn, &figures, filter)?;
+    let total_rows = lines.len();
+    let shown: Vec<_> = lines
+        .into_iter()
+        .skip(page_no.saturating_sub(1) * per_page)
+        .take(per_page)
+        .collect();
+    let rows = rows(conn, &shown)?;
+    Ok(ReviewPage {
+        rows,
+        total_rows,
+        triage: triage_size(conn)?,
+        figures,
+    })
+}

@@ -46,7 +46,7 @@ impl ShowPage {
             .departments
             .iter()
             .find(|d| d.id == *id)
-            .map(|d| d.name.clone())
+            .map(|d| d.label(self.page.lang).to_string())
             .unwrap_or_default()
     }
 
@@ -55,6 +55,18 @@ impl ShowPage {
             .department_slug(Some(*id))
             .unwrap_or("")
             .to_string()
+    }
+
+    /// The involved departments this reader may sign for: their own, or all for an admin.
+    fn signable(&self) -> Vec<i64> {
+        let Some(me) = &self.page.user else {
+            return Vec::new();
+        };
+        self.departments
+            .iter()
+            .copied()
+            .filter(|d| me.is_admin() || me.department_id == Some(*d))
+            .collect()
     }
 
     /// The latest word of each involved department.

@@ -5,15 +5,14 @@ use super::see_other;
 use super::session::{CsrfForm, Signed};
 use crate::app_state::AppState;
 use crate::csrf_form;
-use crate::db::DbConn;
 use crate::db::actions::ActionRow;
+use crate::domain::input::FieldErrors;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::service;
-use crate::service::effects::{self, CoachView, EffectView};
+use crate::service::effects::{CoachView, EffectView};
 use crate::service::ladder::ActionInput;
 use actix_web::{HttpResponse, web};
-use chrono_tz::Tz;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -33,17 +32,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct LadderPanel {
     pub coach: CoachView,
     pub actions: Vec<(ActionRow, Option<EffectView>)>,
-}
-
-pub fn ladder_panel(
-    conn: &mut DbConn,
-    cluster_id: i64,
-    tz: Tz,
-    review: &crate::service::review::ReviewCache,
-) -> AppResult<LadderPanel> {
-    let (coach, actions) =
-        effects::coach_and_actions(conn, cluster_id, tz, chrono::Utc::now(), review)?;
-    Ok(LadderPanel { coach, actions })
 }
 
 /// Checkboxes of departments arrive as `department_<slug>=on`.
@@ -112,27 +100,19 @@ csrf_form!(
     DismissForm
 );
 
-fn number(fields: &HashMap<String, String>, name: &str) -> Result<Option<f64>, AppError> {
-    match fields.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s
-            .parse::<f64>()
-            .map(Some)
-            .map_err(|_| AppError::field(name, "error.not_a_number")),
-    }
+/// A number field: none when empty; a bad one is noted in `errors` and read as none.
+fn number(f: &HashMap<String, String>, name: &str, errors: &mut FieldErrors) -> Option<f64> {
+    let s = f.get(name).map(|s| s.trim()).filter(|s| !s.is_empty())?;
+    errors.check(name, s.parse::<f64>().map_err(|_| "error.not_a_number"))
 }
 
-fn integer(fields: &HashMap<String, String>, name: &str) -> Result<Option<i64>, AppError> {
-    match fields.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::field(name, "error.not_an_integer")),
-    }
+fn integer(f: &HashMap<String, String>, name: &str, errors: &mut FieldErrors) -> Option<i64> {
+    let s = f.get(name).map(|s| s.trim()).filter(|s| !s.is_empty())?;
+    errors.check(name, s.parse::<i64>().map_err(|_| "error.not_an_integer"))
 }
 
-fn action_input(f: &HashMap<String, String>) -> Result<ActionInput, AppError> {
+/// The form as the service's input, and the fields that are not numbers though they must be.
+fn action_input(f: &HashMap<String, String>) -> (ActionInput, FieldErrors) {
     let text = |name: &str| f.get(name).cloned().unwrap_or_default();
     let mut departments: Vec<String> = f
         .keys()
@@ -140,26 +120,28 @@ fn action_input(f: &HashMap<String, String>) -> Result<ActionInput, AppError> {
         .map(str::to_string)
         .collect();
     departments.sort();
-    Ok(ActionInput {
-        rung: integer(f, "rung")?,
+    let mut e = FieldErrors::new();
+    let input = ActionInput {
+        rung: integer(f, "rung", &mut e),
         title: text("title"),
         why: text("why"),
         owner: text("owner"),
         due_on: text("due_on"),
         goal_kind: text("goal_kind"),
-        goal_value: number(f, "goal_value")?,
+        goal_value: number(f, "goal_value", &mut e),
         launched_on: text("launched_on"),
-        review_after_weeks: integer(f, "review_after_weeks")?,
+        review_after_weeks: integer(f, "review_after_weeks", &mut e),
         departments,
-        retro_weeks: integer(f, "retro_weeks")?,
+        retro_weeks: integer(f, "retro_weeks", &mut e),
         kpi_department: text("kpi_department"),
         kpi_item: text("kpi_item"),
         kpi_definition: text("kpi_definition"),
-        kpi_weight: number(f, "kpi_weight")?,
-        guard_cluster: integer(f, "guard_cluster")?,
+        kpi_weight: number(f, "kpi_weight", &mut e),
+        guard_cluster: integer(f, "guard_cluster", &mut e),
         guard_category: text("guard_category"),
-        guard_margin: number(f, "guard_margin")?,
-    })
+        guard_margin: number(f, "guard_margin", &mut e),
+    };
+    (input, e)
 }
 
 async fn create(
@@ -170,16 +152,10 @@ async fn create(
 ) -> AppResult<HttpResponse> {
     user.actor.require(Role::Lead)?;
     let (cluster_id, actor) = (path.into_inner(), user.actor.clone());
-    let input = match action_input(&form.fields) {
-        Ok(input) => input,
-        Err(AppError::Invalid(errors)) => {
-            return rejected(&state, user, cluster_id, errors, form.fields).await;
-        }
-        Err(e) => return Err(e),
-    };
+    let (input, unread) = action_input(&form.fields);
     let tz = user.known.timezone;
     let created = service::run(&state.pool, move |conn| {
-        service::ladder::create(conn, &actor, cluster_id, &input, tz)
+        service::ladder::create_after(conn, &actor, cluster_id, &input, tz, unread)
     })
     .await;
     match created {
@@ -196,20 +172,15 @@ async fn rejected(
     state: &AppState,
     user: Signed,
     cluster_id: i64,
-    errors: crate::domain::input::FieldErrors,
+    errors: FieldErrors,
     typed: HashMap<String, String>,
 ) -> AppResult<HttpResponse> {
-    let status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
-    super::cluster_page::show_page(
-        state,
-        user,
-        cluster_id,
+    let refused = super::cluster_page::Refused {
+        form: "action",
         errors,
-        status,
         typed,
-        Default::default(),
-    )
-    .await
+    };
+    super::cluster_page::show_page(state, user, cluster_id, Some(refused), Default::default()).await
 }
 
 async fn dismiss_advice(

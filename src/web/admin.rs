@@ -164,6 +164,8 @@ pub struct DepartmentForm {
     slug: String,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    name_zh: String,
 }
 
 #[derive(Deserialize)]
@@ -281,7 +283,7 @@ async fn add_department(
     user.actor.require(Role::Admin)?;
     let actor = user.actor.clone();
     match service::run(&state.pool, move |conn| {
-        service::catalog::add_department(conn, &actor, &form.slug, &form.name)
+        service::catalog::add_department_named(conn, &actor, &form.slug, &form.name, &form.name_zh)
     })
     .await
     {
@@ -300,7 +302,7 @@ async fn rename_department(
     let actor = user.actor.clone();
     let id = path.into_inner();
     match service::run(&state.pool, move |conn| {
-        service::catalog::rename_department(conn, &actor, id, &form.name)
+        service::catalog::rename_department(conn, &actor, id, &form.name, &form.name_zh)
     })
     .await
     {

@@ -26,7 +26,7 @@ struct SetupPage {
     page: PageCtx,
     form: SetupForm,
     errors: FieldErrors,
-    departments: Vec<(String, String)>,
+    departments: Vec<crate::service::catalog::DepartmentRow>,
 }
 
 impl SetupPage {
@@ -72,7 +72,7 @@ pub struct LogoutForm {
 
 csrf_form!(SetupForm, LoginForm, LogoutForm);
 
-async fn departments(state: &AppState) -> AppResult<Vec<(String, String)>> {
+async fn departments(state: &AppState) -> AppResult<Vec<crate::service::catalog::DepartmentRow>> {
     service::run(&state.pool, service::catalog::department_choices).await
 }
 
@@ -149,6 +149,21 @@ struct LoginPage {
     failed: bool,
     /// Too many attempts: how long to wait, in the reader's language.
     throttled: Option<String>,
+}
+
+impl LoginPage {
+    /// This page in another language (`?lang=`), keeping where to go after signing in.
+    fn in_lang(&self, lang: &crate::i18n::Lang) -> String {
+        format!(
+            "/login?lang={}&next={}",
+            lang.code(),
+            urlencoding::encode(&self.next)
+        )
+    }
+
+    fn langs(&self) -> [crate::i18n::Lang; 2] {
+        crate::i18n::Lang::ALL
+    }
 }
 
 #[derive(Deserialize)]

@@ -30,14 +30,26 @@ struct ShowPage {
     rules: Vec<RuleRow>,
     catalog: Catalog,
     tz: Tz,
-    errors: FieldErrors,
+    /// The form that was refused, with its errors and what was typed in it.
+    refused: Option<Refused>,
     max_week: i32,
     ladder: super::actions::LadderPanel,
-    /// The new-action form as typed, when it was rejected.
-    action_form: HashMap<String, String>,
     drivers: Option<super::drivers::DriversPanel>,
+    /// The page of incidents shown (1-based) and how many there are.
+    incident_page: i64,
+    incident_pages: i64,
     /// Clusters a consolidation merged into this one, which a lead can undo.
     undoable: Vec<(i64, String)>,
+    /// Names of the people the timeline names by id.
+    people: HashMap<i64, String>,
+}
+
+/// A form of the cluster's page that was refused: its name (`action`, `edit`, `merge`,
+/// `move`, `rule`), a message per field, and the values typed. Only that form shows them.
+pub struct Refused {
+    pub form: &'static str,
+    pub errors: FieldErrors,
+    pub typed: HashMap<String, String>,
 }
 
 impl ShowPage {
@@ -49,26 +61,70 @@ impl ShowPage {
         local_datetime(*at, self.tz)
     }
 
+    /// A trail entry's phrases in the reader's language.
+    fn details(&self, entry: &TimelineEntry) -> Vec<String> {
+        super::timeline::details(&self.page, entry, &self.people)
+    }
+
+    fn entry_link(&self, entry: &TimelineEntry) -> Option<String> {
+        super::timeline::link(entry)
+    }
+
+    /// A category's name in the reader's language.
+    fn category_of(&self, id: &i64) -> String {
+        self.catalog.category_label(*id, self.page.lang)
+    }
+
     fn category_name(&self) -> String {
         self.catalog
             .category_label(self.view.cluster.category_id, self.page.lang)
     }
 
-    /// A typed value of the rejected new-action form.
+    /// Whether the new-action form was the one refused.
+    fn action_refused(&self) -> bool {
+        self.refused.as_ref().is_some_and(|r| r.form == "action")
+    }
+
+    /// A typed value of the refused new-action form.
     fn af(&self, name: &str) -> String {
-        self.action_form.get(name).cloned().unwrap_or_default()
+        self.typed("action", name).unwrap_or_default()
+    }
+
+    /// What was typed in `field` of `form`, when that form was the one refused.
+    fn typed(&self, form: &str, field: &str) -> Option<String> {
+        self.refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .map(|r| r.typed.get(field).cloned().unwrap_or_default())
+    }
+
+    /// A field of a form as typed when that form was refused, else as stored.
+    fn typed_or(&self, form: &str, field: &str, stored: &str) -> String {
+        self.typed(form, field)
+            .unwrap_or_else(|| stored.to_string())
     }
 
     /// The rung the new-action form starts on: as typed, else the coach's.
     fn chosen_rung(&self) -> String {
-        if self.action_form.is_empty() {
+        if self.action_refused() {
+            self.af("rung")
+        } else {
             self.ladder
                 .coach
                 .recommended_rung
                 .map(|r| r.to_string())
                 .unwrap_or_default()
-        } else {
-            self.af("rung")
+        }
+    }
+
+    /// A link to another page of the incidents, keeping the week of the drivers.
+    fn incidents_link(&self, n: i64) -> String {
+        match &self.drivers {
+            Some(d) => format!(
+                "/clusters/{}?week={}&baseline={}&page={n}#incidents",
+                self.view.cluster.id, d.week, d.baseline
+            ),
+            None => format!("/clusters/{}?page={n}#incidents", self.view.cluster.id),
         }
     }
 
@@ -83,9 +139,12 @@ impl ShowPage {
         .unwrap_or_else(|| "—".into())
     }
 
-    fn err(&self, field: &str) -> String {
-        self.errors
-            .get(field)
+    /// The message for `field` of `form`, when that form was the one refused.
+    fn err(&self, form: &str, field: &str) -> String {
+        self.refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .and_then(|r| r.errors.get(field))
             .map(|k| self.page.t(k))
             .unwrap_or_default()
     }
@@ -104,11 +163,19 @@ pub(crate) async fn show_page(
     state: &AppState,
     user: Signed,
     id: i64,
-    errors: FieldErrors,
-    status: StatusCode,
-    action_form: HashMap<String, String>,
+    refused: Option<Refused>,
     week: super::DriversQuery,
 ) -> AppResult<HttpResponse> {
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let incident_page = week
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1);
     let (review, grouping) = (state.review.clone(), state.grouping.clone());
     let tz = user.known.timezone;
     let loaded = service::run(&state.pool, move |conn| {
@@ -119,6 +186,7 @@ pub(crate) async fn show_page(
             id,
             week.week.as_deref(),
             &week.baseline,
+            incident_page,
             tz,
         )
     })
@@ -134,6 +202,8 @@ pub(crate) async fn show_page(
         Ok(ClusterPage {
             view,
             incidents,
+            incident_page,
+            incident_pages,
             timeline,
             siblings,
             rules,
@@ -141,9 +211,11 @@ pub(crate) async fn show_page(
             actions,
             drivers,
             undoable,
+            people,
         }) => {
             let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
-            let drivers = drivers.map(|d| super::drivers::panel(&user.page, &d));
+            let drivers =
+                drivers.map(|d| super::drivers::panel(&user.page, &user.known.catalog, &d));
             render(
                 status,
                 &ShowPage {
@@ -155,12 +227,14 @@ pub(crate) async fn show_page(
                     rules,
                     catalog: user.known.catalog.clone(),
                     tz,
-                    errors,
+                    refused,
                     max_week,
                     ladder: super::actions::LadderPanel { coach, actions },
-                    action_form,
                     drivers,
                     undoable,
+                    people,
+                    incident_page,
+                    incident_pages,
                 },
             )
         }
@@ -173,14 +247,5 @@ pub(crate) async fn show(
     path: web::Path<i64>,
     week: web::Query<super::DriversQuery>,
 ) -> AppResult<HttpResponse> {
-    show_page(
-        &state,
-        user,
-        path.into_inner(),
-        FieldErrors::new(),
-        StatusCode::OK,
-        HashMap::new(),
-        week.into_inner(),
-    )
-    .await
+    show_page(&state, user, path.into_inner(), None, week.into_inner()).await
 }

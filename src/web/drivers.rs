@@ -5,6 +5,7 @@
 use super::charts::{PairedBars, fmt_count, paired_bars};
 use super::session::PageCtx;
 use crate::domain::drivers::Headline;
+use crate::service::catalog::Catalog;
 use crate::service::drivers::{Baseline, DriversView};
 
 /// How many ranked values the page lists.
@@ -48,17 +49,24 @@ fn percent(share: f64) -> String {
     format!("{:.0}", share * 100.0)
 }
 
-/// The value as a reader knows it: hours as clock times, weekdays by name.
-fn value_label(page: &PageCtx, dimension: &str, value: &str) -> String {
+/// The value as a reader knows it: hours as clock times, weekdays and departments by
+/// name.
+fn value_label(page: &PageCtx, catalog: &Catalog, dimension: &str, value: &str) -> String {
     match dimension {
         "hour" => format!("{:0>2}:00", value),
         "weekday" => page.t_in("review.weekday", value),
+        "department" | "counterpart" => catalog
+            .departments
+            .iter()
+            .find(|d| d.slug == value)
+            .map(|d| d.label(page.lang).to_string())
+            .unwrap_or_else(|| value.to_string()),
         _ => value.to_string(),
     }
 }
 
 /// "68% of the rise came between 12:00 and 13:59".
-pub fn sentence(page: &PageCtx, view: &DriversView) -> String {
+pub fn sentence(page: &PageCtx, catalog: &Catalog, view: &DriversView) -> String {
     let baseline = page.t_in("review.against", view.baseline.as_str());
     if view.this_week <= view.baseline_total {
         return page.t_with("review.no_rise", &[("baseline", &baseline)]);
@@ -81,7 +89,7 @@ pub fn sentence(page: &PageCtx, view: &DriversView) -> String {
             let values: Vec<String> = h
                 .values
                 .iter()
-                .map(|v| value_label(page, &h.dimension, v))
+                .map(|v| value_label(page, catalog, &h.dimension, v))
                 .collect();
             page.t_with(
                 "review.headline_values",
@@ -112,7 +120,7 @@ fn chart_rows(labels: &[String], values: &[(f64, f64)]) -> Vec<ChartRow> {
         .collect()
 }
 
-pub fn panel(page: &PageCtx, view: &DriversView) -> DriversPanel {
+pub fn panel(page: &PageCtx, catalog: &Catalog, view: &DriversView) -> DriversPanel {
     let this_label = page.t_with("review.this_week_of", &[("week", &view.week.to_string())]);
     let base_label = page.t_in("review.against", view.baseline.as_str());
     let hour_labels: Vec<String> = (0..24).map(|h| h.to_string()).collect();
@@ -145,7 +153,7 @@ pub fn panel(page: &PageCtx, view: &DriversView) -> DriversPanel {
         baseline_label: view.baseline.label(view.week),
         this_week: fmt_count(view.this_week),
         baseline_total: fmt_count((view.baseline_total * 10.0).round() / 10.0),
-        sentence: sentence(page, view),
+        sentence: sentence(page, catalog, view),
         hours_svg,
         hours: chart_rows(&hour_names, &view.hours),
         weekdays_svg,
@@ -156,7 +164,7 @@ pub fn panel(page: &PageCtx, view: &DriversView) -> DriversPanel {
             .take(LISTED)
             .map(|d| DriverRow {
                 dimension: page.t_in("review.dimension", &d.dimension),
-                value: value_label(page, &d.dimension, &d.value),
+                value: value_label(page, catalog, &d.dimension, &d.value),
                 this_week: fmt_count(d.this_week),
                 baseline: fmt_count((d.baseline * 10.0).round() / 10.0),
                 share: percent(d.explained_share),
@@ -174,11 +182,13 @@ fn other_baseline(b: &str) -> &'static str {
     }
 }
 
-/// `?week=YYYY-Www&baseline=last_week|mean8` on a cluster's page; a week that does not
-/// parse falls back to the last complete week (the page is still worth showing).
+/// `?week=YYYY-Www&baseline=last_week|mean8&page=N` on a cluster's page; a week that does
+/// not parse falls back to the last complete week (the page is still worth showing), a
+/// page of incidents that does not parse to the first.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct DriversQuery {
     pub week: Option<String>,
     #[serde(default)]
     pub baseline: String,
+    pub page: Option<String>,
 }

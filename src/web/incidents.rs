@@ -260,7 +260,7 @@ impl ListPage {
     }
 
     fn department(&self, id: &Option<i64>) -> String {
-        self.catalog.department_slug(*id).unwrap_or("").to_string()
+        self.catalog.department_label(*id, self.page.lang)
     }
 }
 

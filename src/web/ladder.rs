@@ -132,31 +132,27 @@ async fn cluster(
 
 #[derive(Template)]
 #[template(path = "ladder/team.html")]
-struct TeamLadder {
+struct TeamPage {
     page: PageCtx,
-    /// Resolved clusters by the rung they were resolved at, 0 to 6.
-    resolved: Vec<(i32, i64)>,
-    total: i64,
-    mature: i64,
-    /// Weeks a launched policy stays on the retrospective agenda (set by a mechanism).
-    watch_weeks: Option<u32>,
-    agenda: Vec<service::retro::AgendaItem>,
+    team: service::retro::TeamLadder,
 }
 
-impl TeamLadder {
-    fn share(&self) -> String {
-        if self.total == 0 {
+impl TeamPage {
+    /// `part` of `whole` as a percentage, or a dash when there is no whole.
+    fn share(&self, part: &i64, whole: &i64) -> String {
+        if *whole == 0 {
             "—".into()
         } else {
-            format!("{:.0}%", self.mature as f64 * 100.0 / self.total as f64)
+            format!("{:.0}%", *part as f64 * 100.0 / *whole as f64)
         }
     }
 
     fn width(&self, n: &i64) -> i64 {
         let max = self
-            .resolved
+            .team
+            .rungs
             .iter()
-            .map(|(_, n)| *n)
+            .map(|r| r.standing)
             .max()
             .unwrap_or(0)
             .max(1);
@@ -166,26 +162,12 @@ impl TeamLadder {
 
 async fn team(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
     let tz = user.known.timezone;
-    let (resolved, (watch_weeks, agenda)) = service::run(&state.pool, move |conn| {
-        Ok((
-            service::retro::resolved_by_rung(conn)?,
-            service::retro::agenda(conn, tz, chrono::Utc::now())?,
-        ))
+    let team = service::run(&state.pool, move |conn| {
+        service::retro::team_ladder(conn, tz, chrono::Utc::now())
     })
     .await?;
-    let total = resolved.iter().sum();
-    let mature = resolved.iter().skip(2).sum();
-    let resolved = resolved
-        .into_iter()
-        .enumerate()
-        .map(|(r, n)| (r as i32, n))
-        .collect();
-    ok(&TeamLadder {
+    ok(&TeamPage {
         page: user.page,
-        resolved,
-        total,
-        mature,
-        watch_weeks,
-        agenda,
+        team,
     })
 }

@@ -11,16 +11,21 @@ pub mod charts;
 pub mod cluster_list;
 pub mod cluster_page;
 pub mod clusters;
+pub mod confirm;
+pub mod dismissal;
 pub mod drivers;
+pub mod flash;
 pub mod format;
 pub mod incidents;
 pub mod ladder;
+pub mod problem;
 pub mod rendered;
 pub mod report;
 pub mod request;
 pub mod review;
 pub mod session;
 pub mod slow_body;
+pub mod timeline;
 pub mod triage;
 pub mod webhooks;
 
@@ -36,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(incidents::routes)
         .configure(cluster_list::routes)
         .configure(clusters::routes)
+        .configure(dismissal::routes)
         .configure(triage::routes)
         .configure(actions::routes)
         .configure(action_page::routes)

@@ -4,7 +4,6 @@ use super::charts::{fmt_count, fmt_p, sparkline};
 use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
-use crate::db::versions::Versions;
 use crate::domain::comparison::{Comparison, Reading};
 use crate::domain::role::Role;
 use crate::domain::states::ClusterState;
@@ -232,6 +231,7 @@ async fn review_page(
         csrf: String::new(),
         user: None,
         path: String::new(),
+        flash: None,
     };
     let page_no = query.page.unwrap_or(1).max(1);
     // Everything the table depends on is named in the key, so a hit needs no database.
@@ -258,10 +258,15 @@ async fn review_page(
                 current,
                 page_no,
                 query,
-                versions: v,
             };
-            let html =
-                service::run(&state.pool, move |conn| table(conn, &cache, &known, wanted)).await?;
+            let filter = filter_of(&known, &wanted.query);
+            let (week, weekly, page_no) = (week, v.weekly(), page_no);
+            let html = service::run(&state.pool, move |conn| {
+                let found =
+                    review::page(conn, &cache, week, weekly, &filter, (page_no, PAGE_ROWS))?;
+                table(&known, wanted, found)
+            })
+            .await?;
             tables.put(key, html.clone());
             html
         }
@@ -280,15 +285,26 @@ struct TableWanted {
     current: WeekKey,
     page_no: usize,
     query: ReviewQuery,
-    versions: Versions,
 }
 
-/// Compute and render the review's table.
+/// The review's filter from the query: a category by its slug, a department's slug.
+fn filter_of(known: &Known, query: &ReviewQuery) -> ReviewFilter {
+    ReviewFilter {
+        category_id: known
+            .catalog
+            .categories
+            .iter()
+            .find(|c| c.slug == query.category)
+            .map(|c| c.id),
+        department: Some(query.department.clone()).filter(|d| !d.is_empty()),
+    }
+}
+
+/// Render the review's table from what `service::review::page` found.
 fn table(
-    conn: &mut crate::db::DbConn,
-    cache: &service::review::ReviewCache,
     known: &Known,
     wanted: TableWanted,
+    found: review::ReviewPage,
 ) -> AppResult<std::sync::Arc<String>> {
     let TableWanted {
         page,
@@ -296,26 +312,15 @@ fn table(
         current,
         page_no,
         query,
-        versions,
     } = wanted;
     let catalog = known.catalog.clone();
-    let filter = ReviewFilter {
-        category_id: catalog
-            .categories
-            .iter()
-            .find(|c| c.slug == query.category)
-            .map(|c| c.id),
-        department: Some(query.department.clone()).filter(|d| !d.is_empty()),
-    };
-    let figures = review::figures_at(conn, cache, week, versions.weekly())?;
-    let lines = review::filtered(conn, &figures, &filter)?;
-    let total_rows = lines.len();
-    let shown: Vec<_> = lines
-        .into_iter()
-        .skip((page_no - 1) * PAGE_ROWS)
-        .take(PAGE_ROWS)
-        .collect();
-    let rows = review::rows(conn, &shown)?
+    let review::ReviewPage {
+        figures,
+        rows,
+        total_rows,
+        triage,
+    } = found;
+    let rows = rows
         .into_iter()
         .map(|r| row_view(&page, &catalog, r))
         .collect();
@@ -342,7 +347,7 @@ fn table(
         total_rows,
         page_no,
         pages: total_rows.div_ceil(PAGE_ROWS).max(1),
-        triage: review::triage_size(conn)?,
+        triage,
         catalog,
         category: query.category,
         department: query.department,

@@ -9,7 +9,7 @@ use crate::service::directory::Known;
 use crate::service::{self, accounts::Actor};
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -43,6 +43,8 @@ pub struct PageCtx {
     pub csrf: String,
     pub user: Option<Actor>,
     pub path: String,
+    /// What the change before this page did (`web::flash`), shown once.
+    pub flash: Option<super::flash::Flash>,
 }
 
 impl PageCtx {
@@ -95,7 +97,7 @@ fn csrf_token(session: &Session) -> String {
     token
 }
 
-fn request_lang(req: &HttpRequest, actor: Option<&Actor>) -> Lang {
+pub fn request_lang(req: &HttpRequest, actor: Option<&Actor>) -> Lang {
     if let Some(lang) = actor.and_then(|a| a.language) {
         return lang;
     }
@@ -132,6 +134,11 @@ pub fn sign_out(session: &Session) {
     session.purge();
 }
 
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
 /// A page for anybody: login and setup.
 pub struct Visitor {
     pub page: PageCtx,
@@ -144,12 +151,19 @@ impl FromRequest for Visitor {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
+        // A visitor may pick the language on the page (`?lang=`), before any account
+        // says which it prefers.
+        let chosen = web::Query::<LangQuery>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.lang.as_deref().and_then(Lang::parse));
         let page = PageCtx {
-            lang: request_lang(req, None),
+            lang: chosen.unwrap_or_else(|| request_lang(req, None)),
             csrf: csrf_token(&session),
             user: None,
             path: req.path().to_string(),
+            flash: None,
         };
+        req.extensions_mut().insert(page.clone());
         std::future::ready(Ok(Visitor { page, session }))
     }
 }
@@ -219,7 +233,13 @@ impl FromRequest for Signed {
                 csrf: csrf_token(&session),
                 user: Some(actor.clone()),
                 path: req.path().to_string(),
+                // Shown by the page a change redirects to: a read, not another change.
+                flash: (req.method() == actix_web::http::Method::GET)
+                    .then(|| super::flash::Flash::take(&session))
+                    .flatten(),
             };
+            // An error page for this request is framed for this person (`web::problem`).
+            req.extensions_mut().insert(page.clone());
             Ok(Signed {
                 actor,
                 page,

@@ -1,6 +1,7 @@
 //! The main journeys in headless Chromium, driven through chromedriver: first-run setup,
 //! signing out and in, filing an incident (first with a mistake), the list, marking it
-//! handled, its cluster with this week's drivers, the weekly review, a product feature
+//! handled, its cluster with this week's drivers (before the incidents, at a phone's and
+//! a laptop's width, in both languages), a refused action form, the weekly review, a product feature
 //! recorded on the ladder and moved to its next stage, the admin's time zone, and the
 //! interface in Chinese. Each step is saved as
 //! a PNG at a laptop and a phone width under target/browser-screenshots/.
@@ -258,6 +259,52 @@ impl Journey {
     }
 }
 
+/// The cluster page at a phone's and a laptop's width: the drivers come before the
+/// incidents, and at 1280×900 they start within the first screen.
+async fn drivers_first(j: &Journey, cluster: &str) -> Result {
+    for (width, height) in [PHONE, (1280, 900)] {
+        j.c.set_window_size(width, height).await?;
+        j.goto(cluster).await?;
+        j.at(cluster).await?;
+        let tops = j
+            .c
+            .execute(
+                "const top = id => document.getElementById(id).getBoundingClientRect().top + window.scrollY; \
+                 return [top('drivers'), top('incidents'), window.innerHeight];",
+                vec![],
+            )
+            .await?;
+        // Whole pixels: integers compare without NaN's surprises.
+        let tops: Vec<i64> = tops
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_f64())
+                    .map(|v| v as i64)
+                    .collect()
+            })
+            .unwrap_or_default();
+        check!(
+            tops.len() == 3,
+            "the drivers and incidents sections: {tops:?}"
+        );
+        check!(
+            tops[0] < tops[1],
+            "at {width} px the drivers ({}) come before the incidents ({})",
+            tops[0],
+            tops[1]
+        );
+        if width == 1280 {
+            check!(
+                tops[0] < tops[2],
+                "at 1280×900 the drivers start on the first screen: {tops:?}"
+            );
+        }
+    }
+    j.c.set_window_size(LAPTOP.0, LAPTOP.1).await?;
+    Ok(())
+}
+
 async fn journey(j: &mut Journey) -> Result {
     // First run: every page leads to setup.
     j.goto("/").await?;
@@ -284,7 +331,7 @@ async fn journey(j: &mut Journey) -> Result {
     j.shot("login").await?;
     j.type_into("#login", "wang").await?;
     j.type_into("#password", PASSWORD).await?;
-    j.follow("form[action='/login'] button[type=submit]")
+    j.follow("form[action^='/login'] button[type=submit]")
         .await?;
     j.at("/incidents").await?;
     j.shot("incidents-empty").await?;
@@ -386,6 +433,33 @@ async fn journey(j: &mut Journey) -> Result {
         "the drivers' hour and weekday charts"
     );
     j.shot("cluster").await?;
+    drivers_first(j, &cluster).await?;
+
+    // An action with no title and an unknown owner: the errors stay under its form.
+    let form = "form[action$='/actions']";
+    if j.css("details#new-action")
+        .await?
+        .attr("open")
+        .await?
+        .is_none()
+    {
+        j.click("details#new-action summary").await?;
+    }
+    j.type_into(&format!("{form} input[name=owner]"), "nobody")
+        .await?;
+    j.follow(&format!("{form} button[type=submit]")).await?;
+    j.at(&cluster).await?;
+    let under_action = j.css("#form-action").await?.text().await?;
+    check!(
+        under_action.contains("No such login.") && under_action.contains("This is required."),
+        "both errors under the action form: {under_action}"
+    );
+    let under_tools = j.css("#form-edit").await?.text().await?;
+    check!(
+        !under_tools.contains("No such login.") && !under_tools.contains("This is required."),
+        "nothing under the lead tools: {under_tools}"
+    );
+    j.shot("action-refused").await?;
 
     // The weekly review of this week lists the new cluster.
     j.goto(&format!("/review?week={week}")).await?;
@@ -472,6 +546,20 @@ async fn journey(j: &mut Journey) -> Result {
     let text = j.text().await?;
     check!(text.contains("时间线") && text.contains("已处理"), "{text}");
     j.shot("incident-zh").await?;
+    drivers_first(j, &cluster).await?;
+    j.goto(&cluster).await?;
+    j.at(&cluster).await?;
+    j.shot("cluster-zh").await?;
+    j.goto("/review?week=2026-W60").await?;
+    let text = j.text().await?;
+    check!(
+        text.contains("查看当前周") && text.contains("周复盘"),
+        "a bad week answers a Chinese page with navigation: {text}"
+    );
+    j.shot("bad-week-zh").await?;
+    j.goto("/ladder").await?;
+    let title = j.c.title().await?;
+    check!(!title.contains('<'), "a plain tab title: {title}");
     j.goto("/incidents/new").await?;
     check!(j.text().await?.contains("登记事件"), "the form in Chinese");
     j.shot("file-form-zh").await?;

@@ -234,6 +234,7 @@ async fn merge_and_split_keep_every_incident_and_link_with_a_trail() {
                 &[
                     (format!("incident_{}", b["id"]).as_str(), "on"),
                     ("target", "new"),
+                    ("confirm", "yes"),
                     ("title", "Moved from nowhere"),
                 ],
             )
@@ -252,6 +253,7 @@ async fn merge_and_split_keep_every_incident_and_link_with_a_trail() {
                 &[
                     (format!("incident_{}", b["id"]).as_str(), "on"),
                     ("target", "new"),
+                    ("confirm", "yes"),
                     ("title", "CRM login down"),
                 ],
             )
@@ -278,6 +280,7 @@ async fn merge_and_split_keep_every_incident_and_link_with_a_trail() {
                 &[
                     (format!("incident_{}", a["id"]).as_str(), "on"),
                     ("target", "new"),
+                    ("confirm", "yes"),
                     ("title", "Not mine to move"),
                 ],
             )
@@ -377,7 +380,11 @@ async fn the_triage_queue_is_for_leads_and_confirms_merges_and_dismisses() {
             .submit(
                 "/triage",
                 &format!("/clusters/{}/merge", second["cluster_id"]),
-                &[("into", into.as_str()), ("back", "triage")],
+                &[
+                    ("into", into.as_str()),
+                    ("back", "triage"),
+                    ("confirm", "yes"),
+                ],
             )
             .await;
         assert_redirect_to(&res, "/triage");
@@ -385,7 +392,7 @@ async fn the_triage_queue_is_for_leads_and_confirms_merges_and_dismisses() {
             .submit(
                 "/triage",
                 &format!("/clusters/{}/dismiss", third["cluster_id"]),
-                &[],
+                &[("confirm", "yes")],
             )
             .await;
         assert_redirect_to(&res, "/triage");

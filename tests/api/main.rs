@@ -18,6 +18,7 @@ mod incidents;
 mod intake;
 mod ladder;
 mod ladder_pages;
+mod lead_week;
 mod load;
 mod metrics;
 mod openapi;

@@ -153,9 +153,10 @@ fn system_merge(conn: &mut DbConn, grouping: &GroupingCache, m: &PlannedMerge) -
     }
 }
 
-/// Undo a consolidation's merge of `from`: `from` is live again (unconfirmed, in the
-/// queue) with the incidents the merge moved that are still in the survivor, and the
-/// two are kept apart from then on. A lead's own merges are undone by a split.
+/// Undo a merge of `from` (a consolidation's, or a lead's that listed the incidents it
+/// moved): `from` is live again with the incidents the merge moved that are still in the
+/// survivor, confirmed as it was before (a consolidation's: unconfirmed, in the queue),
+/// and the two are kept apart from then on. Older merges are undone by a split.
 pub fn undo_merge(
     conn: &mut DbConn,
     grouping: &GroupingCache,
@@ -166,7 +167,7 @@ pub fn undo_merge(
     let (version, survivor, moved) = crate::db::write_transaction(conn, |conn| {
         let a = db_clusters::find(conn, from)?.ok_or(AppError::NotFound)?;
         let Some(into) = a.merged_into else {
-            return Err(AppError::Conflict("that cluster is not merged".into()));
+            return Err(AppError::Conflict("conflict.not_merged"));
         };
         let event = audit::for_entity(conn, "cluster", from)?
             .into_iter()
@@ -175,10 +176,8 @@ pub fn undo_merge(
             .and_then(|e| e.after_json)
             .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
             .unwrap_or_default();
-        if event["by"] != "consolidation" || event["into"].as_i64() != Some(into) {
-            return Err(AppError::Conflict(
-                "only a consolidation's merge can be undone; split the cluster instead".into(),
-            ));
+        if event["into"].as_i64() != Some(into) || !event["moved"].is_array() {
+            return Err(AppError::Conflict("conflict.merge_not_undoable"));
         }
         let survivor = live_survivor(conn, into)?;
         let still: FxHashSet<i64> = incidents::ids_of_cluster(conn, survivor)?
@@ -194,7 +193,7 @@ pub fn undo_merge(
             from,
             &ClusterChangeset {
                 merged_into: Some(None),
-                confirmed: Some(false),
+                confirmed: Some(event["confirmed"].as_bool().unwrap_or(false)),
                 updated_at: Some(db::now()),
                 ..Default::default()
             },

@@ -64,6 +64,42 @@ pub fn dismiss(
     Ok(())
 }
 
+/// Undo a dismissal: the cluster is back in triage (unconfirmed) and the matcher sees it
+/// again.
+pub fn restore(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<()> {
+    actor.require(Role::Lead)?;
+    crate::db::write_transaction(conn, |conn| {
+        let c = live(conn, id)?;
+        if !c.dismissed {
+            return Err(AppError::Conflict("conflict.not_dismissed"));
+        }
+        let changes = ClusterChangeset {
+            dismissed: Some(false),
+            confirmed: Some(false),
+            updated_at: Some(db::now()),
+            ..Default::default()
+        };
+        db_clusters::update(conn, id, &changes)?;
+        record(
+            conn,
+            Some(actor),
+            id,
+            "restored",
+            Some(serde_json::json!({"dismissed": true})),
+            Some(serde_json::json!({"dismissed": false})),
+        )?;
+        grouping::bump_version(conn)
+    })?;
+    // The index has no place for a cluster it dropped; the next read rebuilds it.
+    grouping.invalidate();
+    Ok(())
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ClusterEdit {
     pub title: String,
@@ -135,9 +171,7 @@ pub fn merge(
         let b = match db_clusters::find(conn, into)? {
             Some(b) if b.merged_into.is_none() => b,
             Some(_) => {
-                return Err(AppError::Conflict(
-                    "the target cluster was merged into another".into(),
-                ));
+                return Err(AppError::Conflict("conflict.target_merged"));
             }
             None => return Err(AppError::field("into", "error.unknown_cluster")),
         };
@@ -204,10 +238,14 @@ pub(super) fn merge_rows(
         }
         v
     };
-    let mut trail = serde_json::json!({"into": into, "title": b.title, "incidents": ids.len()});
-    if system.is_some() {
-        trail["moved"] = serde_json::json!(ids);
-    }
+    // The incidents moved and whether `a` was confirmed: what an undo puts back.
+    let trail = serde_json::json!({
+        "into": into,
+        "title": b.title,
+        "incidents": ids.len(),
+        "moved": ids,
+        "confirmed": a.confirmed,
+    });
     record(conn, actor, from, "merged_into", None, Some(with(trail)))?;
     record(
         conn,

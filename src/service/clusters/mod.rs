@@ -88,9 +88,7 @@ pub(super) fn record(
 pub(super) fn live(conn: &mut DbConn, id: i64) -> AppResult<ClusterRow> {
     match db_clusters::find(conn, id)? {
         Some(c) if c.merged_into.is_none() => Ok(c),
-        Some(_) => Err(AppError::Conflict(
-            "that cluster was merged into another".into(),
-        )),
+        Some(_) => Err(AppError::Conflict("conflict.cluster_merged")),
         None => Err(AppError::NotFound),
     }
 }

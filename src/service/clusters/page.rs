@@ -11,15 +11,20 @@ use crate::service::grouping::GroupingCache;
 use crate::service::incidents::TimelineEntry;
 use crate::service::review::{ReviewCache, week_or_default};
 use chrono_tz::Tz;
+use std::collections::HashMap;
 
-/// Incidents listed on the page, newest first.
-const INCIDENTS_SHOWN: i64 = 200;
+/// Incidents listed per page of the cluster's page, newest first.
+pub const INCIDENTS_PER_PAGE: i64 = 25;
 /// Merge targets offered (the most similar, then the newest).
 const MERGE_CHOICES: usize = 25;
 
 pub struct ClusterPage {
     pub view: ClusterView,
+    /// One page of the incidents, newest first.
     pub incidents: Vec<IncidentRow>,
+    /// Which page of incidents that is (1-based), and how many there are.
+    pub incident_page: i64,
+    pub incident_pages: i64,
     pub timeline: Vec<TimelineEntry>,
     pub siblings: Vec<ClusterRow>,
     pub rules: Vec<RuleRow>,
@@ -30,6 +35,8 @@ pub struct ClusterPage {
     pub drivers: Option<DriversView>,
     /// Merges a consolidation made into this cluster, which a lead may undo.
     pub undoable: Vec<(i64, String)>,
+    /// The names of the people the timeline names by id (owners).
+    pub people: HashMap<i64, String>,
 }
 
 /// A cluster's page, or the id of the cluster it was merged into.
@@ -41,6 +48,7 @@ pub fn page(
     id: i64,
     week: Option<&str>,
     baseline: &str,
+    incident_page: i64,
     tz: Tz,
 ) -> AppResult<Result<ClusterPage, i64>> {
     let view = view(conn, id)?;
@@ -58,9 +66,38 @@ pub fn page(
         Err(e) => return Err(e),
     };
     let (coach, actions) = effects::coach_and_actions(conn, id, tz, chrono::Utc::now(), review)?;
+    let listed = incidents::count_of_cluster(conn, id)?;
+    let incident_pages = ((listed + INCIDENTS_PER_PAGE - 1) / INCIDENTS_PER_PAGE).max(1);
+    let incident_page = incident_page.clamp(1, incident_pages);
+    let timeline = crate::service::incidents::timeline(conn, "cluster", id)?;
+    let mut people = HashMap::new();
+    for (_, before, after) in timeline
+        .iter()
+        .flat_map(|e| e.changes.iter())
+        .filter(|(field, _, _)| field == "owner_id")
+    {
+        for id in [before, after]
+            .into_iter()
+            .filter_map(|v| v.parse::<i64>().ok())
+        {
+            if let std::collections::hash_map::Entry::Vacant(slot) = people.entry(id)
+                && let Some(u) = crate::db::users::find(conn, id)?
+            {
+                slot.insert(u.display_name);
+            }
+        }
+    }
     Ok(Ok(ClusterPage {
-        incidents: incidents::of_cluster(conn, id, INCIDENTS_SHOWN)?,
-        timeline: crate::service::incidents::timeline(conn, "cluster", id)?,
+        people,
+        incidents: incidents::of_cluster_from(
+            conn,
+            id,
+            INCIDENTS_PER_PAGE,
+            (incident_page - 1) * INCIDENTS_PER_PAGE,
+        )?,
+        incident_page,
+        incident_pages,
+        timeline,
         siblings: merge_candidates(conn, grouping, &view.cluster, MERGE_CHOICES)?,
         rules: db_clusters::rules(conn)?
             .into_iter()

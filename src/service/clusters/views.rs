@@ -206,3 +206,9 @@ pub fn unmerge_shown(
     super::undo_merge(conn, grouping, actor, id)?;
     view(conn, id)
 }
+
+/// The clusters `ids` as stored, for a page that names them (a confirmation); a missing
+/// one is left out.
+pub fn rows(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<ClusterRow>> {
+    Ok(db_clusters::find_many(conn, ids)?)
+}

@@ -120,6 +120,7 @@ mod tests {
             id,
             slug: slug.into(),
             name: slug.into(),
+            name_zh: String::new(),
             created_at: at,
         };
         Known {

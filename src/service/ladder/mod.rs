@@ -99,8 +99,21 @@ pub fn create(
     raw: &ActionInput,
     tz: Tz,
 ) -> AppResult<i64> {
+    create_after(conn, actor, cluster_id, raw, tz, FieldErrors::new())
+}
+
+/// `create`, for a form whose own reading already found `errors` (a number that is not
+/// one): the rest is checked too, so the form shows every error at once, and nothing is
+/// written while any stands.
+pub fn create_after(
+    conn: &mut DbConn,
+    actor: &Actor,
+    cluster_id: i64,
+    raw: &ActionInput,
+    tz: Tz,
+    mut errors: FieldErrors,
+) -> AppResult<i64> {
     actor.require(Role::Lead)?;
-    let mut errors = FieldErrors::new();
     let rung = errors.check(
         "rung",
         raw.rung.and_then(Rung::for_action).ok_or("error.rung"),
@@ -222,9 +235,7 @@ pub fn create(
     crate::db::write_transaction(conn, |conn| {
         let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
         if cluster.merged_into.is_some() {
-            return Err(AppError::Conflict(
-                "that cluster was merged into another".into(),
-            ));
+            return Err(AppError::Conflict("conflict.cluster_merged"));
         }
         let new = NewAction {
             cluster_id,

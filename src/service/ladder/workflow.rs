@@ -52,9 +52,7 @@ pub fn advance(
                 })
                 .collect();
             if policy_may_launch(&departments, &latest).is_err() {
-                return Err(AppError::Conflict(
-                    "a policy launches only after every involved department has signed off, with no objection standing".into(),
-                ));
+                return Err(AppError::Conflict("conflict.policy_unsigned"));
             }
         }
         let now = db::now();
@@ -97,12 +95,10 @@ pub fn sign_off(
     crate::db::write_transaction(conn, |conn| {
         let (action, rung) = load(conn, id)?;
         if rung != Rung::POLICY {
-            return Err(AppError::Conflict(
-                "only a policy change takes sign-offs".into(),
-            ));
+            return Err(AppError::Conflict("conflict.not_policy"));
         }
         if action.stage == ActionStage::Launched {
-            return Err(AppError::Conflict("the policy is launched already".into()));
+            return Err(AppError::Conflict("conflict.policy_launched"));
         }
         let dept = catalog::department_by_slug(conn, department.trim())?
             .ok_or_else(|| AppError::field("department", "error.unknown_department"))?;
@@ -144,9 +140,7 @@ pub fn revise_weight(
     crate::db::write_transaction(conn, |conn| {
         let (action, rung) = load(conn, id)?;
         if rung != Rung::WEIGHT {
-            return Err(AppError::Conflict(
-                "only a weight tuning takes weight revisions".into(),
-            ));
+            return Err(AppError::Conflict("conflict.not_weight"));
         }
         let now = db::now();
         db_actions::add_weight(conn, id, weight, on, &reason, actor.id, now)?;
