@@ -8,6 +8,8 @@ use crate::startup::Application;
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 
+mod import;
+
 #[derive(Debug, Parser)]
 #[command(name = "rungs", version, about = "An incident-to-mechanism tracker")]
 pub struct Cli {
@@ -37,6 +39,8 @@ pub enum Command {
     Demo,
     /// Copy the whole SQLite database, online, to FILE.
     Backup { file: String },
+    /// Import a spreadsheet (CSV or tab-separated) all or nothing, as incidents.
+    Import(import::ImportArgs),
     /// Check or rebuild the weekly rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
@@ -212,6 +216,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             println!("rollups rebuilt");
             Ok(())
         }
+        Command::Import(args) => import::run(&cli.database_url, args),
         Command::Backup { file } => {
             let mut conn = open(&cli.database_url)?;
             db::backup::to_file(&mut conn, &file)?;

@@ -60,6 +60,8 @@ pub struct NewIncident<'a> {
     pub join_reason: Option<&'a str>,
     pub join_score: Option<f64>,
     pub join_terms: Option<&'a str>,
+    /// The import that brought it, if it came from a spreadsheet.
+    pub import_id: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewIncident<'_>, tags: &[String]) -> QueryResult<i64> {

@@ -11,6 +11,7 @@ pub mod effects;
 pub mod events;
 pub mod grouping;
 pub mod health;
+pub mod import;
 pub mod incidents;
 pub mod intake;
 pub mod ladder;

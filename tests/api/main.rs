@@ -14,6 +14,7 @@ mod events;
 mod faults;
 mod helpers;
 mod hostile;
+mod import;
 mod incidents;
 mod intake;
 mod ladder;
