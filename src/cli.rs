@@ -41,6 +41,9 @@ pub enum Command {
     Backup { file: String },
     /// Import a spreadsheet (CSV or tab-separated) all or nothing, as incidents.
     Import(import::ImportArgs),
+    /// List past imports, or withdraw one as a whole.
+    #[command(subcommand)]
+    Imports(import::ImportsCommand),
     /// Check or rebuild the weekly rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
@@ -217,6 +220,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Import(args) => import::run(&cli.database_url, args),
+        Command::Imports(command) => import::imports(&cli.database_url, command),
         Command::Backup { file } => {
             let mut conn = open(&cli.database_url)?;
             db::backup::to_file(&mut conn, &file)?;

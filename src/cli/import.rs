@@ -27,6 +27,51 @@ pub struct ImportArgs {
     pub unknown_reporters_as: Option<String>,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportsCommand {
+    /// List past imports, newest first.
+    List,
+    /// Withdraw an import as a whole: its incidents marked withdrawn, the rollups corrected.
+    Withdraw {
+        id: i64,
+        /// Withdraw as this login (a lead or admin; default: the first admin).
+        #[arg(long = "as", value_name = "LOGIN")]
+        as_login: Option<String>,
+    },
+}
+
+pub fn imports(database_url: &str, command: ImportsCommand) -> Result<(), String> {
+    let mut conn = super::open(database_url)?;
+    match command {
+        ImportsCommand::List => {
+            let actor = importer(&mut conn, None)?;
+            for i in import::list(&mut conn, &actor).map_err(super::describe)? {
+                let state = match i.withdrawn_at {
+                    Some(at) => format!("withdrawn {}", at.format("%Y-%m-%d %H:%M")),
+                    None => "live".into(),
+                };
+                println!(
+                    "{:>5}  {}  {:<10} {:>8} rows  {} {}  {}  {state}",
+                    i.id,
+                    i.at.format("%Y-%m-%d %H:%M"),
+                    i.by,
+                    i.rows,
+                    i.encoding,
+                    i.delimiter,
+                    i.file_name
+                );
+            }
+            Ok(())
+        }
+        ImportsCommand::Withdraw { id, as_login } => {
+            let actor = importer(&mut conn, as_login.as_deref())?;
+            let n = import::withdraw(&mut conn, &actor, id).map_err(super::describe)?;
+            println!("import {id}: {n} incidents withdrawn");
+            Ok(())
+        }
+    }
+}
+
 fn importer(conn: &mut db::DbConn, login: Option<&str>) -> Result<Actor, String> {
     let people = users::list(conn).map_err(|e| e.to_string())?;
     let row = match login {

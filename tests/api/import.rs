@@ -402,5 +402,27 @@ async fn the_command_checks_without_writing_on_a_dry_run() {
             at(&String::from_utf8_lossy(&out.stderr))
         );
         assert_eq!(app.count("incidents"), 2, "{}", at("imported"));
+        let out = rungs(&["imports", "list"]);
+        let listed = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            listed.contains("good.csv") && listed.contains("live"),
+            "{}",
+            at(&listed)
+        );
+        let out = rungs(&["imports", "withdraw", "1"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            at(&String::from_utf8_lossy(&out.stderr))
+        );
+        assert_eq!(
+            scalar(
+                &app,
+                "SELECT COUNT(*) AS n FROM incidents WHERE status = 'withdrawn'"
+            ),
+            2,
+            "{}",
+            at("withdrawn from the command line")
+        );
     }
 }
