@@ -127,6 +127,7 @@ pub fn run(database_url: &str, args: ImportArgs) -> Result<(), String> {
         dry_run: args.dry_run,
         unknown_reporters_as: args.unknown_reporters_as,
         overrides: Vec::new(),
+        preview: 0,
     };
     let grouping = GroupingCache::new(crate::domain::grouping::DEFAULT_JOIN_THRESHOLD);
     let report = import::import_file(
@@ -147,7 +148,7 @@ pub fn run(database_url: &str, args: ImportArgs) -> Result<(), String> {
         .map(|(h, f)| format!("{h} → {}", f.map(|f| f.as_str()).unwrap_or("(not read)")))
         .collect();
     println!("columns: {}", mapped.join(", "));
-    if report.bad_rows > 0 {
+    if !report.bad.is_empty() {
         for b in &report.bad {
             eprintln!(
                 "row {}, column {:?}, value {:?}: {}",
@@ -159,7 +160,7 @@ pub fn run(database_url: &str, args: ImportArgs) -> Result<(), String> {
         }
         return Err(format!(
             "{} bad rows: nothing was imported",
-            report.bad_rows
+            report.bad_rows.max(1)
         ));
     }
     match report.import_id {

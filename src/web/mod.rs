@@ -12,6 +12,7 @@ pub mod cluster_page;
 pub mod clusters;
 pub mod drivers;
 pub mod format;
+pub mod imports;
 pub mod incidents;
 pub mod ladder;
 pub mod rendered;
@@ -39,7 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(ladder::routes)
         .configure(account::routes)
         .configure(admin::routes)
-        .configure(review::routes);
+        .configure(review::routes)
+        .configure(imports::routes);
 }
 
 pub use drivers::DriversQuery;

@@ -15,6 +15,7 @@ mod faults;
 mod helpers;
 mod hostile;
 mod import;
+mod import_page;
 mod incidents;
 mod intake;
 mod ladder;

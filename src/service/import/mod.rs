@@ -46,6 +46,17 @@ pub struct Options {
     pub unknown_reporters_as: Option<String>,
     /// Columns mapped by hand, by header: `None` leaves a column unread.
     pub overrides: Vec<(String, Option<Field>)>,
+    /// How many of the first good rows to show as they will be filed.
+    pub preview: usize,
+}
+
+/// A row as it will be filed (the fields as the intake reads them).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PreviewRow {
+    pub row: u64,
+    pub reporter: String,
+    pub status: &'static str,
+    pub raw: intake::RawIncident,
 }
 
 /// Which pass is reading.
@@ -69,6 +80,8 @@ pub struct Report {
     pub bad_rows: u64,
     /// The import written, unless it was a dry run or had bad rows.
     pub import_id: Option<i64>,
+    /// The first good rows as they will be filed (`Options::preview`).
+    pub preview: Vec<PreviewRow>,
 }
 
 impl Report {
@@ -183,6 +196,7 @@ pub fn import_file(
         bad: Vec::new(),
         bad_rows: 0,
         import_id: None,
+        preview: Vec::new(),
     };
     for needed in [Field::Title, Field::Category, Field::OccurredAt] {
         if !fields.contains(&Some(needed)) {
@@ -194,9 +208,8 @@ pub fn import_file(
             });
         }
     }
-    if !report.bad.is_empty() {
-        return Ok(report);
-    }
+    // Without them no row can be checked; the rows are still counted.
+    let columns_ok = report.bad.is_empty();
     let rules = RowRules {
         lookup: &lookup,
         importer,
@@ -219,17 +232,34 @@ pub fn import_file(
             }
         }
         report.rows += 1;
-        if let Err(bad) = rules.filing(number, &record, 0) {
-            report.bad_rows += 1;
-            let room = MAX_BAD_ROWS.saturating_sub(report.bad.len());
-            report.bad.extend(bad.into_iter().take(room));
+        if !columns_ok {
+            continue;
+        }
+        match rules.filing(number, &record, 0) {
+            Err(bad) => {
+                report.bad_rows += 1;
+                let room = MAX_BAD_ROWS.saturating_sub(report.bad.len());
+                report.bad.extend(bad.into_iter().take(room));
+            }
+            Ok(filing) if report.preview.len() < options.preview => {
+                report.preview.push(PreviewRow {
+                    row: number,
+                    reporter: match &filing.filer {
+                        intake::Filer::Person(p) => p.login.clone(),
+                        intake::Filer::Token(_) => String::new(),
+                    },
+                    status: filing.imported.map(|i| i.status.as_str()).unwrap_or("open"),
+                    raw: filing.raw,
+                });
+            }
+            Ok(_) => {}
         }
         if report.rows.is_multiple_of(1024) {
             progress(Phase::Checking, src.read.get());
         }
     }
     progress(Phase::Checking, src.read.get());
-    if report.bad_rows > 0 || options.dry_run || report.rows == 0 {
+    if !report.bad.is_empty() || options.dry_run || report.rows == 0 {
         return Ok(report);
     }
     // Pass 2: every row filed, in one transaction.

@@ -40,7 +40,7 @@ use chrono::{DateTime, Utc};
 
 /// An incident as typed into the form or sent to the API: every field as text, so a
 /// rejected form can be shown again exactly as it was typed.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct RawIncident {
     #[serde(default)]
     pub title: String,
