@@ -44,6 +44,8 @@ pub enum Command {
     /// List past imports, or withdraw one as a whole.
     #[command(subcommand)]
     Imports(import::ImportsCommand),
+    /// Print every incident as CSV (UTF-8 with a BOM), in the shape `rungs import` reads.
+    Export,
     /// Check or rebuild the weekly rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
@@ -221,6 +223,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Import(args) => import::run(&cli.database_url, args),
         Command::Imports(command) => import::imports(&cli.database_url, command),
+        Command::Export => import::export(&cli.database_url),
         Command::Backup { file } => {
             let mut conn = open(&cli.database_url)?;
             db::backup::to_file(&mut conn, &file)?;

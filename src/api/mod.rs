@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod clusters;
 pub mod events;
+pub mod export;
 pub mod incidents;
 pub mod review;
 
@@ -23,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .limit(JSON_LIMIT)
                     .error_handler(json_error),
             )
+            .configure(export::routes)
             .configure(incidents::routes)
             .configure(clusters::routes)
             .configure(actions::routes)

@@ -72,6 +72,15 @@ pub fn imports(database_url: &str, command: ImportsCommand) -> Result<(), String
     }
 }
 
+/// `rungs export`: every incident as CSV (UTF-8 with a BOM) on standard output.
+pub fn export(database_url: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut conn = super::open(database_url)?;
+    let actor = importer(&mut conn, None)?;
+    let csv = crate::service::export::incidents_csv(&mut conn, &actor).map_err(super::describe)?;
+    std::io::stdout().write_all(&csv).map_err(|e| e.to_string())
+}
+
 fn importer(conn: &mut db::DbConn, login: Option<&str>) -> Result<Actor, String> {
     let people = users::list(conn).map_err(|e| e.to_string())?;
     let row = match login {

@@ -319,3 +319,13 @@ pub fn of_cluster(conn: &mut DbConn, cluster_id: i64, limit: i64) -> QueryResult
         .select(IncidentRow::as_select())
         .load(conn)
 }
+
+/// Up to `limit` incidents after id `after`, in id order: a page of an export.
+pub fn page_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<IncidentRow>> {
+    incidents::table
+        .filter(incidents::id.gt(after))
+        .order(incidents::id.asc())
+        .limit(limit)
+        .select(IncidentRow::as_select())
+        .load(conn)
+}

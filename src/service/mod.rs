@@ -9,6 +9,7 @@ pub mod directory;
 pub mod drivers;
 pub mod effects;
 pub mod events;
+pub mod export;
 pub mod grouping;
 pub mod health;
 pub mod import;

@@ -402,6 +402,13 @@ async fn the_command_checks_without_writing_on_a_dry_run() {
             at(&String::from_utf8_lossy(&out.stderr))
         );
         assert_eq!(app.count("incidents"), 2, "{}", at("imported"));
+        let out = rungs(&["export"]);
+        let exported = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            exported.starts_with('\u{feff}') && exported.contains("权限申请没回复"),
+            "{}",
+            at(&exported)
+        );
         let out = rungs(&["imports", "list"]);
         let listed = String::from_utf8_lossy(&out.stdout);
         assert!(

@@ -11,6 +11,7 @@ mod crash;
 mod demo;
 mod directory;
 mod events;
+mod export;
 mod faults;
 mod helpers;
 mod hostile;
