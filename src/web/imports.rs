@@ -101,6 +101,25 @@ fn upload_path(actor_id: i64, upload: &str) -> AppResult<PathBuf> {
     Ok(dir.join(format!("{actor_id}-{upload}.csv")))
 }
 
+/// Uploads checked but never imported are kept a day, then removed.
+fn forget_old_uploads() {
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir().join("rungs-imports")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// The upload (multipart: the CSRF token first, then the file), written to disk as it
 /// arrives, then checked.
 async fn upload(
@@ -109,6 +128,7 @@ async fn upload(
     mut form: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
     user.actor.require(Role::Lead)?;
+    forget_old_uploads();
     let upload = hex::encode(rand::random::<[u8; 16]>());
     let path = upload_path(user.actor.id, &upload)?;
     let (mut csrf, mut unknown, mut file_name) = (String::new(), String::new(), None);
