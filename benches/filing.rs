@@ -244,6 +244,7 @@ fn baseline(backend: &str, admin: &str, seconds: u64) -> Measured {
                     join_reason: None,
                     join_score: None,
                     join_terms: None,
+                    import_id: None,
                 },
                 &tags,
             )?;

@@ -8,6 +8,8 @@ use crate::startup::Application;
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 
+mod import;
+
 #[derive(Debug, Parser)]
 #[command(name = "rungs", version, about = "An incident-to-mechanism tracker")]
 pub struct Cli {
@@ -37,6 +39,13 @@ pub enum Command {
     Demo,
     /// Copy the whole SQLite database, online, to FILE.
     Backup { file: String },
+    /// Import a spreadsheet (CSV or tab-separated) all or nothing, as incidents.
+    Import(import::ImportArgs),
+    /// List past imports, or withdraw one as a whole.
+    #[command(subcommand)]
+    Imports(import::ImportsCommand),
+    /// Print every incident as CSV (UTF-8 with a BOM), in the shape `rungs import` reads.
+    Export,
     /// Check or rebuild the weekly rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
@@ -284,6 +293,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             print!("{text}");
             Ok(())
         }
+        Command::Import(args) => import::run(&cli.database_url, args),
+        Command::Imports(command) => import::imports(&cli.database_url, command),
+        Command::Export => import::export(&cli.database_url),
         Command::Backup { file } => {
             let mut conn = open(&cli.database_url)?;
             db::backup::to_file(&mut conn, &file)?;

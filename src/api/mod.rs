@@ -5,6 +5,7 @@ pub mod actions;
 pub mod auth;
 pub mod clusters;
 pub mod events;
+pub mod export;
 pub mod incidents;
 pub mod json;
 pub mod openapi;
@@ -60,6 +61,7 @@ api_routes!(
     actions::sign_off_action,
     actions::revise_weight,
     events::list_events,
+    export::incidents_csv,
     reports::weekly_report,
     openapi::openapi_json,
 );

@@ -76,7 +76,7 @@ impl RowsStatement for InsertIncidents {
     const HEAD: &'static str = "INSERT INTO incidents (id, title, body, category_id, reporter_id, \
         department_id, counterpart_id, occurred_at, local_date, week_key, iso_weekday, \
         local_hour, tags, external_ref, status, search_text, created_at, updated_at, \
-        cluster_id, join_reason, join_score, join_terms) VALUES ";
+        cluster_id, join_reason, join_score, join_terms, import_id) VALUES ";
     const TAIL: &'static str = "";
     fn bind<'b, DB: Binder>(
         (id, new): &'b Self::Row<'_>,
@@ -104,7 +104,8 @@ impl RowsStatement for InsertIncidents {
             .bigint_or_null(&new.cluster_id)?
             .text_or_null(new.join_reason)?
             .double_or_null(&new.join_score)?
-            .text_or_null(new.join_terms)?;
+            .text_or_null(new.join_terms)?
+            .bigint_or_null(&new.import_id)?;
         Ok(())
     }
 }

@@ -60,6 +60,8 @@ pub struct NewIncident<'a> {
     pub join_reason: Option<&'a str>,
     pub join_score: Option<f64>,
     pub join_terms: Option<&'a str>,
+    /// The import that brought it, if it came from a spreadsheet.
+    pub import_id: Option<i64>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewIncident<'_>, tags: &[String]) -> QueryResult<i64> {
@@ -333,6 +335,16 @@ pub fn of_cluster_from(
         .order((incidents::occurred_at.desc(), incidents::id.desc()))
         .limit(limit)
         .offset(offset)
+        .select(IncidentRow::as_select())
+        .load(conn)
+}
+
+/// Up to `limit` incidents after id `after`, in id order: a page of an export.
+pub fn page_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<IncidentRow>> {
+    incidents::table
+        .filter(incidents::id.gt(after))
+        .order(incidents::id.asc())
+        .limit(limit)
         .select(IncidentRow::as_select())
         .load(conn)
 }

@@ -81,6 +81,21 @@ diesel::table! {
         join_reason -> Nullable<Text>,
         join_score -> Nullable<Double>,
         join_terms -> Nullable<Text>,
+        import_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        file_name -> Text,
+        encoding -> Text,
+        delimiter -> Text,
+        rows -> BigInt,
+        created_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<BigInt>,
     }
 }
 
@@ -230,6 +245,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
     incidents,
+    imports,
     incident_tags,
     audit_events,
     clusters,

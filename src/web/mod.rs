@@ -16,6 +16,7 @@ pub mod dismissal;
 pub mod drivers;
 pub mod flash;
 pub mod format;
+pub mod imports;
 pub mod incidents;
 pub mod ladder;
 pub mod problem;
@@ -51,7 +52,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(review::routes)
         .configure(report::routes)
-        .configure(webhooks::routes);
+        .configure(webhooks::routes)
+        .configure(imports::routes);
 }
 
 pub use drivers::DriversQuery;

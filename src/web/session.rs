@@ -295,6 +295,13 @@ where
     }
 }
 
+/// Whether `sent` is this session's CSRF token, for a form read another way (a
+/// multipart upload).
+pub fn csrf_matches(session: &Session, sent: &str) -> bool {
+    let expected = session.get::<String>(CSRF).ok().flatten();
+    matches!(expected, Some(e) if !e.is_empty() && constant_time_eq(e.as_bytes(), sent.as_bytes()))
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

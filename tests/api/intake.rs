@@ -154,6 +154,7 @@ async fn similar_filings_of_one_batch_share_a_cluster() {
             filer: Filer::Person(li.clone()),
             raw: raw(title, "approval-chase"),
             at: now,
+            imported: None,
         })
         .collect();
         let batch: Vec<&Filing> = filings.iter().collect();

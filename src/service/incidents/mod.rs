@@ -129,57 +129,70 @@ pub fn set_status(
         return Err(AppError::field("note", "error.required"));
     }
     crate::db::write_transaction(conn, |conn| {
-        let row = incidents::find(conn, id)?.ok_or(AppError::NotFound)?;
-        if row.reporter_id != actor.id {
-            actor.require(Role::Lead)?;
-        }
-        if row.status == status {
-            return Ok(());
-        }
-        let now = db::now();
-        // Withdrawn incidents leave the counts; a reopened one comes back.
-        let (counted_before, counted_after) = (row.status.counts(), status.counts());
-        if counted_before != counted_after {
-            let delta = if counted_after { 1 } else { -1 };
-            if let Some(facts) = incidents::facts(conn, id)? {
-                rollups::apply(conn, &facts, delta)?;
-            }
-            if let Some(cluster_id) = row.cluster_id {
-                db_clusters::add_to_count(conn, cluster_id, delta, None)?;
-            }
-        }
-        incidents::set_status(conn, id, status, note.as_deref(), now)?;
-        let category = catalog::categories(conn)?
-            .into_iter()
-            .find(|c| c.id == row.category_id)
-            .map(|c| c.slug)
-            .unwrap_or_default();
-        audit::record(
-            conn,
-            &NewAuditEvent {
-                actor_id: Some(actor.id),
-                entity: "incident",
-                entity_id: id,
-                action: status.as_str(),
-                before_json: snapshot(&IncidentSnapshot {
-                    title: &row.title,
-                    body: &row.body,
-                    category: &category,
-                    status: row.status,
-                    handled_note: row.handled_note.as_deref(),
-                }),
-                after_json: snapshot(&IncidentSnapshot {
-                    title: &row.title,
-                    body: &row.body,
-                    category: &category,
-                    status,
-                    handled_note: note.as_deref(),
-                }),
-                at: now,
-            },
-        )?;
-        Ok(())
+        set_status_in(conn, actor, id, status, note.as_deref())
     })
+}
+
+/// Change an incident's status inside the caller's write transaction: the rollups and
+/// its cluster's count follow whether it counts, and the change goes on the trail. The
+/// reporter may do it, else a lead. (An import's withdrawal runs it for every incident.)
+pub(crate) fn set_status_in(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    status: IncidentStatus,
+    note: Option<&str>,
+) -> AppResult<()> {
+    let row = incidents::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if row.reporter_id != actor.id {
+        actor.require(Role::Lead)?;
+    }
+    if row.status == status {
+        return Ok(());
+    }
+    let now = db::now();
+    // Withdrawn incidents leave the counts; a reopened one comes back.
+    let (counted_before, counted_after) = (row.status.counts(), status.counts());
+    if counted_before != counted_after {
+        let delta = if counted_after { 1 } else { -1 };
+        if let Some(facts) = incidents::facts(conn, id)? {
+            rollups::apply(conn, &facts, delta)?;
+        }
+        if let Some(cluster_id) = row.cluster_id {
+            db_clusters::add_to_count(conn, cluster_id, delta, None)?;
+        }
+    }
+    incidents::set_status(conn, id, status, note, now)?;
+    let category = catalog::categories(conn)?
+        .into_iter()
+        .find(|c| c.id == row.category_id)
+        .map(|c| c.slug)
+        .unwrap_or_default();
+    audit::record(
+        conn,
+        &NewAuditEvent {
+            actor_id: Some(actor.id),
+            entity: "incident",
+            entity_id: id,
+            action: status.as_str(),
+            before_json: snapshot(&IncidentSnapshot {
+                title: &row.title,
+                body: &row.body,
+                category: &category,
+                status: row.status,
+                handled_note: row.handled_note.as_deref(),
+            }),
+            after_json: snapshot(&IncidentSnapshot {
+                title: &row.title,
+                body: &row.body,
+                category: &category,
+                status,
+                handled_note: note,
+            }),
+            at: now,
+        },
+    )?;
+    Ok(())
 }
 
 /// One line of a timeline: who did what, and which fields changed.

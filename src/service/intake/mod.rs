@@ -31,6 +31,7 @@ pub use write::{Filed, write};
 pub use writer::{Intake, MAX_BATCH};
 
 use crate::db::DbConn;
+use crate::domain::states::IncidentStatus;
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
 use crate::service::directory::Directory;
@@ -39,7 +40,7 @@ use chrono::{DateTime, Utc};
 
 /// An incident as typed into the form or sent to the API: every field as text, so a
 /// rejected form can be shown again exactly as it was typed.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
 pub struct RawIncident {
     #[serde(default)]
     pub title: String,
@@ -76,6 +77,16 @@ pub struct Filing {
     pub filer: Filer,
     pub raw: RawIncident,
     pub at: DateTime<Utc>,
+    /// Set when the filing comes from a spreadsheet import.
+    pub imported: Option<Imported>,
+}
+
+/// What an imported row carries beyond a filing: the import it belongs to, and the
+/// status the spreadsheet gave it (one that counts in the rollups: open or handled).
+#[derive(Debug, Clone, Copy)]
+pub struct Imported {
+    pub import_id: i64,
+    pub status: IncidentStatus,
 }
 
 /// File one incident on this connection, in a transaction of its own: the same checks,
@@ -92,6 +103,7 @@ pub fn file(
         filer: Filer::Person(actor.clone()),
         raw: raw.clone(),
         at,
+        imported: None,
     };
     let answers =
         crate::db::write_transaction(conn, |conn| write(conn, grouping, &directory, &[&filing]));

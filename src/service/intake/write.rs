@@ -39,6 +39,8 @@ struct Accepted {
     stamp: LocalStamp,
     cluster_id: i64,
     placement: Placement,
+    status: IncidentStatus,
+    import_id: Option<i64>,
 }
 
 /// File `filings` in order; call inside a write transaction (`db::write_transaction`).
@@ -124,6 +126,13 @@ pub fn write(
             stamp,
             cluster_id,
             placement,
+            // An import gives open or handled (both counted in the rollups below).
+            status: filing
+                .imported
+                .map(|i| i.status)
+                .filter(|s| s.counts())
+                .unwrap_or(IncidentStatus::Open),
+            import_id: filing.imported.map(|i| i.import_id),
         });
     }
     insert(conn, &known, &accepted)?;
@@ -200,7 +209,7 @@ fn insert(conn: &mut DbConn, known: &Known, accepted: &[Accepted]) -> AppResult<
                 local_hour: a.stamp.hour as i32,
                 tags,
                 external_ref: c.external_ref.as_deref(),
-                status: IncidentStatus::Open,
+                status: a.status,
                 search_text: &c.search,
                 created_at: written,
                 updated_at: written,
@@ -208,6 +217,7 @@ fn insert(conn: &mut DbConn, known: &Known, accepted: &[Accepted]) -> AppResult<
                 join_reason: Some(a.placement.reason),
                 join_score: a.placement.score,
                 join_terms: Some(terms.as_str()).filter(|t| !t.is_empty()),
+                import_id: a.import_id,
             };
             (a.id, row)
         })
@@ -229,7 +239,7 @@ fn insert(conn: &mut DbConn, known: &Known, accepted: &[Accepted]) -> AppResult<
                 title: &a.checked.title,
                 body: &a.checked.body,
                 category: &a.checked.category_slug,
-                status: IncidentStatus::Open,
+                status: a.status,
                 handled_note: None,
             }),
             at: written,

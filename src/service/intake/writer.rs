@@ -85,6 +85,7 @@ impl Intake {
             filer,
             raw,
             at: chrono::Utc::now(),
+            imported: None,
         };
         let (reply, answer) = oneshot::channel();
         self.jobs

@@ -1,0 +1,376 @@
+//! A team's spreadsheet imported in one step, all or nothing, through the intake.
+//!
+//! Pass 1 reads the whole file, streamed (`read`: encoding and separator told from its
+//! opening bytes), maps its columns (`columns`), turns every row into a filing and has
+//! the intake check it (`rows`); nothing is written. Only when no row is bad, pass 2
+//! reads the file again and files every row with `intake::write`, `intake::MAX_BATCH`
+//! at a time, in ONE write transaction that also holds the import's record: an import
+//! interrupted or refused midway leaves nothing behind. Each incident names its import,
+//! so an import is withdrawn as a whole (`withdraw`).
+
+mod columns;
+mod dates;
+mod read;
+mod rows;
+mod withdraw;
+
+pub use columns::{Field, recognise};
+pub use dates::normalise as normalise_time;
+pub use rows::BadRow;
+pub use withdraw::{ImportView, list, withdraw};
+
+use crate::db::audit::{self, NewAuditEvent};
+use crate::db::{self, DbConn, imports};
+use crate::error::{AppError, AppResult};
+use crate::service::accounts::Actor;
+use crate::service::directory::Directory;
+use crate::service::grouping::GroupingCache;
+use crate::service::intake::{self, Filing};
+use rows::{Lookup, RowRules};
+use std::cell::Cell;
+use std::io::Read;
+use std::path::Path;
+use std::rc::Rc;
+
+/// Most bad rows kept for the report (the rest are only counted).
+pub const MAX_BAD_ROWS: usize = 1000;
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The file's name as the user knows it (kept on the import's record).
+    pub file_name: String,
+    /// Check every row, write nothing.
+    pub dry_run: bool,
+    /// File rows whose reporter is unknown under this login (their name kept in the body).
+    pub unknown_reporters_as: Option<String>,
+    /// Columns mapped by hand, by header: `None` leaves a column unread.
+    pub overrides: Vec<(String, Option<Field>)>,
+    /// How many of the first good rows to show as they will be filed.
+    pub preview: usize,
+}
+
+/// A row as it will be filed (the fields as the intake reads them).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PreviewRow {
+    pub row: u64,
+    pub reporter: String,
+    pub status: &'static str,
+    pub raw: intake::RawIncident,
+}
+
+/// Which pass is reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Checking,
+    Filing,
+}
+
+/// What an import read and did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub encoding: &'static str,
+    pub delimiter: &'static str,
+    pub headers: Vec<String>,
+    pub fields: Vec<Option<Field>>,
+    pub rows: u64,
+    /// The first `MAX_BAD_ROWS` problems, in row order.
+    pub bad: Vec<BadRow>,
+    /// How many rows are bad.
+    pub bad_rows: u64,
+    /// The import written, unless it was a dry run or had bad rows.
+    pub import_id: Option<i64>,
+    /// The first good rows as they will be filed (`Options::preview`).
+    pub preview: Vec<PreviewRow>,
+}
+
+impl Report {
+    /// "read as GBK, 12,431 rows, tab-separated"
+    pub fn summary(&self) -> String {
+        let separated = match self.delimiter {
+            "tab" => "tab-separated",
+            "semicolon" => "semicolon-separated",
+            _ => "comma-separated",
+        };
+        format!(
+            "read as {}, {} rows, {separated}",
+            self.encoding,
+            thousands(self.rows)
+        )
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes read so far from the file, for a progress bar.
+struct Counted<R> {
+    inner: R,
+    read: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// The file's records, streamed, with the shape it was read in.
+struct Source {
+    shape: read::Shape,
+    csv: csv::Reader<read::Utf8Reader<Counted<std::io::BufReader<std::fs::File>>>>,
+    read: Rc<Cell<u64>>,
+}
+
+fn source(path: &Path) -> AppResult<Source> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| AppError::BadRequest(format!("cannot read {}: {e}", path.display())))?;
+    let read = Rc::new(Cell::new(0));
+    let counted = Counted {
+        inner: std::io::BufReader::with_capacity(256 * 1024, file),
+        read: read.clone(),
+    };
+    let (shape, text) = read::open(counted)
+        .map_err(|e| AppError::BadRequest(format!("cannot read {}: {e}", path.display())))?;
+    let csv = csv::ReaderBuilder::new()
+        .delimiter(shape.delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text);
+    Ok(Source { shape, csv, read })
+}
+
+fn unreadable(row: u64, e: &csv::Error) -> BadRow {
+    BadRow {
+        row,
+        column: String::new(),
+        value: e.to_string(),
+        reason: "import.error.unreadable",
+    }
+}
+
+/// Import the spreadsheet at `path` for `importer`, all or nothing. `progress` is told
+/// of each pass and the bytes read so far. Bad rows are in the report (nothing written);
+/// an `Err` is a file that cannot be read at all, a bad option, or the database.
+pub fn import_file(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    importer: &Actor,
+    path: &Path,
+    options: &Options,
+    progress: &mut dyn FnMut(Phase, u64),
+) -> AppResult<Report> {
+    let lookup = Lookup::load(conn)?;
+    let stand_in = match options.unknown_reporters_as.as_deref() {
+        Some(login) => Some(lookup.person(login).cloned().ok_or_else(|| {
+            AppError::field("unknown_reporters_as", "import.error.unknown_reporter")
+        })?),
+        None => None,
+    };
+    let mut src = source(path)?;
+    let headers: Vec<String> = src
+        .csv
+        .headers()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let fields = columns::mapping(&headers, &options.overrides);
+    let mut report = Report {
+        encoding: src.shape.encoding_name(),
+        delimiter: src.shape.delimiter_name(),
+        headers: headers.clone(),
+        fields: fields.clone(),
+        rows: 0,
+        bad: Vec::new(),
+        bad_rows: 0,
+        import_id: None,
+        preview: Vec::new(),
+    };
+    for needed in [Field::Title, Field::Category, Field::OccurredAt] {
+        if !fields.contains(&Some(needed)) {
+            report.bad.push(BadRow {
+                row: 1,
+                column: needed.as_str().into(),
+                value: String::new(),
+                reason: "import.error.missing_column",
+            });
+        }
+    }
+    // Without them no row can be checked; the rows are still counted.
+    let columns_ok = report.bad.is_empty();
+    let rules = RowRules {
+        lookup: &lookup,
+        importer,
+        unknown_reporters_as: stand_in.as_ref(),
+        headers: &headers,
+        fields: &fields,
+        now: chrono::Utc::now(),
+    };
+    // Pass 1: every row checked, nothing written.
+    let mut record = csv::StringRecord::new();
+    loop {
+        let number = report.rows + 2;
+        match src.csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                report.bad.push(unreadable(number, &e));
+                report.bad_rows += 1;
+                return Ok(report);
+            }
+        }
+        report.rows += 1;
+        if !columns_ok {
+            continue;
+        }
+        match rules.filing(number, &record, 0) {
+            Err(bad) => {
+                report.bad_rows += 1;
+                let room = MAX_BAD_ROWS.saturating_sub(report.bad.len());
+                report.bad.extend(bad.into_iter().take(room));
+            }
+            Ok(filing) if report.preview.len() < options.preview => {
+                report.preview.push(PreviewRow {
+                    row: number,
+                    reporter: match &filing.filer {
+                        intake::Filer::Person(p) => p.login.clone(),
+                        intake::Filer::Token(_) => String::new(),
+                    },
+                    status: filing.imported.map(|i| i.status.as_str()).unwrap_or("open"),
+                    raw: filing.raw,
+                });
+            }
+            Ok(_) => {}
+        }
+        if report.rows.is_multiple_of(1024) {
+            progress(Phase::Checking, src.read.get());
+        }
+    }
+    progress(Phase::Checking, src.read.get());
+    if !report.bad.is_empty() || options.dry_run || report.rows == 0 {
+        return Ok(report);
+    }
+    // Pass 2: every row filed, in one transaction.
+    let mut refused: Vec<BadRow> = Vec::new();
+    let mut filed: Vec<i64> = Vec::with_capacity(report.rows as usize);
+    let directory = Directory::new();
+    let result = db::write_transaction(conn, |conn| {
+        let import_id = imports::insert(
+            conn,
+            &imports::NewImport {
+                actor_id: importer.id,
+                file_name: &options.file_name,
+                encoding: report.encoding,
+                delimiter: report.delimiter,
+                rows: report.rows as i64,
+                created_at: db::now(),
+            },
+        )?;
+        let mut src = source(path)?;
+        let mut number = 1;
+        let mut chunk: Vec<(u64, Filing)> = Vec::with_capacity(intake::MAX_BATCH);
+        loop {
+            let more = src
+                .csv
+                .read_record(&mut record)
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            if more {
+                number += 1;
+                let filing = rules.filing(number, &record, import_id).map_err(|bad| {
+                    refused.extend(bad);
+                    AppError::BadRequest("a row changed while it was imported".into())
+                })?;
+                chunk.push((number, filing));
+            }
+            if chunk.len() == intake::MAX_BATCH || (!more && !chunk.is_empty()) {
+                let batch: Vec<&Filing> = chunk.iter().map(|(_, f)| f).collect();
+                let answers = intake::write(conn, grouping, &directory, &batch)?;
+                for ((row, _), answer) in chunk.iter().zip(answers) {
+                    match answer {
+                        Ok(f) => filed.push(f.id),
+                        Err(AppError::Invalid(errors)) => {
+                            // The catalogue changed since pass 1.
+                            refused.extend(errors.iter().map(|(field, reason)| BadRow {
+                                row: *row,
+                                column: field.to_string(),
+                                value: String::new(),
+                                reason,
+                            }));
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                if !refused.is_empty() {
+                    return Err(AppError::BadRequest("rows were refused".into()));
+                }
+                chunk.clear();
+                progress(Phase::Filing, src.read.get());
+            }
+            if !more {
+                break;
+            }
+        }
+        audit::record(
+            conn,
+            &NewAuditEvent {
+                actor_id: Some(importer.id),
+                entity: "import",
+                entity_id: import_id,
+                action: "imported",
+                before_json: None,
+                after_json: crate::service::snapshot(&serde_json::json!({
+                    "file_name": options.file_name,
+                    "encoding": report.encoding,
+                    "delimiter": report.delimiter,
+                    "rows": report.rows,
+                })),
+                at: db::now(),
+            },
+        )?;
+        Ok::<_, AppError>(import_id)
+    });
+    match result {
+        Ok(import_id) => {
+            grouping.committed(filed);
+            report.import_id = Some(import_id);
+            Ok(report)
+        }
+        Err(e) => {
+            grouping.invalidate();
+            if refused.is_empty() {
+                return Err(e);
+            }
+            report.bad_rows = refused
+                .iter()
+                .map(|b| b.row)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as u64;
+            report.bad = refused;
+            Ok(report)
+        }
+    }
+}
+
+/// The bad rows as a CSV (row, column, value, reason in `lang`), to fix and upload again.
+pub fn bad_rows_csv(bad: &[BadRow], lang: crate::i18n::Lang) -> AppResult<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(b"\xef\xbb\xbf".to_vec());
+    out.write_record(["row", "column", "value", "reason"])
+        .map_err(AppError::internal)?;
+    for b in bad {
+        out.write_record([&b.row.to_string(), &b.column, &b.value, &lang.t(b.reason)])
+            .map_err(AppError::internal)?;
+    }
+    out.into_inner().map_err(AppError::internal)
+}

@@ -1,0 +1,122 @@
+//! The import page: a lead uploads a spreadsheet whose title column has a name rungs
+//! does not know, maps it by hand, sees the first rows as they will be filed, imports,
+//! and withdraws the import; a member is not let in.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+fn field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).expect(name) + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+/// A multipart upload as a browser sends it: the token first, then the file.
+async fn upload(browser: &Browser, csrf: &str, name: &str, bytes: &[u8]) -> (StatusCode, String) {
+    let boundary = "rungs-test-boundary-7f3a";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let res = browser
+        .client
+        .post(format!("{}/import/check", browser.base))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_lead_maps_previews_imports_and_withdraws_from_the_page() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let at = |what: &str| format!("{}: {what}", app.backend);
+        let (member, _) = app.signed_in("li", "member").await;
+        assert_eq!(
+            member.get("/import").await.status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            at("a member is not let in")
+        );
+        let (lead, _) = app.signed_in("zhao", "lead").await;
+        let form = lead.get("/import").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", at("the page"));
+        let csrf = form.csrf();
+        assert_eq!(
+            upload(&lead, "wrong", "x.csv", b"a,b\n").await.0,
+            StatusCode::FORBIDDEN,
+            "{}",
+            at("an upload without the token")
+        );
+        let sheet = "事件名称,类别,发生时间\r\n供应商付款审批卡住,催审批,2025/8/11 10:00\r\n付款审批又没人批,催审批,2025/8/12 15:30\r\n";
+        let (status, page) = upload(&lead, &csrf, "八月.csv", sheet.as_bytes()).await;
+        let shown = page.split("</header>").last().unwrap_or_default();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", at(shown));
+        assert!(
+            page.contains("read as UTF-8, 2 rows, comma-separated"),
+            "{}",
+            at(&page)
+        );
+        assert!(
+            page.contains("bad-rows.csv"),
+            "{}",
+            at("the bad rows to download")
+        );
+        let upload_id = field(&page, "upload");
+        let mapped = [
+            ("csrf_token", csrf.as_str()),
+            ("upload", upload_id.as_str()),
+            ("file_name", "八月.csv"),
+            ("col_0", "事件名称"),
+            ("map_0", "title"),
+            ("col_1", "类别"),
+            ("map_1", "category"),
+            ("col_2", "发生时间"),
+            ("map_2", "occurred_at"),
+        ];
+        let mut dry = mapped.to_vec();
+        dry.push(("dry_run", "1"));
+        let preview = lead.post_raw("/import/run", &dry).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", at(&preview.body));
+        assert!(
+            preview.body.contains("供应商付款审批卡住")
+                && preview.body.contains("2025-08-11 10:00:00"),
+            "{}",
+            at("the first rows as they will be filed")
+        );
+        assert_eq!(
+            app.count("incidents"),
+            0,
+            "{}",
+            at("a check writes nothing")
+        );
+        let done = lead.post_raw("/import/run", &mapped).await;
+        assert_redirect_to(&done, "/import");
+        assert_eq!(app.count("incidents"), 2, "{}", at("imported"));
+        let list = lead.get("/import").await;
+        assert!(list.body.contains("八月.csv"), "{}", at("listed"));
+        let withdrawn = lead
+            .post_raw("/import/1/withdraw", &[("csrf_token", csrf.as_str())])
+            .await;
+        assert_redirect_to(&withdrawn, "/import");
+        let list = lead.get("/import").await;
+        assert!(
+            !list.body.contains("/import/1/withdraw"),
+            "{}",
+            at("withdrawn")
+        );
+    }
+}
