@@ -2,6 +2,7 @@
 //! tools that accept a `text` field show it) and the structured data.
 
 use crate::db::audit::EventRow;
+use crate::domain::states::ClusterState;
 use crate::i18n::Lang;
 use serde_json::{Value, json};
 
@@ -22,14 +23,14 @@ pub fn kind_of(event: &EventRow) -> Option<(&'static str, Value)> {
         .as_deref()
         .and_then(|a| serde_json::from_str(a).ok())
         .unwrap_or(Value::Null);
-    let kind = match (event.entity.as_str(), event.action.as_str()) {
-        ("cluster", "spike") => "cluster.spike",
-        ("cluster", "early_warning") => "cluster.spike",
-        ("cluster", "state_changed") if after["state"] == "resolved" => "cluster.resolved",
-        ("cluster", "state_changed") if after["state"] == "regressed" => "cluster.regressed",
-        ("action", "overdue") => "action.overdue",
-        ("action", "verdict") => "action.verdict",
-        ("incident", "filed") => "incident.filed",
+    let state = after["state"].as_str().and_then(ClusterState::parse);
+    let kind = match (event.entity.as_str(), event.action.as_str(), state) {
+        ("cluster", "spike" | "early_warning", _) => "cluster.spike",
+        ("cluster", "state_changed", Some(ClusterState::Resolved)) => "cluster.resolved",
+        ("cluster", "state_changed", Some(ClusterState::Regressed)) => "cluster.regressed",
+        ("action", "overdue", _) => "action.overdue",
+        ("action", "verdict", _) => "action.verdict",
+        ("incident", "filed", _) => "incident.filed",
         _ => return None,
     };
     let mut data = json!({
