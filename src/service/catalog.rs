@@ -4,24 +4,51 @@ use super::accounts::Actor;
 use crate::db::audit::{self, NewAuditEvent};
 pub use crate::db::catalog::DepartmentRow;
 use crate::db::catalog::{self, CategoryFields, CategoryRow};
+use crate::db::clusters::RuleRow;
 use crate::db::{self, DbConn};
 use crate::domain::input::{self, FieldErrors, NAME_MAX, Slug};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
+use chrono_tz::Tz;
 
-/// Both lists, for pages that name things.
+/// What the organisation has set up: departments, categories, the leads' grouping rules
+/// and the time zone. Pages name things with it, filings are checked against it; each
+/// process keeps a copy (`service::directory`) under the catalogue's change counter.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub departments: Vec<DepartmentRow>,
     pub categories: Vec<CategoryRow>,
+    /// Active rules, oldest first.
+    pub rules: Vec<RuleRow>,
+    pub timezone: Tz,
 }
 
 impl Catalog {
     pub fn load(conn: &mut DbConn) -> AppResult<Self> {
+        let mut rules = crate::db::clusters::rules(conn)?;
+        rules.retain(|r| r.active);
+        rules.sort_by_key(|r| r.id);
         Ok(Self {
             departments: catalog::departments(conn)?,
             categories: catalog::categories(conn)?,
+            rules,
+            timezone: super::organisation::timezone(conn)?,
         })
+    }
+
+    pub fn category_by_slug(&self, slug: &str) -> Option<&CategoryRow> {
+        self.categories.iter().find(|c| c.slug == slug)
+    }
+
+    pub fn department_by_slug(&self, slug: &str) -> Option<&DepartmentRow> {
+        self.departments.iter().find(|d| d.slug == slug)
+    }
+
+    /// A category's active rules, oldest first: the first that matches wins.
+    pub fn rules_for_category(&self, category_id: i64) -> impl Iterator<Item = &RuleRow> {
+        self.rules
+            .iter()
+            .filter(move |r| r.category_id == category_id)
     }
 
     pub fn department_slug(&self, id: Option<i64>) -> Option<&str> {

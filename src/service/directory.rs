@@ -8,13 +8,11 @@
 
 use super::accounts::{self, Actor};
 use super::catalog::Catalog;
-use super::{organisation, tokens};
+use super::tokens;
 use crate::db::DbConn;
-use crate::db::catalog::{CategoryRow, DepartmentRow};
-use crate::db::clusters::{self, RuleRow};
+use crate::db::clusters;
 use crate::db::versions::Versions;
 use crate::error::AppResult;
-use chrono_tz::Tz;
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};
 
@@ -24,50 +22,13 @@ const MAX_PEOPLE: usize = 10_000;
 /// Most cluster titles remembered at once.
 const MAX_TITLES: usize = 100_000;
 
-/// The catalogue as a filing sees it.
-#[derive(Debug)]
-pub struct Known {
-    pub timezone: Tz,
-    pub catalog: Catalog,
-    /// Active rules, oldest first.
-    pub rules: Vec<RuleRow>,
-}
-
-impl Known {
-    pub fn load(conn: &mut DbConn) -> AppResult<Self> {
-        let mut rules = clusters::rules(conn)?;
-        rules.retain(|r| r.active);
-        rules.sort_by_key(|r| r.id);
-        Ok(Self {
-            timezone: organisation::timezone(conn)?,
-            catalog: Catalog::load(conn)?,
-            rules,
-        })
-    }
-
-    pub fn category_by_slug(&self, slug: &str) -> Option<&CategoryRow> {
-        self.catalog.categories.iter().find(|c| c.slug == slug)
-    }
-
-    pub fn department_by_slug(&self, slug: &str) -> Option<&DepartmentRow> {
-        self.catalog.departments.iter().find(|d| d.slug == slug)
-    }
-
-    /// A category's active rules, oldest first: the first that matches wins.
-    pub fn rules_for_category(&self, category_id: i64) -> impl Iterator<Item = &RuleRow> {
-        self.rules
-            .iter()
-            .filter(move |r| r.category_id == category_id)
-    }
-}
-
 #[derive(Default)]
 struct State {
     /// The accounts counter the people below were read under.
     accounts: i64,
     by_token_hash: FxHashMap<String, Actor>,
     by_id: FxHashMap<i64, Actor>,
-    known: Option<(i64, Arc<Known>)>,
+    known: Option<(i64, Arc<Catalog>)>,
     /// Live clusters' titles (for suggestions), under the clusters counter.
     titles: (i64, FxHashMap<i64, String>),
 }
@@ -171,7 +132,7 @@ impl Directory {
     }
 
     /// Without the database: the catalogue, if remembered under `versions` or later.
-    pub fn recall_known(&self, versions: &Versions) -> Option<Arc<Known>> {
+    pub fn recall_known(&self, versions: &Versions) -> Option<Arc<Catalog>> {
         match &self.lock().known {
             Some((at, known)) if *at >= versions.catalog => Some(known.clone()),
             _ => None,
@@ -248,11 +209,11 @@ impl Directory {
     }
 
     /// The catalogue as of `versions` (or newer).
-    pub fn known(&self, conn: &mut DbConn, versions: &Versions) -> AppResult<Arc<Known>> {
+    pub fn known(&self, conn: &mut DbConn, versions: &Versions) -> AppResult<Arc<Catalog>> {
         if let Some(known) = self.recall_known(versions) {
             return Ok(known);
         }
-        let known = Arc::new(Known::load(conn)?);
+        let known = Arc::new(Catalog::load(conn)?);
         let mut state = self.lock();
         if state
             .known

@@ -140,7 +140,7 @@ async fn show(
         owner,
         cluster_title,
     } = page;
-    let catalog = user.known.catalog.clone();
+    let catalog = user.known.as_ref().clone();
     ok(&ShowPage {
         page: user.page,
         action,

@@ -42,7 +42,7 @@ async fn list(
 ) -> AppResult<HttpResponse> {
     let category = query.into_inner().category;
     let wanted = category.clone();
-    let catalog = user.known.catalog.clone();
+    let catalog = user.known.as_ref().clone();
     let (clusters, catalog) = service::run(&state.pool, move |conn| {
         let clusters = service::clusters::confirmed(conn, &catalog, &wanted)?;
         Ok((clusters, catalog))

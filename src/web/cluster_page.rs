@@ -214,8 +214,7 @@ pub(crate) async fn show_page(
             people,
         }) => {
             let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
-            let drivers =
-                drivers.map(|d| super::drivers::panel(&user.page, &user.known.catalog, &d));
+            let drivers = drivers.map(|d| super::drivers::panel(&user.page, &user.known, &d));
             render(
                 status,
                 &ShowPage {
@@ -225,7 +224,7 @@ pub(crate) async fn show_page(
                     timeline,
                     siblings,
                     rules,
-                    catalog: user.known.catalog.clone(),
+                    catalog: user.known.as_ref().clone(),
                     tz,
                     refused,
                     max_week,

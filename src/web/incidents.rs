@@ -75,7 +75,7 @@ impl NewPage {
 }
 
 async fn new_form(user: Signed) -> AppResult<HttpResponse> {
-    let (catalog, tz) = (user.known.catalog.clone(), user.known.timezone);
+    let (catalog, tz) = (user.known.as_ref().clone(), user.known.timezone);
     let form = RawIncident {
         category: catalog
             .categories
@@ -121,7 +121,7 @@ async fn file(
     let mut res = render(
         status,
         &NewPage {
-            catalog: user.known.catalog.clone(),
+            catalog: user.known.as_ref().clone(),
             page: user.page,
             form: form.raw,
             errors,
@@ -283,7 +283,7 @@ async fn list(
         query.q.clone(),
     );
     let page_no = query.page.unwrap_or(1);
-    let (catalog, tz) = (user.known.catalog.clone(), user.known.timezone);
+    let (catalog, tz) = (user.known.as_ref().clone(), user.known.timezone);
     let (result, catalog, tz) = service::run(&state.pool, move |conn| {
         let (week, category, department, status, text) = q;
         let filter = IncidentFilter {

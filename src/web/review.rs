@@ -13,7 +13,6 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::service;
 use crate::service::catalog::Catalog;
-use crate::service::directory::Known;
 use crate::service::review::{self, ReviewFilter, ReviewRow};
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -288,10 +287,9 @@ struct TableWanted {
 }
 
 /// The review's filter from the query: a category by its slug, a department's slug.
-fn filter_of(known: &Known, query: &ReviewQuery) -> ReviewFilter {
+fn filter_of(known: &Catalog, query: &ReviewQuery) -> ReviewFilter {
     ReviewFilter {
         category_id: known
-            .catalog
             .categories
             .iter()
             .find(|c| c.slug == query.category)
@@ -302,7 +300,7 @@ fn filter_of(known: &Known, query: &ReviewQuery) -> ReviewFilter {
 
 /// Render the review's table from what `service::review::page` found.
 fn table(
-    known: &Known,
+    known: &Catalog,
     wanted: TableWanted,
     found: review::ReviewPage,
 ) -> AppResult<std::sync::Arc<String>> {
@@ -313,7 +311,7 @@ fn table(
         page_no,
         query,
     } = wanted;
-    let catalog = known.catalog.clone();
+    let catalog = known.clone();
     let review::ReviewPage {
         figures,
         rows,

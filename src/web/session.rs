@@ -5,7 +5,7 @@ use crate::app_state::AppState;
 use crate::db::versions::Versions;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::service::directory::Known;
+use crate::service::catalog::Catalog;
 use crate::service::{self, accounts::Actor};
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -177,7 +177,7 @@ pub struct Signed {
     /// can answer a hit without another trip to the database.
     pub versions: Versions,
     /// The catalogue (time zone, departments, categories) as of `versions`.
-    pub known: Arc<Known>,
+    pub known: Arc<Catalog>,
 }
 
 impl FromRequest for Signed {
@@ -254,7 +254,7 @@ impl FromRequest for Signed {
 /// The person and the catalogue from memory, when the counters come without the
 /// blocking pool (`VersionFeed::without_pool`: remembered on PostgreSQL, read on this
 /// thread on SQLite) and both were read under them.
-fn remembered(state: &AppState, user_id: i64) -> Option<(Option<Actor>, Versions, Arc<Known>)> {
+fn remembered(state: &AppState, user_id: i64) -> Option<(Option<Actor>, Versions, Arc<Catalog>)> {
     let versions = state.feed.without_pool()?;
     let actor = state.directory.recall_actor(&versions, user_id)?;
     let known = state.directory.recall_known(&versions)?;

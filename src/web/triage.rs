@@ -44,7 +44,7 @@ async fn triage(state: web::Data<AppState>, user: Signed) -> AppResult<HttpRespo
         service::clusters::triage(conn, &grouping, 100)
     })
     .await?;
-    let (catalog, tz) = (user.known.catalog.clone(), user.known.timezone);
+    let (catalog, tz) = (user.known.as_ref().clone(), user.known.timezone);
     ok(&TriagePage {
         page: user.page,
         items,

@@ -8,7 +8,7 @@ use crate::db::DbConn;
 use crate::domain::states::IncidentStatus;
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
-use crate::service::directory::Known;
+use crate::service::catalog::Catalog;
 use crate::service::intake::{self, Filer, Filing, Imported, RawIncident};
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
@@ -26,7 +26,7 @@ pub struct BadRow {
 
 /// The catalogue and the people, looked up by any of their names.
 pub struct Lookup {
-    pub known: Known,
+    pub known: Catalog,
     categories: FxHashMap<String, String>,
     departments: FxHashMap<String, String>,
     people: FxHashMap<String, Actor>,
@@ -38,15 +38,15 @@ fn key(s: &str) -> String {
 
 impl Lookup {
     pub fn load(conn: &mut DbConn) -> AppResult<Self> {
-        let known = Known::load(conn)?;
+        let known = Catalog::load(conn)?;
         let mut categories = FxHashMap::default();
-        for c in &known.catalog.categories {
+        for c in &known.categories {
             for name in [&c.name_en, &c.name_zh, &c.slug] {
                 categories.insert(key(name), c.slug.clone());
             }
         }
         let mut departments = FxHashMap::default();
-        for d in &known.catalog.departments {
+        for d in &known.departments {
             for name in [&d.name, &d.slug] {
                 departments.insert(key(name), d.slug.clone());
             }

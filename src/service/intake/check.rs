@@ -5,7 +5,7 @@
 
 use super::RawIncident;
 use crate::domain::input::{self, BODY_MAX, FieldErrors, Slug, TITLE_MAX};
-use crate::service::directory::Known;
+use crate::service::catalog::Catalog;
 use chrono::{DateTime, Utc};
 
 /// A filing's fields, parsed and checked against the catalogue.
@@ -25,7 +25,11 @@ pub struct Checked {
 
 /// Parse every field, collecting a message per bad field. `now` is when the filing was
 /// made: an empty time means then, one more than a day later is refused.
-pub fn check(known: &Known, raw: &RawIncident, now: DateTime<Utc>) -> Result<Checked, FieldErrors> {
+pub fn check(
+    known: &Catalog,
+    raw: &RawIncident,
+    now: DateTime<Utc>,
+) -> Result<Checked, FieldErrors> {
     let tz = known.timezone;
     let mut errors = FieldErrors::new();
     let title = errors.check("title", input::required_text(&raw.title, TITLE_MAX));
@@ -77,7 +81,7 @@ pub fn check(known: &Known, raw: &RawIncident, now: DateTime<Utc>) -> Result<Che
 /// A department named by slug in a form or API field: its id, `None` when the field is
 /// empty, and a message on `field` when the slug is malformed or unknown.
 fn department_field(
-    known: &Known,
+    known: &Catalog,
     errors: &mut FieldErrors,
     field: &str,
     raw: &str,
@@ -99,10 +103,9 @@ fn department_field(
 mod tests {
     use super::*;
     use crate::db::catalog::{CategoryRow, DepartmentRow};
-    use crate::service::catalog::Catalog;
     use chrono::TimeZone;
 
-    fn known() -> Known {
+    fn known() -> Catalog {
         let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
             .unwrap()
             .and_hms_opt(0, 0, 0)
@@ -123,15 +126,13 @@ mod tests {
             name_zh: String::new(),
             created_at: at,
         };
-        Known {
+        Catalog {
             timezone: chrono_tz::Asia::Shanghai,
-            catalog: Catalog {
-                departments: vec![department(1, "sales"), department(2, "approval")],
-                categories: vec![
-                    category(10, "approval-chase", true),
-                    category(11, "old-kind", false),
-                ],
-            },
+            departments: vec![department(1, "sales"), department(2, "approval")],
+            categories: vec![
+                category(10, "approval-chase", true),
+                category(11, "old-kind", false),
+            ],
             rules: vec![],
         }
     }

@@ -10,8 +10,9 @@ use crate::domain::states::IncidentStatus;
 use crate::domain::week::{LocalStamp, WeekKey};
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
+use crate::service::catalog::Catalog;
 use crate::service::clusters::{self, Placement, Suggestion};
-use crate::service::directory::{Directory, Known};
+use crate::service::directory::Directory;
 use crate::service::grouping::GroupingCache;
 use crate::service::incidents::IncidentSnapshot;
 use crate::service::snapshot;
@@ -159,12 +160,12 @@ fn filed(id: i64, stamp: &LocalStamp, cluster_id: i64, placement: &Placement) ->
 
 /// The accepted filings' rows: incidents, tags, the trail's events, cluster counts and
 /// weekly rollups, one statement each whatever the number of filings.
-fn insert(conn: &mut DbConn, known: &Known, accepted: &[Accepted]) -> AppResult<()> {
+fn insert(conn: &mut DbConn, known: &Catalog, accepted: &[Accepted]) -> AppResult<()> {
     if accepted.is_empty() {
         return Ok(());
     }
     let written = db::now();
-    let department = |id: Option<i64>| known.catalog.department_slug(id).map(str::to_string);
+    let department = |id: Option<i64>| known.department_slug(id).map(str::to_string);
     let facts: Vec<rollups::Facts> = accepted
         .iter()
         .map(|a| {
