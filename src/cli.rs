@@ -270,10 +270,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let lang = crate::i18n::Lang::parse(&args.lang).ok_or("--lang is en or zh-CN")?;
             let mut conn = open(&cli.database_url)?;
             let cache = service::review::ReviewCache::new();
-            let (report, tz) = service::report::of_week(
+            let tz = service::organisation::timezone(&mut conn).map_err(|e| e.to_string())?;
+            let report = service::report::of_week(
                 &mut conn,
                 &cache,
                 args.week.as_deref(),
+                tz,
                 chrono::Utc::now(),
             )
             .map_err(|e| match e {

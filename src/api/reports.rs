@@ -62,5 +62,5 @@ pub async fn weekly_report(
         lang: query.lang,
     }
     .parse(Lang::En)?;
-    Ok(document(&state, path.into_inner(), format, lang).await?)
+    Ok(document(&state, path.into_inner(), format, lang, None).await?)
 }

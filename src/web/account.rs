@@ -7,7 +7,7 @@ use crate::csrf_form;
 use crate::db::tokens::TokenRow;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::service::{self, organisation};
+use crate::service;
 use crate::web::format::local_datetime;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -51,18 +51,18 @@ impl AccountPage {
     }
 }
 
-async fn load(state: &AppState, user_id: i64) -> AppResult<(Vec<TokenRow>, Tz)> {
-    service::run(&state.pool, move |conn| {
-        Ok((
-            service::tokens::list(conn, user_id)?,
-            organisation::timezone(conn)?,
-        ))
+/// The person's tokens, with the time zone their dates are shown in (the request's).
+async fn load(state: &AppState, user: &Signed) -> AppResult<(Vec<TokenRow>, Tz)> {
+    let user_id = user.actor.id;
+    let tokens = service::run(&state.pool, move |conn| {
+        service::tokens::list(conn, user_id)
     })
-    .await
+    .await?;
+    Ok((tokens, user.known.timezone))
 }
 
 async fn page(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
-    let (tokens, tz) = load(&state, user.actor.id).await?;
+    let (tokens, tz) = load(&state, &user).await?;
     let new_token = user
         .session
         .remove_as::<String>(NEW_TOKEN)
@@ -137,7 +137,7 @@ async fn create_token(
             Ok(see_other("/account"))
         }
         Err(AppError::Invalid(errors)) => {
-            let (tokens, tz) = load(&state, user.actor.id).await?;
+            let (tokens, tz) = load(&state, &user).await?;
             let label_error = errors.get("label").map(|k| user.page.t(k));
             super::render(
                 actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,

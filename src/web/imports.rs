@@ -9,8 +9,8 @@ use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
+use crate::service;
 use crate::service::import::{self, Field, ImportView, Options, Report};
-use crate::service::{self, organisation};
 use crate::web::format::local_datetime;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -79,10 +79,8 @@ impl CheckPage {
 
 async fn page(state: web::Data<AppState>, user: Signed) -> AppResult<HttpResponse> {
     let actor = user.actor.clone();
-    let (imports, tz) = service::run(&state.pool, move |conn| {
-        Ok((import::list(conn, &actor)?, organisation::timezone(conn)?))
-    })
-    .await?;
+    let imports = service::run(&state.pool, move |conn| import::list(conn, &actor)).await?;
+    let tz = user.known.timezone;
     ok(&ImportPage {
         page: user.page,
         imports,

@@ -165,15 +165,23 @@ pub fn standalone(r: &WeeklyReport, lang: Lang, tz: Tz) -> AppResult<String> {
 
 /// The report of a week in a format, ready to send: the page's downloads and the API's
 /// `GET /api/v1/reports/weekly/{week}` both answer with this.
+/// `tz` is the organisation's time zone when the request carries it (a page), else it is
+/// read with the report (the API).
 pub async fn document(
     state: &AppState,
     raw_week: String,
     format: report::Format,
     lang: Lang,
+    tz: Option<Tz>,
 ) -> AppResult<HttpResponse> {
     let cache = state.review.clone();
     let (r, tz) = crate::service::run(&state.pool, move |conn| {
-        report::of_week(conn, &cache, Some(&raw_week), chrono::Utc::now())
+        let tz = match tz {
+            Some(tz) => tz,
+            None => crate::service::organisation::timezone(conn)?,
+        };
+        let r = report::of_week(conn, &cache, Some(&raw_week), tz, chrono::Utc::now())?;
+        Ok((r, tz))
     })
     .await?;
     let body = match report::text(&r, format, lang, tz)? {
@@ -225,7 +233,8 @@ async fn download(
     query: web::Query<FormatQuery>,
 ) -> AppResult<HttpResponse> {
     let (format, lang) = query.parse(user.page.lang)?;
-    document(&state, path.into_inner(), format, lang).await
+    let tz = user.known.timezone;
+    document(&state, path.into_inner(), format, lang, Some(tz)).await
 }
 
 /// `/retro`: the last complete week's meeting.
@@ -241,8 +250,9 @@ async fn week(
 ) -> AppResult<HttpResponse> {
     let raw = path.into_inner();
     let cache = state.review.clone();
-    let (r, tz) = crate::service::run(&state.pool, move |conn| {
-        report::of_week(conn, &cache, Some(&raw), chrono::Utc::now())
+    let tz = user.known.timezone;
+    let r = crate::service::run(&state.pool, move |conn| {
+        report::of_week(conn, &cache, Some(&raw), tz, chrono::Utc::now())
     })
     .await?;
     let this_week = crate::domain::week::current_week(chrono::Utc::now(), tz);

@@ -159,16 +159,16 @@ impl Format {
 }
 
 /// The report of the week written `YYYY-Www` (the last complete week when none is
-/// given), with the organisation's time zone it was read in.
+/// given), in the organisation's time zone `tz`.
 pub fn of_week(
     conn: &mut DbConn,
     cache: &ReviewCache,
     raw_week: Option<&str>,
+    tz: Tz,
     now: DateTime<Utc>,
-) -> AppResult<(WeeklyReport, Tz)> {
-    let tz = super::organisation::timezone(conn)?;
+) -> AppResult<WeeklyReport> {
     let week = review::week_in(raw_week, tz)?;
-    Ok((weekly(conn, cache, week, tz, now)?, tz))
+    weekly(conn, cache, week, tz, now)
 }
 
 /// The report as JSON, Markdown or CSV text (HTML is a page: `web::report`).
