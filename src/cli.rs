@@ -1,4 +1,4 @@
-//! The command line: serve, user, token, backup.
+//! The command line: serve, user, token, demo, backup, import, imports, export, rollups, report.
 
 use crate::config::Config;
 use crate::db::{self, DatabaseUrl, PooledConn};
