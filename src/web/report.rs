@@ -55,11 +55,7 @@ impl Words {
     }
 
     fn flags(&self, c: &ClusterReport) -> String {
-        c.flags
-            .iter()
-            .map(|f| self.lang.t(&format!("review.flag.{f}")))
-            .collect::<Vec<_>>()
-            .join(", ")
+        markdown::flags(self.lang, c)
     }
 
     fn advice(&self, c: &ClusterReport) -> String {
@@ -71,45 +67,15 @@ impl Words {
     }
 
     fn verdict(&self, v: &report::VerdictLine) -> String {
-        self.t_with(
-            "report.verdict_line",
-            &[
-                ("verdict", &self.t(&format!("verdict.{}", v.verdict))),
-                ("before", &markdown::mean(v.before_rate)),
-                ("after", &markdown::mean(v.after_rate)),
-                (
-                    "ratio",
-                    &v.rate_ratio.map_or("—".into(), |r| format!("{r:.2}")),
-                ),
-                ("p", &v.p_value.map_or("—".into(), |p| format!("{p:.3}"))),
-            ],
-        )
+        markdown::verdict(self.lang, v)
     }
 
     fn watch(&self, a: &crate::service::retro::AgendaItem) -> String {
-        self.t_with(
-            "report.watch_line",
-            &[
-                ("n", &a.week_no.to_string()),
-                ("of", &a.of_weeks.to_string()),
-                ("on", &a.launched_on),
-            ],
-        )
+        markdown::watch(self.lang, a)
     }
 
     fn guard(&self, g: &report::GuardLine) -> String {
-        let mut s = self.t_with(
-            "report.guard_line",
-            &[
-                ("metric", &g.guard.metric),
-                ("before", &g.guard.before_count.to_string()),
-                ("after", &g.guard.after_count.to_string()),
-            ],
-        );
-        if g.guard.worsened {
-            s.push_str(&self.t("report.worsened"));
-        }
-        s
+        markdown::guard(self.lang, g)
     }
 
     fn triage(&self, r: &WeeklyReport) -> String {

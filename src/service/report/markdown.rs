@@ -1,9 +1,10 @@
 //! The weekly report as Markdown, to paste into a chat or a wiki, in the reader's
 //! language. Tables use the figures exactly as the JSON has them.
 
-use super::{ActionLine, ClusterReport, DriverLine, WeeklyReport};
+use super::{ActionLine, ClusterReport, DriverLine, GuardLine, VerdictLine, WeeklyReport};
 use crate::domain::comparison::Comparison;
 use crate::i18n::Lang;
+use crate::service::retro::AgendaItem;
 use chrono_tz::Tz;
 use std::fmt::Write;
 
@@ -77,11 +78,6 @@ pub fn render(report: &WeeklyReport, lang: Lang, tz: Tz) -> String {
             t("report.owner"),
         );
         for c in top {
-            let flags: Vec<String> = c
-                .flags
-                .iter()
-                .map(|f| lang.t(&format!("review.flag.{f}")))
-                .collect();
             let f = &c.figures;
             let _ = writeln!(
                 out,
@@ -93,7 +89,7 @@ pub fn render(report: &WeeklyReport, lang: Lang, tz: Tz) -> String {
                 f.same_week_last_year,
                 mean(f.baseline_mean),
                 change(f),
-                flags.join(", "),
+                flags(lang, c),
                 c.owner.as_deref().unwrap_or("—"),
             );
         }
@@ -108,56 +104,13 @@ pub fn render(report: &WeeklyReport, lang: Lang, tz: Tz) -> String {
         action(lang, a)
     });
     section(&mut out, lang, "report.verdicts", &report.verdicts, |v| {
-        format!(
-            "{} — {}",
-            action(lang, &v.action),
-            lang.t_with(
-                "report.verdict_line",
-                &[
-                    ("verdict", &lang.t(&format!("verdict.{}", v.verdict))),
-                    ("before", &mean(v.before_rate)),
-                    ("after", &mean(v.after_rate)),
-                    (
-                        "ratio",
-                        &v.rate_ratio.map_or("—".into(), |r| format!("{r:.2}"))
-                    ),
-                    ("p", &v.p_value.map_or("—".into(), |p| format!("{p:.3}"))),
-                ],
-            )
-        )
+        format!("{} — {}", action(lang, &v.action), verdict(lang, v))
     });
     section(&mut out, lang, "report.watched", &report.watched, |w| {
-        format!(
-            "C{} {} — {}",
-            w.cluster_id,
-            w.title,
-            lang.t_with(
-                "report.watch_line",
-                &[
-                    ("n", &w.week_no.to_string()),
-                    ("of", &w.of_weeks.to_string()),
-                    ("on", &w.launched_on),
-                ],
-            )
-        )
+        format!("C{} {} — {}", w.cluster_id, w.title, watch(lang, w))
     });
     section(&mut out, lang, "report.guards", &report.guards, |g| {
-        let mut line = format!(
-            "{} — {}",
-            action(lang, &g.action),
-            lang.t_with(
-                "report.guard_line",
-                &[
-                    ("metric", &g.guard.metric),
-                    ("before", &g.guard.before_count.to_string()),
-                    ("after", &g.guard.after_count.to_string()),
-                ],
-            )
-        );
-        if g.guard.worsened {
-            line.push_str(&t("report.worsened"));
-        }
-        line
+        format!("{} — {}", action(lang, &g.action), guard(lang, g))
     });
     section(&mut out, lang, "report.overdue", &report.overdue, |a| {
         action(lang, a)
@@ -168,6 +121,60 @@ pub fn render(report: &WeeklyReport, lang: Lang, tz: Tz) -> String {
         lang.t_with("report.triage", &[("n", &report.triage.to_string())])
     );
     out
+}
+
+/// A cluster's flags in words: "spike, regressed".
+pub fn flags(lang: Lang, c: &ClusterReport) -> String {
+    c.flags
+        .iter()
+        .map(|f| lang.t(&format!("review.flag.{f}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "eliminated: 2.5 → 0.0 a week (rate ratio 0.00, p = 0.002)".
+pub fn verdict(lang: Lang, v: &VerdictLine) -> String {
+    lang.t_with(
+        "report.verdict_line",
+        &[
+            ("verdict", &lang.t(&format!("verdict.{}", v.verdict))),
+            ("before", &mean(v.before_rate)),
+            ("after", &mean(v.after_rate)),
+            (
+                "ratio",
+                &v.rate_ratio.map_or("—".into(), |r| format!("{r:.2}")),
+            ),
+            ("p", &v.p_value.map_or("—".into(), |p| format!("{p:.3}"))),
+        ],
+    )
+}
+
+/// "week 2 of 6 since the launch on 2026-11-02".
+pub fn watch(lang: Lang, w: &AgendaItem) -> String {
+    lang.t_with(
+        "report.watch_line",
+        &[
+            ("n", &w.week_no.to_string()),
+            ("of", &w.of_weeks.to_string()),
+            ("on", &w.launched_on),
+        ],
+    )
+}
+
+/// "guard category data-fix: 2 before, 8 after (worsened)".
+pub fn guard(lang: Lang, g: &GuardLine) -> String {
+    let mut line = lang.t_with(
+        "report.guard_line",
+        &[
+            ("metric", &g.guard.metric),
+            ("before", &g.guard.before_count.to_string()),
+            ("after", &g.guard.after_count.to_string()),
+        ],
+    );
+    if g.guard.worsened {
+        line.push_str(&lang.t("report.worsened"));
+    }
+    line
 }
 
 fn section<T>(

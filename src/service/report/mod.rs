@@ -6,7 +6,10 @@
 //! `csv_table`, JSON by serde) show the same numbers.
 
 pub mod csv_table;
+mod format;
 pub mod markdown;
+
+pub use format::{Format, text};
 
 use super::drivers::{self, Baseline, DriversView};
 use super::effects::{self, GuardView};
@@ -118,46 +121,6 @@ pub struct GuardLine {
     pub guard: GuardView,
 }
 
-/// The formats a report is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Markdown,
-    Csv,
-    Html,
-}
-
-impl Format {
-    /// `json`, `md`, `csv` or `html`.
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim() {
-            "json" => Some(Self::Json),
-            "md" | "markdown" => Some(Self::Markdown),
-            "csv" => Some(Self::Csv),
-            "html" => Some(Self::Html),
-            _ => None,
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Json => "application/json",
-            Self::Markdown => "text/markdown; charset=utf-8",
-            Self::Csv => "text/csv; charset=utf-8",
-            Self::Html => "text/html; charset=utf-8",
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Json => "json",
-            Self::Markdown => "md",
-            Self::Csv => "csv",
-            Self::Html => "html",
-        }
-    }
-}
-
 /// The report of the week written `YYYY-Www` (the last complete week when none is
 /// given), in the organisation's time zone `tz`.
 pub fn of_week(
@@ -169,23 +132,6 @@ pub fn of_week(
 ) -> AppResult<WeeklyReport> {
     let week = review::week_in(raw_week, tz)?;
     weekly(conn, cache, week, tz, now)
-}
-
-/// The report as JSON, Markdown or CSV text (HTML is a page: `web::report`).
-pub fn text(
-    report: &WeeklyReport,
-    format: Format,
-    lang: crate::i18n::Lang,
-    tz: Tz,
-) -> AppResult<Option<String>> {
-    Ok(match format {
-        Format::Json => {
-            Some(serde_json::to_string_pretty(report).map_err(crate::error::AppError::internal)?)
-        }
-        Format::Markdown => Some(markdown::render(report, lang, tz)),
-        Format::Csv => Some(csv_table::render(report)?),
-        Format::Html => None,
-    })
 }
 
 /// The last moment of `week` in `tz`, or `now` while the week runs.
