@@ -6,7 +6,7 @@ use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::db::incidents::{IncidentFilter, IncidentListRow};
 use crate::domain::input::{FieldErrors, search_fold};
-use crate::domain::states::IncidentStatus;
+use crate::domain::states::{IncidentStatus, JoinReason};
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::catalog::Catalog;
@@ -169,9 +169,9 @@ async fn show(
     query: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let tz = user.known.timezone;
+    let (known, tz) = (user.known.clone(), user.known.timezone);
     let (incident, timeline, tz, cluster, this_week) = service::run(&state.pool, move |conn| {
-        let incident = service::incidents::view(conn, id)?;
+        let incident = service::incidents::view(conn, id, &known)?;
         let cluster = match incident.cluster_id {
             Some(c) => service::clusters::survivor(conn, c)?,
             None => None,
@@ -189,7 +189,7 @@ async fn show(
         ))
     })
     .await?;
-    let joined = incident.join_reason.as_deref().is_some_and(|r| r != "new");
+    let joined = incident.join_reason.is_some_and(|r| r != JoinReason::New);
     let can_change = incident.reporter_id == user.actor.id || user.actor.is_lead();
     ok(&ShowPage {
         page: user.page,
