@@ -149,9 +149,17 @@ struct ShowPage {
     cluster: Option<crate::db::clusters::ClusterRow>,
     joined: bool,
     this_week: i32,
+    known: std::sync::Arc<crate::service::catalog::Catalog>,
 }
 
 impl ShowPage {
+    /// A department, by its slug, named in the reader's language.
+    fn department(&self, slug: &Option<String>) -> String {
+        slug.as_deref()
+            .and_then(|s| self.known.department_by_slug(s))
+            .map_or_else(|| "—".to_string(), |d| d.label(self.page.lang).to_string())
+    }
+
     fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         local_datetime(*at, self.tz)
     }
@@ -201,6 +209,7 @@ async fn show(
         cluster,
         joined,
         this_week,
+        known: user.known,
     })
 }
 
