@@ -63,11 +63,11 @@ pub fn recurring(weeks: &[u32; 4]) -> bool {
     weeks.iter().filter(|n| **n >= 3).count() >= 2
 }
 
-fn climb(from: u8) -> u8 {
+/// The rung above `from`; none from the top, which is never suggested again.
+fn climb(from: u8) -> Option<u8> {
     Rung::new(i64::from(from))
         .and_then(Rung::next)
-        .unwrap_or(Rung::TOP)
-        .number()
+        .map(Rung::number)
 }
 
 pub fn advise(s: &Situation) -> Advice {
@@ -77,16 +77,21 @@ pub fn advise(s: &Situation) -> Advice {
         question: recommended.map(question_for),
         reason,
     };
+    // A step up, or at the top of the ladder what to do there instead.
+    let up = |from: u8, reason: &'static str| match climb(from) {
+        Some(next) => advice(Some(next), reason),
+        None => advice(None, "top"),
+    };
     let raw = match s.latest_launched {
         Some((rung, Verdict::Worse)) => Advice {
             question: Some("coach.question.revert"),
             ..advice(Some(rung), "worse")
         },
-        _ if s.state == ClusterState::Regressed => advice(Some(climb(s.current_rung)), "regressed"),
+        _ if s.state == ClusterState::Regressed => up(s.current_rung, "regressed"),
         Some((_, Verdict::Pending)) => advice(None, "pending"),
         Some((_, Verdict::Eliminated)) => advice(None, "eliminated"),
-        Some((rung, Verdict::Reduced)) => advice(Some(climb(rung)), "reduced"),
-        Some((rung, Verdict::NoEffect)) => advice(Some(climb(rung)), "no_effect"),
+        Some((rung, Verdict::Reduced)) => up(rung.max(s.current_rung), "reduced"),
+        Some((rung, Verdict::NoEffect)) => up(rung.max(s.current_rung), "no_effect"),
         None if s.action_in_progress => advice(None, "in_progress"),
         None if s.current_rung == 0 && (recurring(&s.last_four_weeks) || s.spike) => {
             advice(Some(1), "recurring")
@@ -168,13 +173,17 @@ mod tests {
                 assert_eq!(a.reason, verdict.as_str());
             }
         }
-        // At the top, tuning goes on at rung 6.
+        // At the top nothing higher is suggested, nor the rung it stands on: the
+        // retrospective reviews the mechanism and the weights together.
         let s = Situation {
             current_rung: 6,
             latest_launched: Some((6, Verdict::Reduced)),
             ..situation()
         };
-        assert_eq!(advise(&s).recommended_rung, Some(6));
+        assert_eq!(
+            (advise(&s).recommended_rung, advise(&s).reason),
+            (None, "top")
+        );
     }
 
     #[test]
@@ -225,6 +234,25 @@ mod tests {
         };
         let a = advise(&s);
         assert_eq!((a.recommended_rung, a.reason), (Some(4), "regressed"));
+    }
+
+    #[test]
+    fn the_top_rung_and_the_rung_a_cluster_stands_on_are_never_suggested() {
+        let s = Situation {
+            state: ClusterState::Regressed,
+            current_rung: 6,
+            latest_launched: Some((6, Verdict::Eliminated)),
+            ..situation()
+        };
+        assert_eq!(advise(&s).recommended_rung, None);
+        assert_eq!(advise(&s).reason, "top");
+        // An older, lower step reduced it, but the cluster already stands higher.
+        let s = Situation {
+            current_rung: 4,
+            latest_launched: Some((2, Verdict::Reduced)),
+            ..situation()
+        };
+        assert_eq!(advise(&s).recommended_rung, Some(5));
     }
 
     #[test]

@@ -175,6 +175,15 @@ fn parse_hour(value: &str) -> Option<u8> {
     value.trim().parse::<u8>().ok().filter(|h| *h < 24)
 }
 
+/// The smallest rise, in incidents over the baseline, whose drivers are worth a sentence:
+/// below it one incident at 13:00 would be "100% of the rise".
+pub const MIN_RISE: f64 = 3.0;
+
+/// Whether a rise from `baseline` to `this_week` is large enough to say what drove it.
+pub fn rise_to_explain(this_week: f64, baseline: f64) -> bool {
+    this_week - baseline >= MIN_RISE
+}
+
 /// The top dimension of `explain`'s output and its explanatory values. For
 /// `hour`, only the clock-contiguous run around the top hour is kept. None
 /// when nothing explains the change (empty input, no change, no dimension
@@ -237,6 +246,15 @@ pub fn headline(drivers: &[Driver]) -> Option<Headline> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rise_of_one_or_two_incidents_is_too_small_to_explain() {
+        // "100% of the rise at 13:00" from a single incident says nothing.
+        assert!(!rise_to_explain(1.0, 0.0));
+        assert!(!rise_to_explain(12.0, 9.5));
+        assert!(rise_to_explain(3.0, 0.0));
+        assert!(rise_to_explain(46.0, 10.0));
+    }
 
     fn dim(name: &str, rows: &[(&str, f64, f64)]) -> DimensionCounts {
         DimensionCounts {

@@ -149,7 +149,7 @@ pub fn view(
         })
         .collect();
     let drivers = drivers::explain(&dimensions, this_week, baseline_total);
-    let headline = if this_week > baseline_total {
+    let headline = if drivers::rise_to_explain(this_week, baseline_total) {
         drivers::headline(&drivers)
     } else {
         None

@@ -71,6 +71,15 @@ pub fn sentence(page: &PageCtx, catalog: &Catalog, view: &DriversView) -> String
     if view.this_week <= view.baseline_total {
         return page.t_with("review.no_rise", &[("baseline", &baseline)]);
     }
+    if !crate::domain::drivers::rise_to_explain(view.this_week, view.baseline_total) {
+        return page.t_with(
+            "review.rise_too_small",
+            &[
+                ("baseline", &baseline),
+                ("n", &format!("{:.0}", crate::domain::drivers::MIN_RISE)),
+            ],
+        );
+    }
     match &view.headline {
         Some(Headline {
             hours: Some((from, to)),
