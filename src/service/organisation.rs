@@ -9,6 +9,20 @@ use crate::error::{AppError, AppResult};
 use chrono_tz::Tz;
 use rand::RngCore;
 
+/// What the admin page shows: every account, and the catalogue with the time zone as
+/// they stand now (read again, so that a change the same request made is on its answer).
+pub struct Administration {
+    pub users: Vec<crate::db::users::UserRow>,
+    pub catalog: super::catalog::Catalog,
+}
+
+pub fn administration(conn: &mut DbConn) -> AppResult<Administration> {
+    Ok(Administration {
+        users: super::accounts::list(conn)?,
+        catalog: super::catalog::Catalog::load(conn)?,
+    })
+}
+
 /// The organisation's time zone (UTC until an admin sets one).
 pub fn timezone(conn: &mut DbConn) -> AppResult<Tz> {
     Ok(settings::get(conn, settings::TIMEZONE)?

@@ -68,14 +68,9 @@ async fn admin_page(
     errors: FieldErrors,
     failed: &'static str,
 ) -> AppResult<AdminPage> {
-    let (timezone, users, catalog) = service::run(&state.pool, |conn| {
-        Ok((
-            organisation::timezone(conn)?.name().to_string(),
-            service::accounts::list(conn)?,
-            Catalog::load(conn)?,
-        ))
-    })
-    .await?;
+    let organisation::Administration { users, catalog } =
+        service::run(&state.pool, organisation::administration).await?;
+    let timezone = catalog.timezone.name().to_string();
     Ok(AdminPage {
         page,
         timezone,

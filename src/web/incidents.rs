@@ -178,23 +178,13 @@ async fn show(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (known, tz) = (user.known.clone(), user.known.timezone);
-    let (incident, timeline, tz, cluster, this_week) = service::run(&state.pool, move |conn| {
-        let incident = service::incidents::view(conn, id, &known)?;
-        let cluster = match incident.cluster_id {
-            Some(c) => service::clusters::survivor(conn, c)?,
-            None => None,
-        };
-        let this_week = match &cluster {
-            Some(c) => service::clusters::count_in_week(conn, c.id, &incident.week)?,
-            None => 0,
-        };
-        Ok((
-            incident,
-            service::incidents::timeline(conn, "incident", id)?,
-            tz,
-            cluster,
-            this_week,
-        ))
+    let service::incidents::IncidentShown {
+        incident,
+        timeline,
+        cluster,
+        this_week,
+    } = service::run(&state.pool, move |conn| {
+        service::incidents::shown(conn, id, &known)
     })
     .await?;
     let joined = incident.join_reason.is_some_and(|r| r != JoinReason::New);

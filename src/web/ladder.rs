@@ -7,9 +7,9 @@ use crate::app_state::AppState;
 use crate::db::actions::ActionRow;
 use crate::domain::ladder::Rung;
 use crate::domain::states::ActionStage;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service;
-use crate::service::effects::{self, EffectView};
+use crate::service::effects::EffectView;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -66,42 +66,14 @@ async fn cluster(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let tz = user.known.timezone;
-    let (cluster, weekly, actions) = service::run(&state.pool, move |conn| {
-        let view = service::clusters::view(conn, id)?;
-        let now = chrono::Utc::now();
-        let actions = effects::actions_with_effects(conn, id, tz, now)?;
-        // The weeks from the first incident (or launch) to now, with no gaps.
-        let first = view
-            .weekly
-            .first()
-            .and_then(|w| w.week.parse().ok())
-            .into_iter()
-            .chain(
-                actions
-                    .iter()
-                    .filter_map(|(a, _)| a.launched_on.map(crate::domain::week::WeekKey::of)),
-            )
-            .min();
-        let last = crate::domain::week::current_week(now, tz);
-        let mut weeks = Vec::new();
-        if let Some(mut w) = first {
-            while w <= last && weeks.len() < 156 {
-                let n = view
-                    .weekly
-                    .iter()
-                    .find(|c| c.week == w.to_string())
-                    .map(|c| c.incidents)
-                    .unwrap_or(0);
-                weeks.push((w, n));
-                w = w.next();
-            }
-        }
-        Ok((view.cluster, weeks, actions))
+    let service::ladder::ClusterHistory {
+        cluster,
+        weeks: weekly,
+        actions,
+    } = service::run(&state.pool, move |conn| {
+        service::ladder::history(conn, id, tz, chrono::Utc::now())
     })
     .await?;
-    if cluster.merged_into.is_some() {
-        return Err(AppError::NotFound);
-    }
     let max = weekly.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let bars: Vec<Bar> = weekly
         .iter()

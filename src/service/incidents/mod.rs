@@ -1,5 +1,8 @@
 //! Filing an incident, reading it, listing them, and the rung-0 one-off fix.
 
+mod page;
+pub use page::{IncidentShown, shown};
+
 use super::accounts::Actor;
 use super::catalog::Catalog;
 use super::snapshot;

@@ -15,9 +15,11 @@ use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+mod history;
 mod page;
 mod shown;
 mod workflow;
+pub use history::{ClusterHistory, history};
 pub use page::{ActionPage, action_page};
 pub use shown::*;
 
