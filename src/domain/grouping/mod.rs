@@ -1,6 +1,7 @@
 //! Grouping: text features that work for Chinese and English alike (`text`), and the
 //! in-process index that matches a new incident against cluster profiles (`matcher`),
-//! rebuilt at start with `IndexBuilder`. `eval` measures quality on a labelled set.
+//! rebuilt at start with `IndexBuilder`. `eval` measures quality on the labelled
+//! sets (`data/grouping_eval*.tsv`).
 
 mod builder;
 mod clean;
@@ -57,6 +58,33 @@ mod quality {
             set.iter().map(|i| i.category.as_str()).collect();
         assert_eq!(cats.len(), 5, "{cats:?}");
         assert!(set.iter().filter(|i| i.lang == "mixed").count() >= 30);
+    }
+
+    fn ops() -> Vec<eval::EvalIncident> {
+        eval::parse_tsv(include_str!("../../../data/grouping_eval_ops.tsv")).expect("parse ops set")
+    }
+
+    /// The third set is about other problems than the first two, in all
+    /// five categories and both languages; nothing is tuned on it.
+    #[test]
+    fn ops_set_is_other_problems_in_every_style() {
+        let set = ops();
+        assert!(set.len() >= 200, "{} incidents", set.len());
+        let groups: std::collections::BTreeSet<&str> =
+            set.iter().map(|i| i.group.as_str()).collect();
+        assert!(groups.len() >= 10, "{} groups", groups.len());
+        let cats: std::collections::BTreeSet<&str> =
+            set.iter().map(|i| i.category.as_str()).collect();
+        assert_eq!(cats.len(), 5, "{cats:?}");
+        for lang in ["zh", "en", "mixed"] {
+            assert!(
+                set.iter().filter(|i| i.lang == lang).count() >= 30,
+                "{lang}"
+            );
+        }
+        for other in [load(), chat()] {
+            assert!(other.iter().all(|i| !groups.contains(i.group.as_str())));
+        }
     }
 
     /// The figures measured on the held-out halves at the defaults (see
