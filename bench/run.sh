@@ -1,5 +1,6 @@
 #!/bin/sh
-# Load test of the weekly review and a cluster's drivers against a trivial askama page.
+# Load test of the weekly review, a cluster's drivers and the retrospective's page and
+# report against a trivial askama page.
 #
 #   bench/run.sh DATABASE_URL INCIDENTS [CLUSTERS]
 #
@@ -56,6 +57,10 @@ curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" "$DRIVERS" || { echo "dr
 CLUSTER_PAGE="$BASE/clusters/$CLUSTER?week=$WEEK"
 curl -s -o "$WORK/cluster.html" -H "Cookie: $COOKIE" "$CLUSTER_PAGE"
 grep -q 'class="bars-chart' "$WORK/cluster.html" || { echo "the cluster page did not render its drivers" >&2; exit 1; }
+RETRO="$BASE/retro/$WEEK"
+REPORT="$BASE/retro/$WEEK/report?format=md"
+curl -s -o "$WORK/retro.html" -H "Cookie: $COOKIE" "$RETRO"
+grep -q "$WEEK" "$WORK/retro.html" || { echo "the retrospective page did not render" >&2; exit 1; }
 
 # wrk's summary: requests/s, and the 50% and 99% latency lines of --latency.
 measure() { # name url header
@@ -73,6 +78,8 @@ measure "trivial askama, 50 rows, signed in" "http://127.0.0.1:$TPORT/bench/sign
 measure "weekly review /review" "$REVIEW" "Cookie: $COOKIE"
 measure "drivers of the busiest cluster (API)" "$DRIVERS" "Authorization: Bearer $TOKEN"
 measure "cluster page with drivers /clusters/$CLUSTER" "$CLUSTER_PAGE" "Cookie: $COOKIE"
+measure "retrospective /retro/$WEEK" "$RETRO" "Cookie: $COOKIE"
+measure "weekly report, Markdown" "$REPORT" "Cookie: $COOKIE"
 # Peak resident memory of `rungs serve` over the whole run (the kernel's high-water mark).
 HWM=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER/status")
 echo "<!-- rungs serve: first answered request ${STARTUP}s after start; peak RSS ${HWM} MB -->"

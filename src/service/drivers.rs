@@ -8,6 +8,8 @@ use crate::domain::comparison::BASELINE_WEEKS;
 use crate::domain::drivers::{self, DimensionCounts, Driver, Headline, ValueCounts};
 use crate::domain::week::WeekKey;
 use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+use crate::service::catalog::Catalog;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -190,4 +192,47 @@ pub fn shown(
 ) -> AppResult<Result<Arc<DriversView>, i64>> {
     let week = super::review::week_in(raw_week, tz)?;
     view_cached(conn, cache, cluster_id, week, baseline)
+}
+
+/// A value as a reader knows it: hours as clock times, weekdays and departments by name.
+pub fn value_label(lang: Lang, catalog: &Catalog, dimension: &str, value: &str) -> String {
+    match dimension {
+        "hour" => format!("{value:0>2}:00"),
+        "weekday" => lang.t(&format!("review.weekday.{value}")),
+        "department" | "counterpart" => catalog
+            .department_by_slug(value)
+            .map(|d| d.label(lang).to_string())
+            .unwrap_or_else(|| value.to_string()),
+        _ => value.to_string(),
+    }
+}
+
+/// The driver in one sentence, in `lang`: "68% of the rise against last week came between
+/// 12:00 and 13:59", or the share and the values (`labels`, as `value_label` names them)
+/// of another dimension. `against` is the baseline, already worded.
+pub fn sentence(lang: Lang, h: &Headline, labels: &[String], against: &str) -> String {
+    let share = format!("{:.0}", h.explained_share * 100.0);
+    match h.hours {
+        Some((from, to)) => lang.t_with(
+            "review.headline_hours",
+            &[
+                ("share", &share),
+                ("from", &format!("{from:02}:00")),
+                ("to", &format!("{to:02}:59")),
+                ("baseline", against),
+            ],
+        ),
+        None => lang.t_with(
+            "review.headline_values",
+            &[
+                ("share", &share),
+                (
+                    "dimension",
+                    &lang.t(&format!("review.dimension.{}", h.dimension)),
+                ),
+                ("values", &labels.join(&lang.t("review.list_separator"))),
+                ("baseline", against),
+            ],
+        ),
+    }
 }

@@ -4,9 +4,8 @@
 
 use super::charts::{PairedBars, fmt_count, paired_bars};
 use super::session::PageCtx;
-use crate::domain::drivers::Headline;
 use crate::service::catalog::Catalog;
-use crate::service::drivers::{Baseline, DriversView};
+use crate::service::drivers::{self, Baseline, DriversView, value_label};
 
 /// How many ranked values the page lists.
 const LISTED: usize = 10;
@@ -49,22 +48,6 @@ fn percent(share: f64) -> String {
     format!("{:.0}", share * 100.0)
 }
 
-/// The value as a reader knows it: hours as clock times, weekdays and departments by
-/// name.
-fn value_label(page: &PageCtx, catalog: &Catalog, dimension: &str, value: &str) -> String {
-    match dimension {
-        "hour" => format!("{:0>2}:00", value),
-        "weekday" => page.t_in("review.weekday", value),
-        "department" | "counterpart" => catalog
-            .departments
-            .iter()
-            .find(|d| d.slug == value)
-            .map(|d| d.label(page.lang).to_string())
-            .unwrap_or_else(|| value.to_string()),
-        _ => value.to_string(),
-    }
-}
-
 /// "68% of the rise came between 12:00 and 13:59".
 pub fn sentence(page: &PageCtx, catalog: &Catalog, view: &DriversView) -> String {
     let baseline = page.t_in("review.against", view.baseline.as_str());
@@ -81,37 +64,13 @@ pub fn sentence(page: &PageCtx, catalog: &Catalog, view: &DriversView) -> String
         );
     }
     match &view.headline {
-        Some(Headline {
-            hours: Some((from, to)),
-            explained_share,
-            ..
-        }) => page.t_with(
-            "review.headline_hours",
-            &[
-                ("share", &percent(*explained_share)),
-                ("from", &format!("{from:02}:00")),
-                ("to", &format!("{to:02}:59")),
-                ("baseline", &baseline),
-            ],
-        ),
         Some(h) => {
-            let values: Vec<String> = h
+            let labels: Vec<String> = h
                 .values
                 .iter()
-                .map(|v| value_label(page, catalog, &h.dimension, v))
+                .map(|v| value_label(page.lang, catalog, &h.dimension, v))
                 .collect();
-            page.t_with(
-                "review.headline_values",
-                &[
-                    ("share", &percent(h.explained_share)),
-                    ("dimension", &page.t_in("review.dimension", &h.dimension)),
-                    (
-                        "values",
-                        &values.join(page.t("review.list_separator").as_str()),
-                    ),
-                    ("baseline", &baseline),
-                ],
-            )
+            drivers::sentence(page.lang, h, &labels, &baseline)
         }
         None => page.t_with("review.spread_out", &[("baseline", &baseline)]),
     }
@@ -173,7 +132,7 @@ pub fn panel(page: &PageCtx, catalog: &Catalog, view: &DriversView) -> DriversPa
             .take(LISTED)
             .map(|d| DriverRow {
                 dimension: page.t_in("review.dimension", &d.dimension),
-                value: value_label(page, catalog, &d.dimension, &d.value),
+                value: value_label(page.lang, catalog, &d.dimension, &d.value),
                 this_week: fmt_count(d.this_week),
                 baseline: fmt_count((d.baseline * 10.0).round() / 10.0),
                 share: percent(d.explained_share),

@@ -1,7 +1,7 @@
 //! The weekly report as Markdown, to paste into a chat or a wiki, in the reader's
 //! language. Tables use the figures exactly as the JSON has them.
 
-use super::{ActionLine, ClusterReport, DriverLine, GuardLine, VerdictLine, WeeklyReport};
+use super::{ActionLine, ClusterReport, GuardLine, VerdictLine, WeeklyReport};
 use crate::domain::comparison::Comparison;
 use crate::i18n::Lang;
 use crate::service::retro::AgendaItem;
@@ -226,7 +226,7 @@ pub fn action(lang: Lang, a: &ActionLine) -> String {
 pub fn advice(lang: Lang, c: &ClusterReport) -> String {
     let mut parts = Vec::new();
     if let Some(d) = &c.driver {
-        parts.push(driver_sentence(lang, d));
+        parts.push(d.sentence(lang));
     }
     match c.recommended_rung {
         Some(rung) => parts.push(lang.t_with(
@@ -243,46 +243,6 @@ pub fn advice(lang: Lang, c: &ClusterReport) -> String {
         }
     }
     parts.join(" ")
-}
-
-/// "68% of the rise against last week came between 12:00 and 13:59."
-pub fn driver_sentence(lang: Lang, d: &DriverLine) -> String {
-    let baseline = lang.t("review.against.last_week");
-    let share = format!("{:.0}", d.explained_share * 100.0);
-    match d.hours {
-        Some((from, to)) => lang.t_with(
-            "review.headline_hours",
-            &[
-                ("share", &share),
-                ("from", &format!("{from:02}:00")),
-                ("to", &format!("{to:02}:59")),
-                ("baseline", &baseline),
-            ],
-        ),
-        None => {
-            let values: Vec<String> = d
-                .values
-                .iter()
-                .map(|v| match d.dimension.as_str() {
-                    "hour" => format!("{v:0>2}:00"),
-                    "weekday" => lang.t(&format!("review.weekday.{v}")),
-                    _ => v.clone(),
-                })
-                .collect();
-            lang.t_with(
-                "review.headline_values",
-                &[
-                    ("share", &share),
-                    (
-                        "dimension",
-                        &lang.t(&format!("review.dimension.{}", d.dimension)),
-                    ),
-                    ("values", &values.join(&lang.t("review.list_separator"))),
-                    ("baseline", &baseline),
-                ],
-            )
-        }
-    }
 }
 
 /// "+17 (+42%)", or "+3" when last week had none.

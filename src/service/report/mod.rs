@@ -23,6 +23,7 @@ use crate::domain::ladder::Rung;
 use crate::domain::states::{ActionStage, ClusterState};
 use crate::domain::week::{WeekKey, current_week};
 use crate::error::AppResult;
+use crate::i18n::Lang;
 use crate::service::catalog::Catalog;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -88,6 +89,23 @@ pub struct DriverLine {
     pub hours: Option<(u8, u8)>,
     /// The share of the rise these values explain, 0 to 1.
     pub explained_share: f64,
+    /// The values named for readers of English and of Chinese (`drivers::value_label`).
+    #[serde(skip)]
+    pub labels: [Vec<String>; 2],
+}
+
+impl DriverLine {
+    /// The driver in one sentence, against last week.
+    pub fn sentence(&self, lang: Lang) -> String {
+        let headline = Headline {
+            dimension: self.dimension.clone(),
+            values: self.values.clone(),
+            hours: self.hours,
+            explained_share: self.explained_share,
+        };
+        let labels = &self.labels[usize::from(lang == Lang::Zh)];
+        drivers::sentence(lang, &headline, labels, &lang.t("review.against.last_week"))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -261,7 +279,7 @@ impl Reading<'_> {
         let (cache, week) = (self.cache, self.week);
         let driver = if top && row.line.cmp.delta > 0 {
             match drivers::view_cached(conn, cache, row.cluster.id, week, Baseline::LastWeek)? {
-                Ok(view) => driver_line(&view),
+                Ok(view) => driver_line(&view, self.catalog),
                 Err(_) => None,
             }
         } else {
@@ -307,7 +325,7 @@ impl Reading<'_> {
     }
 }
 
-fn driver_line(view: &DriversView) -> Option<DriverLine> {
+fn driver_line(view: &DriversView, catalog: &Catalog) -> Option<DriverLine> {
     if view.this_week <= view.baseline_total {
         return None;
     }
@@ -317,11 +335,18 @@ fn driver_line(view: &DriversView) -> Option<DriverLine> {
         hours,
         explained_share,
     } = view.headline.clone()?;
+    let labels = [Lang::En, Lang::Zh].map(|lang| {
+        values
+            .iter()
+            .map(|v| drivers::value_label(lang, catalog, &dimension, v))
+            .collect()
+    });
     Some(DriverLine {
         dimension,
         values,
         hours,
         explained_share,
+        labels,
     })
 }
 
