@@ -6,7 +6,7 @@
 //! keep that pair apart from then on. Runs on a thread of its own (`Consolidator`),
 //! never in a request.
 
-use super::curation::{merge_rows, move_incidents};
+use super::regroup::{merge_rows, move_incidents};
 use super::{live, record};
 use crate::db::clusters::{self as db_clusters, ClusterChangeset};
 use crate::db::{self, DbConn, Pool, audit, incidents};

@@ -5,12 +5,14 @@ mod consolidation;
 mod curation;
 mod page;
 mod placement;
+mod regroup;
 mod views;
 
 pub use consolidation::{Consolidator, consolidate, undo_merge, undoable_merges};
 pub use curation::*;
 pub use page::{ClusterPage, page};
 pub use placement::*;
+pub use regroup::*;
 pub use views::*;
 
 use crate::db::audit::{self, NewAuditEvent};
