@@ -23,6 +23,7 @@ mod ladder;
 mod ladder_pages;
 mod lead_week;
 mod load;
+mod meetings;
 mod metrics;
 mod openapi;
 mod report;
