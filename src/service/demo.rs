@@ -115,11 +115,16 @@ impl Story<'_> {
     fn chases(&mut self, weeks_back: i64, n: u32, lunch: u32) -> AppResult<()> {
         for i in 0..n {
             let (hour, minute) = if i < lunch {
-                (12 + self.dice.below(2) as u32, self.dice.below(60) as u32)
+                // 12:00 to 13:59, the hours taken in turn (the die cast all the same).
+                let _ = self.dice.below(2);
+                (12 + i % 2, self.dice.below(60) as u32)
             } else {
                 (9 + self.dice.below(9) as u32, self.dice.below(60) as u32)
             };
-            let weekday = self.dice.below(5) as i64;
+            // Spread evenly over the working week: what moves is the hour. (The die is
+            // still cast, so that the rest of the story draws the same numbers.)
+            let _ = self.dice.below(5);
+            let weekday = i64::from(i % 5);
             let at = self.at(weeks_back, weekday, hour, minute);
             let text = CHASES[self.dice.below(CHASES.len() as u64) as usize]
                 .replace("{n}", &(1100 + self.order).to_string());
@@ -128,14 +133,7 @@ impl Story<'_> {
             } else {
                 "li"
             };
-            self.file(
-                who,
-                at,
-                text,
-                "approval-chase",
-                "approval",
-                if i < lunch { "lunch" } else { "" },
-            )?;
+            self.file(who, at, text, "approval-chase", "approval", "")?;
         }
         // As the server's consolidation does after filings.
         super::clusters::consolidate(
@@ -237,10 +235,10 @@ pub fn load(
         story.chases(k, 3, 1)?;
         story.background(k)?;
     }
-    // Level 0: chases handled one by one.
+    // Level 0: chases handled one by one, about ten a week.
     for k in (21..=26).rev() {
-        let n = 4 + story.dice.below(2) as u32;
-        story.chases(k, n, 1)?;
+        let n = 10 + story.dice.below(3) as u32;
+        story.chases(k, n, 3)?;
         story.background(k)?;
     }
     let cluster = crate::db::clusters::live(story.conn)?
@@ -271,8 +269,9 @@ pub fn load(
         }
     }
     // Orders grew; the lunch rota is short-handed: chasing rises, mostly at lunchtime.
+    // The first of these weeks is the spike the review flags, its rise over lunch.
     for k in (17..=20).rev() {
-        story.chases(k, 12, 8)?;
+        story.chases(k, 30, 22)?;
         story.background(k)?;
     }
     // Level 1: a process change, the lunch rota.
@@ -290,8 +289,8 @@ pub fn load(
         review_after_weeks: Some(3),
         ..Default::default()
     })?;
-    for k in (13..=16).rev() {
-        story.chases(k, 4, 1)?;
+    for k in (12..=16).rev() {
+        story.chases(k, 12, 3)?;
         story.background(k)?;
     }
     // Level 2: let sales see progress; alert the approver and their manager.
@@ -304,14 +303,14 @@ pub fn load(
         ..Default::default()
     })?;
     for (stage, k) in [
-        (ActionStage::Scheduled, 14),
-        (ActionStage::InDevelopment, 13),
-        (ActionStage::Launched, 12),
+        (ActionStage::Scheduled, 13),
+        (ActionStage::InDevelopment, 12),
+        (ActionStage::Launched, 11),
     ] {
         super::ladder::advance(story.conn, &lead, feature, stage.as_str(), &day(k), "", tz)?;
     }
-    for k in (9..=12).rev() {
-        story.chases(k, 4, 0)?;
+    for k in (9..=11).rev() {
+        story.chases(k, 5, 0)?;
         story.background(k)?;
     }
     // Level 3: the credit rule. Signed off by sales, product and HR, after one objection.

@@ -27,6 +27,7 @@ mod meetings;
 mod metrics;
 mod openapi;
 mod report;
+mod retro_story;
 mod review;
 mod review_cache;
 mod scheduler;
