@@ -317,6 +317,40 @@ async fn a_meeting_is_held_reopened_and_corrected_on_the_trail() {
             .get_json(&member_token, &format!("/api/v1/reports/weekly/{NEXT}"))
             .await;
         assert_eq!(next_report["open_decisions"].as_array().unwrap().len(), 1);
+        // The CSV's decision rows name the same decisions and actions as the JSON.
+        let csv_text = app
+            .api()
+            .get(app.url(&format!("/api/v1/reports/weekly/{WEEK}?format=csv")))
+            .bearer_auth(&member_token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut reader =
+            csv::Reader::from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let (title, decision, action) = (col("title"), col("decision_id"), col("action_id"));
+        let from_csv: Vec<(i64, i64)> = reader
+            .records()
+            .map(Result::unwrap)
+            .filter(|r| &r[title] == "(decision)")
+            .map(|r| (r[decision].parse().unwrap(), r[action].parse().unwrap()))
+            .collect();
+        let from_json: Vec<(i64, i64)> = report["meeting"]["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["id"].as_i64().unwrap(),
+                    d["action"]["id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(from_csv, from_json, "{}", ctx(&csv_text));
         for format in ["md", "csv", "html"] {
             let text = app
                 .api()

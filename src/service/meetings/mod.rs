@@ -2,9 +2,11 @@
 //! and the actions they became, held and kept, reopened and corrected (`record`), and
 //! read on the week's page, in its report and through the API (here).
 
+mod decisions;
 mod page;
 mod record;
 
+pub use decisions::*;
 pub use page::{RetroPage, page};
 pub use record::*;
 
