@@ -170,6 +170,40 @@ impl Story<'_> {
         Ok(())
     }
 
+    /// The lead holds the retrospective of the week `weeks_back` with the team, its
+    /// notes and decisions; a decision with an action becomes that action on `cluster`
+    /// in the same step. The decisions' ids and their actions', in order.
+    fn meeting(
+        &mut self,
+        lead: &Actor,
+        weeks_back: i64,
+        notes: &str,
+        decisions: Vec<(&str, Option<ActionInput>)>,
+        cluster: i64,
+    ) -> AppResult<Vec<(i64, Option<i64>)>> {
+        use super::meetings;
+        let week = crate::domain::week::WeekKey::of(self.monday - Duration::weeks(weeks_back));
+        let attendees = ["lead", "li", "wang", "chen"].map(String::from).to_vec();
+        let input = meetings::MeetingInput {
+            attendees,
+            notes: notes.into(),
+        };
+        meetings::save(self.conn, lead, week, &input)?;
+        let mut actions = Vec::new();
+        for (body, action) in decisions {
+            let input = meetings::DecisionInput {
+                body: body.into(),
+                cluster: action.as_ref().map(|_| cluster),
+                action: action.unwrap_or_default(),
+            };
+            let decided =
+                meetings::decide(self.conn, lead, week, &input, self.tz, Default::default())?;
+            actions.push(decided);
+        }
+        meetings::hold(self.conn, lead, week)?;
+        Ok(actions)
+    }
+
     fn wrong_prices(&mut self, weeks_back: i64, n: u64) -> AppResult<()> {
         for i in 0..n {
             let at = self.at(weeks_back, (i % 5) as i64, 11, (i * 7 % 60) as u32);
@@ -274,36 +308,64 @@ pub fn load(
         story.chases(k, 30, 22)?;
         story.background(k)?;
     }
-    // Level 1: a process change, the lunch rota.
+    // Level 1: a process change, the lunch rota, decided at the retrospective.
     let create = |story: &mut Story, input: ActionInput| {
         super::ladder::create(story.conn, &lead, id, &input, tz)
     };
-    create(&mut story, ActionInput {
-        rung: Some(1),
-        title: "Staff the approval desk over lunch".into(),
-        why: "Most chases happen between 12:00 and 13:59; the lunch rota is short-handed since orders grew.".into(),
-        owner: "lead".into(),
-        goal_kind: "weekly_rate_below".into(),
-        goal_value: Some(2.0),
-        launched_on: day(16),
-        review_after_weeks: Some(3),
-        ..Default::default()
-    })?;
+    let lunch_rota = story.meeting(
+        &lead,
+        17,
+        "Chases tripled since W-3, two thirds of them over lunch. The approval desk's lunch rota is short-handed.",
+        vec![
+            (
+                "Staff the approval desk over lunch",
+                Some(ActionInput {
+                    rung: Some(1),
+                    title: "Staff the approval desk over lunch".into(),
+                    why: "Most chases happen between 12:00 and 13:59; the lunch rota is short-handed since orders grew.".into(),
+                    owner: "lead".into(),
+                    goal_kind: "weekly_rate_below".into(),
+                    goal_value: Some(2.0),
+                    launched_on: day(16),
+                    review_after_weeks: Some(3),
+                    ..Default::default()
+                }),
+            ),
+        ],
+        id,
+    )?;
     for k in (12..=16).rev() {
         story.chases(k, 12, 3)?;
         story.background(k)?;
     }
     // Level 2: let sales see progress; alert the approver and their manager.
-    let feature = create(&mut story, ActionInput {
-        rung: Some(2),
-        title: "Show approval progress to sales; alert approver and manager when late".into(),
-        why: "Why must sales chase at all? They could see progress themselves, and the system could alert.".into(),
-        owner: "pm".into(),
-        review_after_weeks: Some(3),
-        ..Default::default()
-    })?;
+    let decided = story.meeting(
+        &lead,
+        12,
+        "The lunch rota reduced the chases but did not end them. Why must sales chase at all?",
+        vec![
+            (
+                "Show approval progress to sales; alert approver and manager when late",
+                Some(ActionInput {
+                    rung: Some(2),
+                    title: "Show approval progress to sales; alert approver and manager when late".into(),
+                    why: "Why must sales chase at all? They could see progress themselves, and the system could alert.".into(),
+                    owner: "pm".into(),
+                    review_after_weeks: Some(3),
+                    ..Default::default()
+                }),
+            ),
+            ("Interview salespeople: why do several chase the same order?", None),
+        ],
+        id,
+    )?;
+    let feature = decided[0]
+        .1
+        .ok_or_else(|| AppError::internal("the feature's action"))?;
+    // The lunch rota is staffed and judged: its decision is done.
+    super::meetings::close_decision(story.conn, &lead, lunch_rota[0].0)?;
     for (stage, k) in [
-        (ActionStage::Scheduled, 13),
+        (ActionStage::Scheduled, 12),
         (ActionStage::InDevelopment, 12),
         (ActionStage::Launched, 11),
     ] {

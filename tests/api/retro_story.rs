@@ -1,7 +1,8 @@
 //! After `rungs demo`, the retrospective tells the story of docs/ladder.md: the spike
 //! week flags the approval cluster with its lunchtime driver first; the week the process
-//! change was judged shows it `reduced` and the coach pointing to the next rung; this
-//! week shows the cluster as the story left it; the team ladder is not empty.
+//! change was judged shows it `reduced`, the coach pointing to the next rung and the
+//! meeting that decided it; this week shows the cluster as the story left it and the
+//! decisions still open; the team ladder is not empty.
 
 use crate::helpers::*;
 use reqwest::StatusCode;
@@ -110,6 +111,14 @@ async fn the_demos_retrospectives_tell_the_approval_story() {
             "{}",
             ctx(&story_line(&json).to_string())
         );
+        // Its meeting was held, and decided the next rung as an action.
+        assert_eq!(
+            json["meeting"]["state"],
+            "held",
+            "{}",
+            ctx(&json["meeting"].to_string())
+        );
+        assert_eq!(json["meeting"]["decisions"][0]["action"]["rung"], 2);
         let page = browser.get(&format!("/retro/{judged}")).await;
         assert!(
             page.body.contains("reduced") && page.body.contains("consider rung 2"),
@@ -130,6 +139,15 @@ async fn the_demos_retrospectives_tell_the_approval_story() {
             ctx(&json.to_string())
         );
         assert_eq!(stored.state.as_str(), "regressed");
+        // Decisions still open from earlier meetings, with their actions' stage now.
+        let open = json["open_decisions"].as_array().unwrap();
+        assert_eq!(
+            open.len(),
+            2,
+            "{}",
+            ctx(&json["open_decisions"].to_string())
+        );
+        assert_eq!(open[0]["action"]["stage"], "launched");
         let page = browser.get(&format!("/retro/{this_week}")).await;
         assert!(
             page.body.contains("(Regressed)"),
