@@ -25,7 +25,7 @@ pub fn held(lang: Lang, tz: Tz, m: &MeetingView) -> String {
     }
 }
 
-/// "Staff the desk over lunch (open) — action: [one-off fix] … (C3), owner zhao, due
+/// "Staff the desk over lunch (open) — action: [process change] (C3), owner zhao, due
 /// 2026-11-20, now planned".
 pub fn decision(lang: Lang, d: &DecisionLine) -> String {
     let mut s = format!(
@@ -34,10 +34,15 @@ pub fn decision(lang: Lang, d: &DecisionLine) -> String {
         lang.t(&format!("decision_state.{}", d.state))
     );
     if let Some(a) = &d.action {
+        // The action's title only when it says more than the decision.
+        let title = if a.title == d.body {
+            String::new()
+        } else {
+            format!(" {}", a.title)
+        };
         let mut action = format!(
-            "[{}] {} (C{})",
+            "[{}]{title} (C{})",
             lang.t(&format!("rung.{}", a.rung)),
-            a.title,
             a.cluster_id
         );
         let _ = write!(
