@@ -8,6 +8,7 @@ pub mod events;
 pub mod export;
 pub mod incidents;
 pub mod json;
+pub mod meetings;
 pub mod openapi;
 pub mod reports;
 pub mod review;
@@ -63,6 +64,7 @@ api_routes!(
     events::list_events,
     export::incidents_csv,
     reports::weekly_report,
+    meetings::get_meeting,
     openapi::openapi_json,
 );
 

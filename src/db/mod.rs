@@ -12,6 +12,7 @@ pub mod imports;
 pub mod incident_batch;
 pub mod incidents;
 pub mod jobs;
+pub mod meetings;
 mod pool;
 pub mod prepared_rows;
 pub mod review;

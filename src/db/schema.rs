@@ -260,6 +260,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     action_weights,
     action_comments,
     coach_dismissals,
+    meetings,
+    meeting_attendees,
+    meeting_decisions,
 );
 
 diesel::table! {
@@ -359,3 +362,43 @@ diesel::joinable!(action_steps -> actions (action_id));
 diesel::joinable!(action_signoffs -> actions (action_id));
 diesel::joinable!(action_weights -> actions (action_id));
 diesel::joinable!(action_comments -> actions (action_id));
+
+diesel::table! {
+    meetings (id) {
+        id -> BigInt,
+        week_key -> Text,
+        state -> Text,
+        notes -> Text,
+        held_at -> Nullable<Timestamp>,
+        held_by -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_attendees (meeting_id, user_id) {
+        meeting_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    meeting_decisions (id) {
+        id -> BigInt,
+        meeting_id -> BigInt,
+        body -> Text,
+        state -> Text,
+        action_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(meeting_attendees -> meetings (meeting_id));
+diesel::joinable!(meeting_attendees -> users (user_id));
+diesel::joinable!(meeting_decisions -> meetings (meeting_id));
+diesel::joinable!(meeting_decisions -> actions (action_id));

@@ -141,10 +141,30 @@ words!(
 );
 
 words!(
+    /// Where a week's retrospective meeting stands.
+    MeetingState {
+        /// Being recorded: attendees, notes and decisions can change.
+        Open = "open",
+        /// Held and kept as it was; a lead can reopen it to correct it.
+        Held = "held",
+    }
+);
+
+words!(
     /// A department's word on a policy.
     SignoffDecision {
         Approve = "approve",
         Object = "object",
+    }
+);
+
+words!(
+    /// Where a meeting's decision stands.
+    DecisionState {
+        /// Still to be done: later meetings list it.
+        Open = "open",
+        /// Done, and closed by a lead.
+        Done = "done",
     }
 );
 
@@ -170,6 +190,12 @@ mod tests {
         }
         for s in SignoffDecision::ALL {
             assert_eq!(SignoffDecision::parse(s.as_str()), Some(*s));
+        }
+        for s in MeetingState::ALL {
+            assert_eq!(MeetingState::parse(s.as_str()), Some(*s));
+        }
+        for s in DecisionState::ALL {
+            assert_eq!(DecisionState::parse(s.as_str()), Some(*s));
         }
         assert_eq!(IncidentStatus::parse("closed"), None);
         assert_eq!(

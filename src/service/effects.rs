@@ -278,15 +278,40 @@ pub fn coach_and_actions(
         last_four_weeks.push((wk.to_string(), counts[i]));
     }
     let actions = actions_with_effects(conn, cluster.id, tz, now)?;
-    let latest = latest_launched(&actions);
+    // As of a day in the past (a past week's retrospective), the actions launched after
+    // it are not yet known, nor the rung and state they brought.
+    let day = now.with_timezone(&tz).date_naive();
+    let after_day = |a: &ActionRow| a.launched_on.is_some_and(|d| d > day);
+    let known: ActionsWithEffects = actions
+        .iter()
+        .filter(|(a, _)| !after_day(a))
+        .cloned()
+        .collect();
+    let latest = latest_launched(&known);
+    let (state, rung) = if actions.iter().any(|(a, _)| after_day(a)) {
+        let rung = known
+            .iter()
+            .filter(|(_, e)| e.is_some())
+            .map(|(a, _)| a.rung)
+            .max()
+            .unwrap_or(Rung::ONE_OFF);
+        let state = match &latest {
+            Some((_, e)) if e.verdict_kind == Verdict::Eliminated => ClusterState::Resolved,
+            Some(_) => ClusterState::Acting,
+            None => ClusterState::Open,
+        };
+        (state, rung)
+    } else {
+        (cluster.state, cluster.rung)
+    };
     let in_progress = actions
         .iter()
         .any(|(a, _)| !matches!(a.stage, ActionStage::Launched | ActionStage::Cancelled));
     let dismissed = db_actions::dismissed_advice(conn, cluster.id)?;
     let spike = spiked(conn, review, cluster.id, this_week.previous())?;
     let situation = Situation {
-        state: cluster.state,
-        current_rung: cluster.rung.number(),
+        state,
+        current_rung: rung.number(),
         last_four_weeks: counts,
         spike,
         latest_launched: latest
@@ -307,7 +332,7 @@ pub fn coach_and_actions(
         question,
         reason,
         evidence: Evidence {
-            state: cluster.state,
+            state,
             spike,
             last_four_weeks,
             latest_action: latest.map(|(a, e)| LatestAction {

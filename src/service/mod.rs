@@ -16,6 +16,7 @@ pub mod import;
 pub mod incidents;
 pub mod intake;
 pub mod ladder;
+pub mod meetings;
 pub mod organisation;
 pub mod report;
 pub mod retro;

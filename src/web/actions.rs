@@ -106,13 +106,17 @@ fn number(f: &HashMap<String, String>, name: &str, errors: &mut FieldErrors) -> 
     errors.check(name, s.parse::<f64>().map_err(|_| "error.not_a_number"))
 }
 
-fn integer(f: &HashMap<String, String>, name: &str, errors: &mut FieldErrors) -> Option<i64> {
+pub(super) fn integer(
+    f: &HashMap<String, String>,
+    name: &str,
+    errors: &mut FieldErrors,
+) -> Option<i64> {
     let s = f.get(name).map(|s| s.trim()).filter(|s| !s.is_empty())?;
     errors.check(name, s.parse::<i64>().map_err(|_| "error.not_an_integer"))
 }
 
 /// The form as the service's input, and the fields that are not numbers though they must be.
-fn action_input(f: &HashMap<String, String>) -> (ActionInput, FieldErrors) {
+pub(super) fn action_input(f: &HashMap<String, String>) -> (ActionInput, FieldErrors) {
     let text = |name: &str| f.get(name).cloned().unwrap_or_default();
     let mut departments: Vec<String> = f
         .keys()

@@ -19,6 +19,7 @@ pub mod format;
 pub mod imports;
 pub mod incidents;
 pub mod ladder;
+pub mod meeting;
 pub mod problem;
 pub mod rendered;
 pub mod report;
@@ -52,6 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(review::routes)
         .configure(report::routes)
+        .configure(meeting::routes)
         .configure(webhooks::routes)
         .configure(imports::routes);
 }

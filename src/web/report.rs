@@ -2,16 +2,20 @@
 //! run it, everyone signed in reads it), with its downloads; and the same report as a
 //! standalone HTML document laid out for A4 (`?format=html` on the API, `rungs report`).
 
-use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
 use crate::domain::week::WeekKey;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
-use crate::service::report::{self, ActionLine, ClusterReport, WeeklyReport, markdown};
+use crate::service::incidents::TimelineEntry;
+use crate::service::meetings::{DecisionLine, MeetingView, RetroPage};
+use crate::service::report::{
+    self, ActionLine, ClusterReport, WeeklyReport, markdown, meeting_text,
+};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono_tz::Tz;
+use std::collections::HashMap;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/retro", web::get().to(latest))
@@ -78,6 +82,18 @@ impl Words {
         markdown::guard(self.lang, g)
     }
 
+    fn held(&self, m: &MeetingView) -> String {
+        meeting_text::held(self.lang, self.tz, m)
+    }
+
+    fn decision(&self, d: &DecisionLine) -> String {
+        meeting_text::decision(self.lang, d)
+    }
+
+    fn earlier(&self, d: &DecisionLine) -> String {
+        meeting_text::earlier(self.lang, d)
+    }
+
     fn triage(&self, r: &WeeklyReport) -> String {
         self.t_with("report.triage", &[("n", &r.triage.to_string())])
     }
@@ -88,6 +104,14 @@ fn top(r: &WeeklyReport) -> &[ClusterReport] {
     &r.clusters[..r.clusters.len().min(report::TOP_CLUSTERS)]
 }
 
+/// A meeting form of the page that was refused: its name (`meeting`, `decision`,
+/// `decision-<id>`, `action-<id>`), a message per field, and what was typed.
+pub struct Refused {
+    pub form: String,
+    pub errors: crate::domain::input::FieldErrors,
+    pub typed: HashMap<String, String>,
+}
+
 #[derive(Template)]
 #[template(path = "retro/week.html")]
 struct WeekPage {
@@ -96,11 +120,94 @@ struct WeekPage {
     w: Words,
     previous: WeekKey,
     next: Option<WeekKey>,
+    /// The meeting's trail, and the names of the people it names by id.
+    trail: Vec<TimelineEntry>,
+    names: HashMap<i64, String>,
+    /// Active people, who can be marked as attending: (id, login, name).
+    people: Vec<(i64, String, String)>,
+    /// The meeting's form that was refused, with what was typed in it.
+    refused: Option<Refused>,
+    tz: Tz,
 }
 
 impl WeekPage {
     fn top(&self) -> &[ClusterReport] {
         top(&self.r)
+    }
+
+    fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        super::format::local_datetime(*at, self.tz)
+    }
+
+    fn details(&self, entry: &TimelineEntry) -> Vec<String> {
+        super::timeline::details(&self.page, entry, &self.names)
+    }
+
+    fn entry_link(&self, entry: &TimelineEntry) -> Option<String> {
+        super::timeline::link(entry)
+    }
+
+    /// Leads record the meeting; everyone else reads it.
+    fn can_edit(&self) -> bool {
+        self.page.is_lead()
+    }
+
+    /// What was typed in `field` of `form`, when that form was the one refused.
+    fn typed(&self, form: &str, field: &str) -> Option<String> {
+        self.refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .map(|r| r.typed.get(field).cloned().unwrap_or_default())
+    }
+
+    /// A field as typed when its form was refused, else `stored`.
+    fn typed_or(&self, form: &str, field: &str, stored: &str) -> String {
+        self.typed(form, field)
+            .unwrap_or_else(|| stored.to_string())
+    }
+
+    /// A field of a form that starts empty.
+    fn tf(&self, form: &str, field: &str) -> String {
+        self.typed(form, field).unwrap_or_default()
+    }
+
+    /// The message for `field` of `form`, when that form was refused.
+    fn err(&self, form: &str, field: &str) -> String {
+        self.refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .and_then(|r| r.errors.get(field))
+            .map(|k| self.page.t(k))
+            .unwrap_or_default()
+    }
+
+    /// Every message of the refused `form`, with its field's label.
+    fn errors(&self, form: &str) -> Vec<String> {
+        self.refused
+            .as_ref()
+            .filter(|r| r.form == form)
+            .map(|r| {
+                r.errors
+                    .iter()
+                    .map(|(f, k)| format!("{}: {}", self.page.field_label(f), self.page.t(k)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether `login` is marked as attending: as typed, else as recorded.
+    fn attending(&self, login: &str) -> bool {
+        match self.refused.as_ref().filter(|r| r.form == "meeting") {
+            Some(r) => r.typed.contains_key(&format!("attendee_{login}")),
+            None => self.r.meeting.attendees.iter().any(|a| a.login == login),
+        }
+    }
+
+    /// The action form's rung as typed (1 when none).
+    fn rung_typed(&self, form: &str) -> String {
+        self.typed(form, "rung")
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "1".into())
     }
 }
 
@@ -209,23 +316,49 @@ async fn week(
     user: Signed,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let raw = path.into_inner();
+    show(&state, user, path.into_inner(), None).await
+}
+
+/// The week's page; with a refused meeting form, that form again with its errors (422).
+pub async fn show(
+    state: &AppState,
+    user: Signed,
+    raw: String,
+    refused: Option<Refused>,
+) -> AppResult<HttpResponse> {
     let cache = state.review.clone();
     let tz = user.known.timezone;
-    let r = crate::service::run(&state.pool, move |conn| {
-        report::of_week(conn, &cache, Some(&raw), tz, chrono::Utc::now())
+    let RetroPage {
+        report: r,
+        trail,
+        people,
+    } = crate::service::run(&state.pool, move |conn| {
+        crate::service::meetings::page(conn, &cache, &raw, tz, chrono::Utc::now())
     })
     .await?;
     let this_week = crate::domain::week::current_week(chrono::Utc::now(), tz);
     let next = (r.week < this_week).then(|| r.week.next());
-    ok(&WeekPage {
-        w: Words {
-            lang: user.page.lang,
+    let status = if refused.is_some() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    super::render(
+        status,
+        &WeekPage {
+            w: Words {
+                lang: user.page.lang,
+                tz,
+            },
+            previous: r.week.previous(),
+            next,
+            names: people.iter().map(|p| (p.0, p.1.clone())).collect(),
+            trail,
+            people,
+            refused,
             tz,
+            r,
+            page: user.page.clone(),
         },
-        previous: r.week.previous(),
-        next,
-        r,
-        page: user.page.clone(),
-    })
+    )
 }

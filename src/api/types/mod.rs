@@ -2,11 +2,13 @@
 //! Responses mirror the service's views in the shapes the API has always sent.
 
 mod ladder;
+mod meetings;
 mod records;
 mod requests;
 mod review;
 
 pub use ladder::*;
+pub use meetings::*;
 pub use records::*;
 pub use requests::*;
 pub use review::*;

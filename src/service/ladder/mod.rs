@@ -113,7 +113,47 @@ pub fn create_after(
     cluster_id: i64,
     raw: &ActionInput,
     tz: Tz,
+    errors: FieldErrors,
+) -> AppResult<i64> {
+    record(
+        conn,
+        actor,
+        cluster_id,
+        raw,
+        tz,
+        errors,
+        Within::OwnTransaction,
+    )
+}
+
+/// `create_after` inside the caller's write transaction: a meeting's decision that
+/// becomes an action commits with the decision and its events, or not at all.
+pub fn create_within(
+    conn: &mut DbConn,
+    actor: &Actor,
+    cluster_id: i64,
+    raw: &ActionInput,
+    tz: Tz,
+    errors: FieldErrors,
+) -> AppResult<i64> {
+    record(conn, actor, cluster_id, raw, tz, errors, Within::Caller)
+}
+
+/// Whose transaction an action is recorded in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Within {
+    OwnTransaction,
+    Caller,
+}
+
+fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    cluster_id: i64,
+    raw: &ActionInput,
+    tz: Tz,
     mut errors: FieldErrors,
+    within: Within,
 ) -> AppResult<i64> {
     actor.require(Role::Lead)?;
     let rung = errors.check(
@@ -234,7 +274,7 @@ pub fn create_after(
     } else {
         rung.first_stage()
     };
-    crate::db::write_transaction(conn, |conn| {
+    let write = |conn: &mut DbConn| -> AppResult<i64> {
         let cluster = db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
         if cluster.merged_into.is_some() {
             return Err(AppError::Conflict("conflict.cluster_merged"));
@@ -309,7 +349,11 @@ pub fn create_after(
             },
         )?;
         Ok(id)
-    })
+    };
+    match within {
+        Within::OwnTransaction => crate::db::write_transaction(conn, write),
+        Within::Caller => write(conn),
+    }
 }
 
 /// A cluster with an action under way is `acting`; a launch lifts its rung.

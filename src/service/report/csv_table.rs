@@ -1,12 +1,14 @@
 //! The week's figures as CSV, for a spreadsheet: the team first, then every cluster in
-//! the review, with the same numbers and names as the JSON report.
+//! the review, with the same numbers and names as the JSON report; then the meeting
+//! (its state and attendees), its decisions and earlier ones still open, in the last
+//! columns of rows whose cluster is empty.
 
 use super::WeeklyReport;
 use crate::domain::comparison::Comparison;
 use crate::error::{AppError, AppResult};
 
 /// The header row: stable names, in English, like the API's fields.
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 24] = [
     "week",
     "cluster_id",
     "title",
@@ -24,7 +26,19 @@ pub const COLUMNS: [&str; 17] = [
     "baseline_p_value",
     "q_value",
     "flags",
+    "attendees",
+    "decision_id",
+    "decision",
+    "decision_state",
+    "decision_week",
+    "action_id",
+    "action_stage",
 ];
+
+/// Cells of the meeting's columns on a figures row.
+const MEETING_COLUMNS: usize = 7;
+/// Cells of the figures' columns after the title (category to flags).
+const FIGURE_COLUMNS: usize = 14;
 
 /// The CSV text (UTF-8, with a byte-order mark so that Excel reads it as UTF-8).
 pub fn render(report: &WeeklyReport) -> AppResult<String> {
@@ -37,6 +51,7 @@ pub fn render(report: &WeeklyReport) -> AppResult<String> {
     row.extend(["", "", "", ""].map(String::from));
     row.extend(team);
     row.push(String::new());
+    row.extend(std::iter::repeat_n(String::new(), MEETING_COLUMNS));
     w.write_record(&row).map_err(io)?;
     for c in &report.clusters {
         let mut row = vec![
@@ -50,6 +65,36 @@ pub fn render(report: &WeeklyReport) -> AppResult<String> {
         ];
         row.extend(figures(&c.figures));
         row.push(c.flags.join(" "));
+        row.extend(std::iter::repeat_n(String::new(), MEETING_COLUMNS));
+        w.write_record(&row).map_err(io)?;
+    }
+    let m = &report.meeting;
+    let logins: Vec<&str> = m.attendees.iter().map(|a| a.login.as_str()).collect();
+    let mut row = vec![week.clone(), String::new(), "(meeting)".into()];
+    row.extend(std::iter::repeat_n(String::new(), FIGURE_COLUMNS));
+    row[4] = m.state.as_str().to_string();
+    row.push(logins.join(" "));
+    row.extend(std::iter::repeat_n(String::new(), MEETING_COLUMNS - 1));
+    w.write_record(&row).map_err(io)?;
+    let decisions = m.decisions.iter().map(|d| ("(decision)", d));
+    let earlier = report.open_decisions.iter().map(|d| ("(open decision)", d));
+    for (label, d) in decisions.chain(earlier) {
+        let mut row = vec![week.clone(), String::new(), label.into()];
+        row.extend(std::iter::repeat_n(String::new(), FIGURE_COLUMNS + 1));
+        row.extend([
+            d.id.to_string(),
+            d.body.clone(),
+            d.state.as_str().to_string(),
+            d.week.to_string(),
+            d.action
+                .as_ref()
+                .map(|a| a.id.to_string())
+                .unwrap_or_default(),
+            d.action
+                .as_ref()
+                .map(|a| a.stage.as_str().to_string())
+                .unwrap_or_default(),
+        ]);
         w.write_record(&row).map_err(io)?;
     }
     let bytes = w

@@ -117,9 +117,10 @@ pub fn render(report: &WeeklyReport, lang: Lang, tz: Tz) -> String {
     });
     let _ = writeln!(
         out,
-        "{}",
+        "{}\n",
         lang.t_with("report.triage", &[("n", &report.triage.to_string())])
     );
+    super::meeting_text::markdown(&mut out, lang, tz, report);
     out
 }
 

@@ -8,11 +8,13 @@
 pub mod csv_table;
 mod format;
 pub mod markdown;
+pub mod meeting_text;
 
 pub use format::{Format, text};
 
 use super::drivers::{self, Baseline, DriversView};
 use super::effects::{self, GuardView};
+use super::meetings::{self, DecisionLine, MeetingView};
 use super::retro;
 use super::review::{self, ReviewCache, ReviewRow};
 use crate::db::DbConn;
@@ -59,6 +61,10 @@ pub struct WeeklyReport {
     pub overdue: Vec<ActionLine>,
     /// New clusters waiting for a lead in triage.
     pub triage: i64,
+    /// The week's meeting: attendees, notes, decisions and the actions they became.
+    pub meeting: MeetingView,
+    /// Decisions of earlier meetings still open, with their actions' stage now.
+    pub open_decisions: Vec<DecisionLine>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -261,6 +267,8 @@ pub fn weekly(
         guards,
         overdue,
         triage: review::triage_size(conn)?,
+        meeting: meetings::of_week(conn, week)?,
+        open_decisions: meetings::open_before(conn, week)?,
     })
 }
 
