@@ -28,6 +28,8 @@ pub struct AppState {
     pub feed: Arc<VersionFeed>,
     /// Limits on sign-in attempts, failed API tokens and password hashing.
     pub guard: SignInGuard,
+    /// Imports running in this process, and how far each has come (for its page).
+    pub imports: Arc<service::import::Running>,
     users_exist: AtomicBool,
 }
 
@@ -47,6 +49,7 @@ impl AppState {
             directory,
             feed,
             guard: SignInGuard::default(),
+            imports: Arc::default(),
             users_exist: AtomicBool::new(false),
         }
     }

@@ -1,5 +1,5 @@
 //! `GET /api/v1/incidents.csv`: every incident as CSV (UTF-8 with a BOM), in the shape
-//! the importer reads back.
+//! the importer reads back, streamed as it is read.
 
 use super::auth::ApiUser;
 use crate::app_state::AppState;
@@ -28,15 +28,12 @@ pub async fn incidents_csv(
     state: web::Data<AppState>,
     ApiUser { actor, .. }: ApiUser,
 ) -> ApiResult<HttpResponse> {
-    let csv = service::run(&state.pool, move |conn| {
-        service::export::incidents_csv(conn, &actor)
-    })
-    .await?;
+    let csv = service::export::incidents_csv_stream(&state.pool, actor).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"incidents.csv\"",
         ))
-        .body(csv))
+        .streaming(csv))
 }

@@ -5,7 +5,7 @@ use crate::domain::role::Role;
 use crate::i18n::Lang;
 use crate::service::accounts::Actor;
 use crate::service::grouping::GroupingCache;
-use crate::service::import::{self, Options, Phase};
+use crate::service::import::{self, Options, Phase, Progress};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -77,8 +77,11 @@ pub fn export(database_url: &str) -> Result<(), String> {
     use std::io::Write;
     let mut conn = super::open(database_url)?;
     let actor = importer(&mut conn, None)?;
-    let csv = crate::service::export::incidents_csv(&mut conn, &actor).map_err(super::describe)?;
-    std::io::stdout().write_all(&csv).map_err(|e| e.to_string())
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    crate::service::export::incidents_csv(&mut conn, &actor, out)
+        .map_err(super::describe)?
+        .flush()
+        .map_err(|e| e.to_string())
 }
 
 fn importer(conn: &mut db::DbConn, login: Option<&str>) -> Result<Actor, String> {
@@ -107,25 +110,30 @@ pub fn run(database_url: &str, args: ImportArgs) -> Result<(), String> {
     let size = std::fs::metadata(&args.file)
         .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?
         .len();
+    // Pass 1 measures bytes (the rows are not counted yet); pass 2 counts rows.
     let bar = ProgressBar::new(size);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left",
-        )
-        .map_err(|e| e.to_string())?
-        .progress_chars("=> "),
-    );
-    let mut phase = None;
-    let mut progress = |p: Phase, read: u64| {
-        if phase != Some(p) {
-            phase = Some(p);
+    let style = |template: &str| {
+        ProgressStyle::with_template(template)
+            .map(|s| s.progress_chars("=> "))
+            .map_err(|e| e.to_string())
+    };
+    bar.set_style(style(
+        "checking [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}, {eta} left",
+    )?);
+    let filing = style(" writing [{bar:30}] {human_pos}/{human_len} rows, {per_sec}, {eta} left")?;
+    let mut phase = Phase::Checking;
+    let mut progress = |p: &Progress| {
+        if p.phase != phase {
+            phase = p.phase;
             bar.reset();
-            bar.set_prefix(match p {
-                Phase::Checking => "checking",
-                Phase::Filing => "filing",
-            });
+            bar.set_length(p.total_rows.unwrap_or_default());
+            bar.set_style(filing.clone());
         }
-        bar.set_position(read);
+        bar.set_position(match p.phase {
+            Phase::Checking => p.bytes,
+            Phase::Filing => p.rows,
+        });
+        std::ops::ControlFlow::Continue(())
     };
     let options = Options {
         file_name: args

@@ -72,74 +72,115 @@ pub fn apply(conn: &mut DbConn, facts: &Facts, delta: i32) -> QueryResult<()> {
 /// since each row's new count is read under that row's lock, and the cluster week's
 /// row is already this transaction's.
 pub fn apply_many(conn: &mut DbConn, many: &[Facts], delta: i32) -> QueryResult<()> {
-    let mut categories: BTreeMap<(i64, &str), i32> = BTreeMap::new();
-    let mut weeks: BTreeMap<(i64, &str), i32> = BTreeMap::new();
-    let mut values: BTreeMap<(i64, &str, &'static str, String), i32> = BTreeMap::new();
-    let mut refs: BTreeMap<(i64, &str, &str), i32> = BTreeMap::new();
+    let mut tally = Tally::default();
     for facts in many {
-        *categories
-            .entry((facts.category_id, facts.week.as_str()))
+        tally.add(facts, delta);
+    }
+    tally.apply(conn)
+}
+
+/// Counts summed over many incidents before they are written (`apply_many` in steps):
+/// a large import adds each batch's facts here and writes them once, so each rollup row
+/// is upserted once per import instead of once per batch.
+#[derive(Debug, Default)]
+pub struct Tally {
+    categories: BTreeMap<(i64, String), i32>,
+    weeks: BTreeMap<(i64, String), i32>,
+    values: BTreeMap<(i64, String, &'static str, String), i32>,
+    refs: BTreeMap<(i64, String, String), i32>,
+}
+
+impl Tally {
+    /// Count one incident in (`delta` = 1) or out (-1).
+    pub fn add(&mut self, facts: &Facts, delta: i32) {
+        let week = &facts.week;
+        *self
+            .categories
+            .entry((facts.category_id, week.clone()))
             .or_default() += delta;
         let Some(cluster_id) = facts.cluster_id else {
-            continue;
+            return;
         };
-        *weeks.entry((cluster_id, facts.week.as_str())).or_default() += delta;
+        *self.weeks.entry((cluster_id, week.clone())).or_default() += delta;
         for (dimension, value) in facts.values() {
-            *values
-                .entry((cluster_id, facts.week.as_str(), dimension, value))
+            *self
+                .values
+                .entry((cluster_id, week.clone(), dimension, value))
                 .or_default() += delta;
         }
         if let Some(r) = &facts.external_ref {
-            *refs
-                .entry((cluster_id, facts.week.as_str(), r.as_str()))
+            *self
+                .refs
+                .entry((cluster_id, week.clone(), r.clone()))
                 .or_default() += delta;
         }
     }
-    if many.is_empty() {
-        return Ok(());
+
+    /// Rows the tally would write.
+    pub fn len(&self) -> usize {
+        self.categories.len() + self.weeks.len() + self.values.len() + self.refs.len()
     }
-    super::versions::counted_by_trigger();
-    let categories: Vec<_> = categories
-        .into_iter()
-        .map(|((id, week), n)| (id, week, n))
-        .collect();
-    prepared_rows::execute::<AddCategoryWeeks>(conn, &categories)?;
-    let weeks: Vec<_> = weeks
-        .into_iter()
-        .map(|((id, week), n)| (id, week, n))
-        .collect();
-    prepared_rows::execute::<AddClusterWeeks>(conn, &weeks)?;
-    refs.retain(|_, n| *n != 0);
-    let rows: Vec<_> = refs
-        .iter()
-        .map(|(&(id, week, r), &n)| (id, week, REF, r, n))
-        .collect();
-    // Cluster week -> change in its distinct references.
-    let mut distinct: BTreeMap<(i64, String), i32> = BTreeMap::new();
-    for (id, week, r, now) in prepared_rows::load::<AddRefs>(conn, &rows)? {
-        let Some(&n) = refs.get(&(id, week.as_str(), r.as_str())) else {
-            continue;
-        };
-        let change = match (n > 0, now) {
-            (true, now) if now == n => 1,
-            (false, 0) => -1,
-            _ => 0,
-        };
-        if change != 0 {
-            *distinct.entry((id, week)).or_default() += change;
+
+    pub fn is_empty(&self) -> bool {
+        self.categories.is_empty()
+    }
+
+    /// Write the counts (see `apply_many`), leaving the tally empty.
+    pub fn apply(&mut self, conn: &mut DbConn) -> QueryResult<()> {
+        if self.is_empty() {
+            return Ok(());
         }
+        let Tally {
+            categories,
+            weeks,
+            values,
+            mut refs,
+        } = std::mem::take(self);
+        super::versions::counted_by_trigger();
+        let categories: Vec<_> = categories
+            .iter()
+            .map(|((id, week), n)| (*id, week.as_str(), *n))
+            .collect();
+        prepared_rows::execute::<AddCategoryWeeks>(conn, &categories)?;
+        let weeks: Vec<_> = weeks
+            .iter()
+            .map(|((id, week), n)| (*id, week.as_str(), *n))
+            .collect();
+        prepared_rows::execute::<AddClusterWeeks>(conn, &weeks)?;
+        refs.retain(|_, n| *n != 0);
+        let rows: Vec<_> = refs
+            .iter()
+            .map(|((id, week, r), &n)| (*id, week.as_str(), REF, r.as_str(), n))
+            .collect();
+        // Cluster week -> change in its distinct references.
+        let mut distinct: BTreeMap<(i64, String), i32> = BTreeMap::new();
+        for (id, week, r, now) in prepared_rows::load::<AddRefs>(conn, &rows)? {
+            let Some(&n) = refs.get(&(id, week.clone(), r)) else {
+                continue;
+            };
+            let change = match (n > 0, now) {
+                (true, now) if now == n => 1,
+                (false, 0) => -1,
+                _ => 0,
+            };
+            if change != 0 {
+                *distinct.entry((id, week)).or_default() += change;
+            }
+        }
+        let distinct: Vec<_> = distinct
+            .iter()
+            .map(|((id, week), n)| (*id, week.as_str(), *n))
+            .collect();
+        prepared_rows::execute::<AddDistinctRefs>(conn, &distinct)?;
+        let values: Vec<_> = values
+            .iter()
+            .map(|((id, week, dimension, value), n)| {
+                (*id, week.as_str(), *dimension, value.as_str(), *n)
+            })
+            .collect();
+        prepared_rows::execute::<AddValues>(conn, &values)?;
+        Ok(())
     }
-    let distinct: Vec<_> = distinct
-        .iter()
-        .map(|((id, week), n)| (*id, week.as_str(), *n))
-        .collect();
-    prepared_rows::execute::<AddDistinctRefs>(conn, &distinct)?;
-    let values: Vec<_> = values
-        .iter()
-        .map(|((id, week, dimension, value), n)| (*id, *week, *dimension, value.as_str(), *n))
-        .collect();
-    prepared_rows::execute::<AddValues>(conn, &values)?;
-    Ok(())
 }
 
 /// Move every count of cluster `from` onto cluster `into` (a merge).

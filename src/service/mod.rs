@@ -38,22 +38,26 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
-    actix_web::web::block(move || {
-        let mut conn = pool.get()?;
-        let result = f(&mut conn);
-        conn.publish_changes();
-        // Connections that may carry the fault are replaced, so the next request sees
-        // the database as it is then (writable again, reconnected).
-        if let Err(AppError::Unavailable(fault)) = &result {
-            crate::db::fault::note(*fault);
-            if fault.stales_connections() {
-                conn.retire_all();
-            }
+    actix_web::web::block(move || on_connection(&pool, f))
+        .await
+        .map_err(AppError::internal)?
+}
+
+/// `f` on a pooled connection, on this (blocking) thread: its changes announced after,
+/// and a connection that may carry a fault replaced.
+pub fn on_connection<T>(pool: &Pool, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    let mut conn = pool.get()?;
+    let result = f(&mut conn);
+    conn.publish_changes();
+    // Connections that may carry the fault are replaced, so the next request sees
+    // the database as it is then (writable again, reconnected).
+    if let Err(AppError::Unavailable(fault)) = &result {
+        crate::db::fault::note(*fault);
+        if fault.stales_connections() {
+            conn.retire_all();
         }
-        result
-    })
-    .await
-    .map_err(AppError::internal)?
+    }
+    result
 }
 
 /// A JSON snapshot for the audit trail.

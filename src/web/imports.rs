@@ -10,7 +10,9 @@ use crate::csrf_form;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::service;
-use crate::service::import::{self, Field, ImportView, Options, Report};
+use crate::service::import::{
+    self, Field, ImportJob, ImportView, JobState, Options, Phase, Report,
+};
 use crate::web::format::local_datetime;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -26,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/import", web::get().to(page))
         .route("/import/check", web::post().to(upload))
         .route("/import/run", web::post().to(run))
+        .route("/import/jobs/{id}", web::get().to(job))
+        .route("/import/jobs/{id}/stop", web::post().to(stop))
         .route("/import/{id}/withdraw", web::post().to(withdraw));
 }
 
@@ -226,7 +230,116 @@ async fn run(
         overrides,
         preview: PREVIEW,
     };
-    checked(state, user, form.upload, options).await
+    if options.dry_run {
+        return checked(state, user, form.upload, options).await;
+    }
+    // The import runs in the background; its page follows it.
+    let path = upload_path(user.actor.id, &form.upload)?;
+    if !path.exists() {
+        return Err(AppError::NotFound);
+    }
+    let id = state.imports.start(
+        state.pool.clone(),
+        state.grouping.clone(),
+        user.actor.clone(),
+        path,
+        options,
+    )?;
+    Ok(see_other(&format!("/import/jobs/{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "import/job.html")]
+struct JobPage {
+    page: PageCtx,
+    job: ImportJob,
+}
+
+impl JobPage {
+    fn running(&self) -> bool {
+        matches!(self.job.state, JobState::Running)
+    }
+
+    fn phase_key(&self) -> &'static str {
+        match self.job.progress.map(|p| p.phase) {
+            Some(Phase::Filing) => "import.job.filing",
+            _ => "import.job.checking",
+        }
+    }
+
+    fn rows_label(&self) -> String {
+        self.page.t(match self.job.progress.map(|p| p.phase) {
+            Some(Phase::Filing) => "import.job.rows_written",
+            _ => "import.job.rows_checked",
+        })
+    }
+
+    fn rows_done(&self) -> String {
+        match self.job.progress {
+            Some(p) => match p.total_rows {
+                Some(total) => format!("{} / {total}", p.rows),
+                None => p.rows.to_string(),
+            },
+            None => "0".into(),
+        }
+    }
+
+    fn rate(&self) -> String {
+        self.page.t_with(
+            "import.job.per_second",
+            &[("n", format!("{:.0}", self.job.rate).as_str())],
+        )
+    }
+
+    fn left(&self) -> String {
+        match self.job.seconds_left {
+            Some(s) => format!("{} s", s),
+            None => "—".into(),
+        }
+    }
+
+    fn imported(&self, id: &i64) -> String {
+        let rows = self
+            .job
+            .progress
+            .map(|p| p.rows)
+            .unwrap_or_default()
+            .to_string();
+        self.page.t_with(
+            "import.job.imported",
+            &[
+                ("id", id.to_string().as_str()),
+                ("rows", rows.as_str()),
+                ("seconds", self.job.seconds.to_string().as_str()),
+            ],
+        )
+    }
+}
+
+/// How a running import is doing; the page refreshes itself until it is done. Changes
+/// nothing.
+async fn job(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<u64>,
+) -> AppResult<HttpResponse> {
+    let job = state.imports.view(&user.actor, path.into_inner())?;
+    ok(&JobPage {
+        page: user.page,
+        job,
+    })
+}
+
+/// Stop a running import: its transaction rolls back, nothing is written.
+async fn stop(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<u64>,
+    CsrfForm(_form): CsrfForm<PlainForm>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    state.imports.stop(&user.actor, id)?;
+    Ok(see_other(&format!("/import/jobs/{id}")))
 }
 
 /// Check (or import) the upload: imported, to the list; else the mapping, the preview
@@ -244,7 +357,7 @@ async fn checked(
     let (actor, grouping) = (user.actor.clone(), state.grouping.clone());
     let (file, opts) = (path.clone(), options.clone());
     let report = service::run(&state.pool, move |conn| {
-        import::import_file(conn, &grouping, &actor, &file, &opts, &mut |_, _| {})
+        import::import_file(conn, &grouping, &actor, &file, &opts, &mut import::quietly)
     })
     .await?;
     if report.import_id.is_some() {

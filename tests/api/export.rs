@@ -39,7 +39,7 @@ fn import_into(app: &TestApp, login: &str, path: &std::path::Path) {
         &actor,
         path,
         &Options::default(),
-        &mut |_, _| {},
+        &mut import::quietly,
     )
     .unwrap();
     assert!(
@@ -99,6 +99,53 @@ async fn an_export_imports_again_with_every_field() {
             without_ids(&exported),
             "{}: every field kept",
             second.backend
+        );
+    }
+}
+
+/// The export streams in pieces as it reads: a file larger than one piece arrives whole
+/// (every row, in order), and who may not export is told so before any row is sent.
+#[tokio::test]
+async fn a_large_export_streams_whole_and_a_member_is_refused_first() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let lead = app.user("zhao", "lead", "sales");
+        let member = app.user("li", "member", "hr");
+        let refused = app
+            .api()
+            .get(app.url("/api/v1/incidents.csv"))
+            .bearer_auth(app.token(&member))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403, "{}: a member", app.backend);
+        let mut sheet = String::from("标题,描述,类别,发生时间,单号\n");
+        let long = "仓库扫码枪又连不上，".repeat(12);
+        for n in 0..1500 {
+            sheet.push_str(&format!(
+                "扫码枪连不上 {n},\"{long}{n}\",其他,2025-09-{:02} 08:30,S-{n}\n",
+                1 + n % 28
+            ));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sheet.csv");
+        std::fs::write(&path, &sheet).unwrap();
+        import_into(&app, "zhao", &path);
+        let exported = export(&app, &app.token(&lead)).await;
+        assert!(
+            exported.len() > 3 * 64 * 1024,
+            "{}: larger than several pieces ({} bytes)",
+            app.backend,
+            exported.len()
+        );
+        let rows = without_ids(&exported);
+        assert_eq!(rows.len(), 1500, "{}: every row", app.backend);
+        assert!(
+            rows.iter()
+                .enumerate()
+                .all(|(n, r)| r[0] == format!("扫码枪连不上 {n}") && r[1].ends_with(&n.to_string())),
+            "{}: in order, whole",
+            app.backend
         );
     }
 }

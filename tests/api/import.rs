@@ -25,7 +25,7 @@ fn run(app: &TestApp, actor: &Actor, path: &Path, options: Options) -> Report {
         actor,
         path,
         &options,
-        &mut |_, _| {},
+        &mut import::quietly,
     )
     .expect("the file is read")
 }
@@ -431,5 +431,77 @@ async fn the_command_checks_without_writing_on_a_dry_run() {
             "{}",
             at("withdrawn from the command line")
         );
+    }
+}
+
+/// An import stopped while it writes (as the page's Stop button or an interrupted
+/// process does) leaves nothing: no incident, no cluster, no import, no trail, clean
+/// rollups; the same file then imports whole.
+#[tokio::test]
+async fn an_import_stopped_midway_leaves_nothing_half_written() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let at = |what: &str| format!("{}: {what}", app.backend);
+        let lead = app.user("zhao", "lead", "sales");
+        let dir = tempfile::tempdir().unwrap();
+        let mut sheet = String::from("title,category,occurred_at,external_ref\n");
+        for n in 0..700 {
+            let title = ["打印机卡纸", "VPN drops again", "合同审批没人批"][n % 3];
+            sheet.push_str(&format!(
+                "{title} {n},approval-chase,2025-06-{:02} 10:00,R-{n}\n",
+                1 + n % 28
+            ));
+        }
+        let path = file(dir.path(), "big.csv", sheet.as_bytes());
+        let before = (app.count("clusters"), app.count("audit_events"));
+        let mut words = Vec::new();
+        let grouping = GroupingCache::new(rungs::domain::grouping::DEFAULT_JOIN_THRESHOLD);
+        let report = import::import_file(
+            &mut app.elsewhere(),
+            &grouping,
+            &lead,
+            &path,
+            &Options::default(),
+            &mut |p: &import::Progress| {
+                words.push(*p);
+                if p.phase == import::Phase::Filing && p.rows > 0 {
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            },
+        )
+        .expect("stopping is not a failure");
+        assert!(report.stopped, "{}", at("said stopped"));
+        assert_eq!(report.import_id, None, "{}", at("no import"));
+        let checked = words
+            .iter()
+            .rfind(|p| p.phase == import::Phase::Checking)
+            .expect("pass 1 told");
+        assert_eq!(
+            (checked.rows, checked.total_rows),
+            (700, Some(700)),
+            "{}",
+            at("pass 1 counted every row")
+        );
+        let written = words.last().unwrap();
+        assert!(
+            written.phase == import::Phase::Filing && written.rows > 0,
+            "{}",
+            at(&format!("stopped after rows were written: {written:?}"))
+        );
+        assert_eq!(app.count("incidents"), 0, "{}", at("no incident kept"));
+        assert_eq!(app.count("imports"), 0, "{}", at("no import record"));
+        assert_eq!(
+            (app.count("clusters"), app.count("audit_events")),
+            before,
+            "{}",
+            at("no cluster, no trail")
+        );
+        verify_clean(&app, "after the stop");
+        let report = run(&app, &lead, &path, Options::default());
+        assert!(report.import_id.is_some(), "{}", at("then imported whole"));
+        assert_eq!(app.count("incidents"), 700, "{}", at("every row"));
+        verify_clean(&app, "after the import");
     }
 }

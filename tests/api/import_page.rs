@@ -39,6 +39,24 @@ async fn upload(browser: &Browser, csrf: &str, name: &str, bytes: &[u8]) -> (Sta
     (res.status(), res.text().await.unwrap())
 }
 
+/// The import's page, read as it refreshes itself, until the import is done.
+async fn finished(browser: &Browser, job: &str) -> String {
+    for _ in 0..600 {
+        let page = browser.get(job).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        if !page.body.contains("http-equiv=\"refresh\"") {
+            return page.body;
+        }
+        assert!(
+            page.body.contains("import-progress"),
+            "a running import shows how far it has come: {}",
+            page.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import did not finish");
+}
+
 #[tokio::test]
 async fn a_lead_maps_previews_imports_and_withdraws_from_the_page() {
     for backend in backends() {
@@ -103,9 +121,32 @@ async fn a_lead_maps_previews_imports_and_withdraws_from_the_page() {
             "{}",
             at("a check writes nothing")
         );
-        let done = lead.post_raw("/import/run", &mapped).await;
-        assert_redirect_to(&done, "/import");
+        let started = lead.post_raw("/import/run", &mapped).await;
+        assert_redirect_to(&started, "/import/jobs/");
+        let job = started.location.clone().unwrap();
+        assert_eq!(
+            member.get(&job).await.status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            at("a member does not follow an import")
+        );
+        let done = finished(&lead, &job).await;
+        assert!(
+            done.contains("Imported as import #1: 2 rows"),
+            "{}",
+            at(&done)
+        );
         assert_eq!(app.count("incidents"), 2, "{}", at("imported"));
+        assert_eq!(
+            lead.get(&job)
+                .await
+                .body
+                .matches("Imported as import #1")
+                .count(),
+            1,
+            "{}",
+            at("reading the page again changes nothing")
+        );
         let list = lead.get("/import").await;
         assert!(list.body.contains("八月.csv"), "{}", at("listed"));
         let withdrawn = lead

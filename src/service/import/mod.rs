@@ -3,8 +3,9 @@
 //! Pass 1 reads the whole file, streamed (`read`: encoding and separator told from its
 //! opening bytes), maps its columns (`columns`), turns every row into a filing and has
 //! the intake check it (`rows`); nothing is written. Only when no row is bad, pass 2
-//! reads the file again and files every row with `intake::write`, `intake::MAX_BATCH`
-//! at a time, in ONE write transaction that also holds the import's record: an import
+//! reads the file again and files every row through the intake (`intake::Writing`,
+//! `BATCH` rows at a time, the rollups summed over the whole file), in ONE write
+//! transaction that also holds the import's record: an import
 //! interrupted or refused midway leaves nothing behind. Each incident names its import,
 //! so an import is withdrawn as a whole (`withdraw`).
 
@@ -12,11 +13,15 @@ mod columns;
 mod dates;
 mod read;
 mod rows;
+mod running;
+mod source;
 mod withdraw;
 
 pub use columns::{Field, recognise};
 pub use dates::normalise as normalise_time;
 pub use rows::BadRow;
+pub use running::{ImportJob, JobState, Running};
+pub use source::{Phase, Progress};
 pub use withdraw::{ImportView, list, withdraw};
 
 use crate::db::audit::{self, NewAuditEvent};
@@ -27,10 +32,9 @@ use crate::service::directory::Directory;
 use crate::service::grouping::GroupingCache;
 use crate::service::intake::{self, Filing};
 use rows::{Lookup, RowRules};
-use std::cell::Cell;
-use std::io::Read;
+use source::{Source, unreadable};
+use std::ops::ControlFlow;
 use std::path::Path;
-use std::rc::Rc;
 
 /// Most bad rows kept for the report (the rest are only counted).
 pub const MAX_BAD_ROWS: usize = 1000;
@@ -59,13 +63,6 @@ pub struct PreviewRow {
     pub raw: intake::RawIncident,
 }
 
-/// Which pass is reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Checking,
-    Filing,
-}
-
 /// What an import read and did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
@@ -82,6 +79,8 @@ pub struct Report {
     pub import_id: Option<i64>,
     /// The first good rows as they will be filed (`Options::preview`).
     pub preview: Vec<PreviewRow>,
+    /// Stopped on request before the end: nothing was written.
+    pub stopped: bool,
 }
 
 impl Report {
@@ -112,64 +111,28 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// Bytes read so far from the file, for a progress bar.
-struct Counted<R> {
-    inner: R,
-    read: Rc<Cell<u64>>,
-}
+/// Rows filed with one `intake::Writing::file` (pass 2).
+const BATCH: usize = 2048;
 
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read.set(self.read.get() + n as u64);
-        Ok(n)
-    }
-}
+/// Rows between two words to `progress`.
+const TELL_EVERY: u64 = 1024;
 
-/// The file's records, streamed, with the shape it was read in.
-struct Source {
-    shape: read::Shape,
-    csv: csv::Reader<read::Utf8Reader<Counted<std::io::BufReader<std::fs::File>>>>,
-    read: Rc<Cell<u64>>,
-}
-
-fn source(path: &Path) -> AppResult<Source> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| AppError::BadRequest(format!("cannot read {}: {e}", path.display())))?;
-    let read = Rc::new(Cell::new(0));
-    let counted = Counted {
-        inner: std::io::BufReader::with_capacity(256 * 1024, file),
-        read: read.clone(),
-    };
-    let (shape, text) = read::open(counted)
-        .map_err(|e| AppError::BadRequest(format!("cannot read {}: {e}", path.display())))?;
-    let csv = csv::ReaderBuilder::new()
-        .delimiter(shape.delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text);
-    Ok(Source { shape, csv, read })
-}
-
-fn unreadable(row: u64, e: &csv::Error) -> BadRow {
-    BadRow {
-        row,
-        column: String::new(),
-        value: e.to_string(),
-        reason: "import.error.unreadable",
-    }
+/// A `progress` that only lets the import go on.
+pub fn quietly(_: &Progress) -> ControlFlow<()> {
+    ControlFlow::Continue(())
 }
 
 /// Import the spreadsheet at `path` for `importer`, all or nothing. `progress` is told
-/// of each pass and the bytes read so far. Bad rows are in the report (nothing written);
-/// an `Err` is a file that cannot be read at all, a bad option, or the database.
+/// how far each pass has come; when it answers `Break`, the import stops and nothing is
+/// written (`Report::stopped`). Bad rows are in the report (nothing written); an `Err`
+/// is a file that cannot be read at all, a bad option, or the database.
 pub fn import_file(
     conn: &mut DbConn,
     grouping: &GroupingCache,
     importer: &Actor,
     path: &Path,
     options: &Options,
-    progress: &mut dyn FnMut(Phase, u64),
+    progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
 ) -> AppResult<Report> {
     let lookup = Lookup::load(conn)?;
     let stand_in = match options.unknown_reporters_as.as_deref() {
@@ -178,7 +141,7 @@ pub fn import_file(
         })?),
         None => None,
     };
-    let mut src = source(path)?;
+    let mut src = Source::open(path)?;
     let headers: Vec<String> = src
         .csv
         .headers()
@@ -197,6 +160,7 @@ pub fn import_file(
         bad_rows: 0,
         import_id: None,
         preview: Vec::new(),
+        stopped: false,
     };
     for needed in [Field::Title, Field::Category, Field::OccurredAt] {
         if !fields.contains(&Some(needed)) {
@@ -254,19 +218,34 @@ pub fn import_file(
             }
             Ok(_) => {}
         }
-        if report.rows.is_multiple_of(1024) {
-            progress(Phase::Checking, src.read.get());
+        if report.rows.is_multiple_of(TELL_EVERY) {
+            let told = progress(&Progress {
+                phase: Phase::Checking,
+                bytes: src.bytes(),
+                rows: report.rows,
+                total_rows: None,
+            });
+            if told.is_break() {
+                report.stopped = true;
+                return Ok(report);
+            }
         }
     }
-    progress(Phase::Checking, src.read.get());
+    let _ = progress(&Progress {
+        phase: Phase::Checking,
+        bytes: src.bytes(),
+        rows: report.rows,
+        total_rows: Some(report.rows),
+    });
     if !report.bad.is_empty() || options.dry_run || report.rows == 0 {
         return Ok(report);
     }
     // Pass 2: every row filed, in one transaction.
     let mut refused: Vec<BadRow> = Vec::new();
+    let mut stopped = false;
     let mut filed: Vec<i64> = Vec::with_capacity(report.rows as usize);
     let directory = Directory::new();
-    let result = db::write_transaction(conn, |conn| {
+    let result = db::bulk_write_transaction(conn, |conn| {
         let import_id = imports::insert(
             conn,
             &imports::NewImport {
@@ -278,9 +257,10 @@ pub fn import_file(
                 created_at: db::now(),
             },
         )?;
-        let mut src = source(path)?;
+        let mut src = Source::open(path)?;
         let mut number = 1;
-        let mut chunk: Vec<(u64, Filing)> = Vec::with_capacity(intake::MAX_BATCH);
+        let mut writing = intake::Writing::begin(conn, grouping, &directory)?;
+        let mut chunk: Vec<(u64, Filing)> = Vec::with_capacity(BATCH);
         loop {
             let more = src
                 .csv
@@ -294,9 +274,9 @@ pub fn import_file(
                 })?;
                 chunk.push((number, filing));
             }
-            if chunk.len() == intake::MAX_BATCH || (!more && !chunk.is_empty()) {
+            if chunk.len() == BATCH || (!more && !chunk.is_empty()) {
                 let batch: Vec<&Filing> = chunk.iter().map(|(_, f)| f).collect();
-                let answers = intake::write(conn, grouping, &directory, &batch)?;
+                let answers = writing.file(conn, &batch)?;
                 for ((row, _), answer) in chunk.iter().zip(answers) {
                     match answer {
                         Ok(f) => filed.push(f.id),
@@ -316,12 +296,22 @@ pub fn import_file(
                     return Err(AppError::BadRequest("rows were refused".into()));
                 }
                 chunk.clear();
-                progress(Phase::Filing, src.read.get());
+                let told = progress(&Progress {
+                    phase: Phase::Filing,
+                    bytes: src.bytes(),
+                    rows: filed.len() as u64,
+                    total_rows: Some(report.rows),
+                });
+                if told.is_break() {
+                    stopped = true;
+                    return Err(AppError::BadRequest("the import was stopped".into()));
+                }
             }
             if !more {
                 break;
             }
         }
+        writing.finish(conn)?;
         audit::record(
             conn,
             &NewAuditEvent {
@@ -349,6 +339,10 @@ pub fn import_file(
         }
         Err(e) => {
             grouping.invalidate();
+            if stopped {
+                report.stopped = true;
+                return Ok(report);
+            }
             if refused.is_empty() {
                 return Err(e);
             }

@@ -27,7 +27,7 @@ mod write;
 mod writer;
 
 pub use check::{Checked, check};
-pub use write::{Filed, write};
+pub use write::{Filed, Writing, write};
 pub use writer::{Intake, MAX_BATCH};
 
 use crate::db::DbConn;

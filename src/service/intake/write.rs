@@ -1,11 +1,13 @@
 //! Filing inside a write transaction: each filing recognised, checked and placed in
-//! turn, then all that were accepted written with a handful of statements.
+//! turn, then all that were accepted written with a handful of statements; a large
+//! import does so batch after batch in one transaction (`Writing`).
 
 use super::check::{Checked, check};
 use super::{Filer, Filing};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::incidents::NewIncident;
-use crate::db::{self, DbConn, clusters as db_clusters, incident_batch, rollups, versions};
+use crate::db::versions::{self, Versions};
+use crate::db::{self, DbConn, clusters as db_clusters, incident_batch, rollups};
 use crate::domain::states::IncidentStatus;
 use crate::domain::week::{LocalStamp, WeekKey};
 use crate::error::{AppError, AppResult};
@@ -19,6 +21,7 @@ use crate::service::snapshot;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What the filer is told back.
 #[derive(Debug, Clone, Serialize)]
@@ -57,87 +60,151 @@ pub fn write(
     directory: &Directory,
     filings: &[&Filing],
 ) -> AppResult<Vec<AppResult<Filed>>> {
-    // The counters as this transaction sees them: the catalogue and the people below
-    // are exactly what is committed, whoever changed them last.
-    let versions = versions::read(conn)?;
-    directory.observe(&versions);
-    // Other processes' filings, so that this batch can join their clusters. (A failed
-    // read ends the transaction on PostgreSQL: it fails the batch.)
-    grouping.refresh_at(conn, versions.grouping)?;
-    let known = directory.known(conn, &versions)?;
-    let ids = incident_batch::reserve_ids(conn, filings.len())?;
-    // Placement cluster -> the live cluster it resolved to, in this transaction.
-    let mut live: FxHashMap<i64, i64> = FxHashMap::default();
-    let mut answers = Vec::with_capacity(filings.len());
-    let mut accepted = Vec::with_capacity(filings.len());
-    for (filing, &id) in filings.iter().zip(&ids) {
-        let actor = match &filing.filer {
-            Filer::Token(token) => directory.token_actor(conn, &versions, token)?,
-            Filer::Person(actor) => Some(actor.clone()),
-        };
-        let Some(actor) = actor else {
-            answers.push(Err(AppError::Unauthorized));
-            continue;
-        };
-        let checked = match check(&known, &filing.raw, filing.at) {
-            Ok(checked) => checked,
-            Err(errors) => {
-                answers.push(Err(AppError::Invalid(errors)));
-                continue;
-            }
-        };
-        let placement = clusters::place(
-            grouping,
-            |ids| directory.cluster_titles(conn, &versions, ids),
-            known.rules_for_category(checked.category_id),
-            checked.category_id,
-            &checked.title,
-            &checked.body,
-            &checked.search,
-        )?;
-        let cluster_id = match placement.cluster_id.and_then(|c| live.get(&c).copied()) {
-            Some(live_id) => live_id,
-            None => {
-                let live_id = clusters::cluster_for_new_incident(
-                    conn,
-                    &actor,
-                    &placement,
-                    None,
-                    checked.category_id,
-                    &checked.title,
-                )?;
-                live.insert(placement.cluster_id.unwrap_or(live_id), live_id);
-                live_id
-            }
-        };
-        // Later filings of this batch match against it at once.
-        grouping.add_written(
-            id,
-            cluster_id,
-            checked.category_id,
-            &checked.title,
-            &checked.body,
-        );
-        let stamp = LocalStamp::of(checked.occurred.and_utc(), known.timezone);
-        answers.push(Ok(filed(id, &stamp, cluster_id, &placement)));
-        accepted.push(Accepted {
-            id,
-            actor,
-            checked,
-            stamp,
-            cluster_id,
-            placement,
-            // An import gives open or handled (both counted in the rollups below).
-            status: filing
-                .imported
-                .map(|i| i.status)
-                .filter(|s| s.counts())
-                .unwrap_or(IncidentStatus::Open),
-            import_id: filing.imported.map(|i| i.import_id),
-        });
-    }
-    insert(conn, &known, &accepted)?;
+    let mut writing = Writing::begin(conn, grouping, directory)?;
+    let answers = writing.file(conn, filings)?;
+    writing.finish(conn)?;
     Ok(answers)
+}
+
+/// Rollup rows summed before they are written (a bound on the tally's memory).
+const TALLY_ROWS: usize = 200_000;
+
+/// `write` in steps, for many batches in one transaction (an import): what the
+/// transaction sees of the counters, the catalogue and the index is read once at
+/// `begin`, the clusters each placement resolved to are remembered from batch to batch,
+/// and the rollups are summed over the batches and written at `finish` (or whenever
+/// `TALLY_ROWS` have gathered). Nobody else writes while the transaction holds the write
+/// lock, so nothing read at `begin` goes stale before the commit.
+#[must_use = "call `finish` before the commit, or the rollups are not written"]
+pub struct Writing<'a> {
+    grouping: &'a GroupingCache,
+    directory: &'a Directory,
+    versions: Versions,
+    known: Arc<Catalog>,
+    /// Placement cluster -> the live cluster it resolved to, in this transaction.
+    live: FxHashMap<i64, i64>,
+    tally: rollups::Tally,
+}
+
+impl<'a> Writing<'a> {
+    /// Begin filing in this write transaction.
+    pub fn begin(
+        conn: &mut DbConn,
+        grouping: &'a GroupingCache,
+        directory: &'a Directory,
+    ) -> AppResult<Self> {
+        // The counters as this transaction sees them: the catalogue and the people below
+        // are exactly what is committed, whoever changed them last.
+        let versions = versions::read(conn)?;
+        directory.observe(&versions);
+        // Other processes' filings, so that this batch can join their clusters. (A
+        // failed read ends the transaction on PostgreSQL: it fails the batch.)
+        grouping.refresh_at(conn, versions.grouping)?;
+        let known = directory.known(conn, &versions)?;
+        Ok(Self {
+            grouping,
+            directory,
+            versions,
+            known,
+            live: FxHashMap::default(),
+            tally: rollups::Tally::default(),
+        })
+    }
+
+    /// File a batch: each filing recognised, checked and placed in turn, then the
+    /// accepted ones written with a handful of statements.
+    pub fn file(
+        &mut self,
+        conn: &mut DbConn,
+        filings: &[&Filing],
+    ) -> AppResult<Vec<AppResult<Filed>>> {
+        let (grouping, directory, versions) = (self.grouping, self.directory, &self.versions);
+        let known = self.known.clone();
+        let ids = incident_batch::reserve_ids(conn, filings.len())?;
+        let mut answers = Vec::with_capacity(filings.len());
+        let mut accepted = Vec::with_capacity(filings.len());
+        for (filing, &id) in filings.iter().zip(&ids) {
+            let actor = match &filing.filer {
+                Filer::Token(token) => directory.token_actor(conn, versions, token)?,
+                Filer::Person(actor) => Some(actor.clone()),
+            };
+            let Some(actor) = actor else {
+                answers.push(Err(AppError::Unauthorized));
+                continue;
+            };
+            let checked = match check(&known, &filing.raw, filing.at) {
+                Ok(checked) => checked,
+                Err(errors) => {
+                    answers.push(Err(AppError::Invalid(errors)));
+                    continue;
+                }
+            };
+            let placement = clusters::place(
+                grouping,
+                |ids| directory.cluster_titles(conn, versions, ids),
+                known.rules_for_category(checked.category_id),
+                checked.category_id,
+                &checked.title,
+                &checked.body,
+                &checked.search,
+            )?;
+            let cluster_id = match placement
+                .cluster_id
+                .and_then(|c| self.live.get(&c).copied())
+            {
+                Some(live_id) => live_id,
+                None => {
+                    let live_id = clusters::cluster_for_new_incident(
+                        conn,
+                        &actor,
+                        &placement,
+                        None,
+                        checked.category_id,
+                        &checked.title,
+                    )?;
+                    self.live
+                        .insert(placement.cluster_id.unwrap_or(live_id), live_id);
+                    live_id
+                }
+            };
+            // Later filings of this batch match against it at once.
+            grouping.add_written(
+                id,
+                cluster_id,
+                checked.category_id,
+                &checked.title,
+                &checked.body,
+            );
+            let stamp = LocalStamp::of(checked.occurred.and_utc(), known.timezone);
+            answers.push(Ok(filed(id, &stamp, cluster_id, &placement)));
+            accepted.push(Accepted {
+                id,
+                actor,
+                checked,
+                stamp,
+                cluster_id,
+                placement,
+                // An import gives open or handled (both counted in the rollups below).
+                status: filing
+                    .imported
+                    .map(|i| i.status)
+                    .filter(|s| s.counts())
+                    .unwrap_or(IncidentStatus::Open),
+                import_id: filing.imported.map(|i| i.import_id),
+            });
+        }
+        insert(conn, &known, &accepted, &mut self.tally)?;
+        if self.tally.len() >= TALLY_ROWS {
+            self.tally.apply(conn)?;
+        }
+        Ok(answers)
+    }
+
+    /// Write the rollups summed so far; call before the transaction commits.
+    pub fn finish(mut self, conn: &mut DbConn) -> AppResult<()> {
+        self.tally.apply(conn)?;
+        Ok(())
+    }
 }
 
 /// The answer for an accepted filing: its cluster, and the other clusters it resembles.
@@ -160,7 +227,12 @@ fn filed(id: i64, stamp: &LocalStamp, cluster_id: i64, placement: &Placement) ->
 
 /// The accepted filings' rows: incidents, tags, the trail's events, cluster counts and
 /// weekly rollups, one statement each whatever the number of filings.
-fn insert(conn: &mut DbConn, known: &Catalog, accepted: &[Accepted]) -> AppResult<()> {
+fn insert(
+    conn: &mut DbConn,
+    known: &Catalog,
+    accepted: &[Accepted],
+    tally: &mut rollups::Tally,
+) -> AppResult<()> {
     if accepted.is_empty() {
         return Ok(());
     }
@@ -260,7 +332,9 @@ fn insert(conn: &mut DbConn, known: &Catalog, accepted: &[Accepted]) -> AppResul
         .map(|(id, (n, last))| (id, n, last))
         .collect();
     db_clusters::add_filed(conn, &counts)?;
-    rollups::apply_many(conn, &facts, 1)?;
+    for facts in &facts {
+        tally.add(facts, 1);
+    }
     Ok(())
 }
 
