@@ -273,3 +273,19 @@ pub fn record_behind(conn: &mut DbConn, week: WeekKey, s: &WeekStanding) -> AppR
     )?;
     Ok(())
 }
+
+/// The weekly targets of a cluster's goals, by week (a later action's where two
+/// overlap), for the cluster's chart.
+pub fn cluster_targets(conn: &mut DbConn, action_ids: &[i64]) -> AppResult<HashMap<WeekKey, f64>> {
+    let mut ids = action_ids.to_vec();
+    ids.sort_unstable();
+    let mut out = HashMap::new();
+    for id in ids {
+        if let Some(row) = db_goals::find(conn, id)? {
+            for t in plan_of(&row)?.weekly_targets() {
+                out.insert(t.week, t.target);
+            }
+        }
+    }
+    Ok(out)
+}

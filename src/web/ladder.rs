@@ -26,6 +26,9 @@ pub struct Bar {
     pub height: i32,
     /// Rungs launched that week.
     pub launches: Vec<i32>,
+    /// A goal's target that week, and where its mark is drawn.
+    pub target: Option<f64>,
+    pub target_y: i32,
 }
 
 const CHART_H: i32 = 160;
@@ -40,9 +43,15 @@ struct ClusterLadder {
     width: i32,
     max: i32,
     actions: Vec<(ActionRow, Option<EffectView>)>,
+    /// Whether any week has a goal's target marked.
+    targets: bool,
 }
 
 impl ClusterLadder {
+    fn num(&self, v: &f64) -> String {
+        service::report::goals::number(*v)
+    }
+
     fn climbed(&self, rung: &i32) -> bool {
         self.actions
             .iter()
@@ -61,7 +70,7 @@ async fn cluster(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let tz = user.known.timezone;
-    let (cluster, weekly, actions) = service::run(&state.pool, move |conn| {
+    let (cluster, weekly, actions, targets) = service::run(&state.pool, move |conn| {
         let view = service::clusters::view(conn, id)?;
         let now = chrono::Utc::now();
         let actions = effects::actions_with_effects(conn, id, tz, now)?;
@@ -91,18 +100,32 @@ async fn cluster(
                 w = w.next();
             }
         }
-        Ok((view.cluster, weeks, actions))
+        let ids: Vec<i64> = actions.iter().map(|(a, _)| a.id).collect();
+        let targets = service::goals::cluster_targets(conn, &ids)?;
+        Ok((view.cluster, weeks, actions, targets))
     })
     .await?;
     if cluster.merged_into.is_some() {
         return Err(AppError::NotFound);
     }
-    let max = weekly.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let top_target = weekly
+        .iter()
+        .filter_map(|(w, _)| targets.get(w))
+        .fold(0.0_f64, |a, b| a.max(*b))
+        .ceil() as i32;
+    let max = weekly
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0)
+        .max(top_target)
+        .max(1);
     let bars: Vec<Bar> = weekly
         .iter()
         .enumerate()
         .map(|(i, (w, n))| {
             let height = n * (CHART_H - 20) / max;
+            let target = targets.get(w).copied();
             Bar {
                 week: w.to_string(),
                 incidents: *n,
@@ -116,10 +139,15 @@ async fn cluster(
                     })
                     .map(|(a, _)| a.rung)
                     .collect(),
+                target,
+                target_y: CHART_H
+                    - (target.unwrap_or(0.0) * f64::from(CHART_H - 20) / f64::from(max)).round()
+                        as i32,
             }
         })
         .collect();
     let width = 40 + bars.len() as i32 * BAR_W;
+    let targets = bars.iter().any(|b| b.target.is_some());
     ok(&ClusterLadder {
         page: user.page,
         cluster,
@@ -127,6 +155,7 @@ async fn cluster(
         width,
         max,
         actions,
+        targets,
     })
 }
 

@@ -78,6 +78,18 @@ impl Words {
         markdown::guard(self.lang, g)
     }
 
+    fn goal_standing(&self, g: &report::goals::GoalLine) -> String {
+        report::goals::standing(self.lang, g)
+    }
+
+    fn goal_number(&self, x: &f64) -> String {
+        report::goals::number(*x)
+    }
+
+    fn goal_sentence(&self, g: &report::goals::GoalLine) -> String {
+        report::goals::sentence(self.lang, g)
+    }
+
     fn triage(&self, r: &WeeklyReport) -> String {
         self.t_with("report.triage", &[("n", &r.triage.to_string())])
     }

@@ -13,6 +13,7 @@ mod directory;
 mod events;
 mod export;
 mod faults;
+mod goals;
 mod helpers;
 mod hostile;
 mod import;

@@ -1,12 +1,14 @@
 //! The week's figures as CSV, for a spreadsheet: the team first, then every cluster in
-//! the review, with the same numbers and names as the JSON report.
+//! the review, then every goal with a target this week (its row names the action in
+//! `action_id`, its count in `this_week`, its target in `target` and `behind` or
+//! `on_track` in `flags`), with the same numbers and names as the JSON report.
 
 use super::WeeklyReport;
 use crate::domain::comparison::Comparison;
 use crate::error::{AppError, AppResult};
 
 /// The header row: stable names, in English, like the API's fields.
-pub const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 19] = [
     "week",
     "cluster_id",
     "title",
@@ -24,6 +26,8 @@ pub const COLUMNS: [&str; 17] = [
     "baseline_p_value",
     "q_value",
     "flags",
+    "action_id",
+    "target",
 ];
 
 /// The CSV text (UTF-8, with a byte-order mark so that Excel reads it as UTF-8).
@@ -36,7 +40,7 @@ pub fn render(report: &WeeklyReport) -> AppResult<String> {
     let mut row = vec![week.clone(), String::new(), "(team)".into()];
     row.extend(["", "", "", ""].map(String::from));
     row.extend(team);
-    row.push(String::new());
+    row.extend(["", "", ""].map(String::from));
     w.write_record(&row).map_err(io)?;
     for c in &report.clusters {
         let mut row = vec![
@@ -50,6 +54,25 @@ pub fn render(report: &WeeklyReport) -> AppResult<String> {
         ];
         row.extend(figures(&c.figures));
         row.push(c.flags.join(" "));
+        row.extend(["", ""].map(String::from));
+        w.write_record(&row).map_err(io)?;
+    }
+    for g in &report.goals {
+        let a = &g.action;
+        let mut row = vec![
+            week.clone(),
+            a.cluster_id.to_string(),
+            a.title.clone(),
+            String::new(),
+            String::new(),
+            a.rung.to_string(),
+            a.owner.clone().unwrap_or_default(),
+            g.actual.to_string(),
+        ];
+        row.extend(std::iter::repeat_n(String::new(), 8));
+        row.push(if g.behind { "behind" } else { "on_track" }.into());
+        row.push(a.id.to_string());
+        row.push(g.target.to_string());
         w.write_record(&row).map_err(io)?;
     }
     let bytes = w

@@ -7,6 +7,7 @@
 
 pub mod csv_table;
 mod format;
+pub mod goals;
 pub mod markdown;
 
 pub use format::{Format, text};
@@ -57,6 +58,8 @@ pub struct WeeklyReport {
     pub overdue: Vec<ActionLine>,
     /// New clusters waiting for a lead in triage.
     pub triage: i64,
+    /// Every goal with a target this week, its count beside it; those behind first.
+    pub goals: Vec<goals::GoalLine>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -228,6 +231,7 @@ pub fn weekly(
         .map(line)
         .collect();
     let (_, watched) = retro::agenda(conn, tz, as_of)?;
+    let goals = goals::lines(conn, week, &actions, line)?;
     Ok(WeeklyReport {
         week,
         previous_week: figures.previous_week,
@@ -242,6 +246,7 @@ pub fn weekly(
         guards,
         overdue,
         triage: review::triage_size(conn)?,
+        goals,
     })
 }
 
