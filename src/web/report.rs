@@ -86,6 +86,10 @@ impl Words {
         report::goals::number(*x)
     }
 
+    fn goals_summary(&self, r: &WeeklyReport) -> String {
+        report::goals::summary(self.lang, &r.goals)
+    }
+
     fn goal_sentence(&self, g: &report::goals::GoalLine) -> String {
         report::goals::sentence(self.lang, g)
     }

@@ -143,6 +143,14 @@ async fn a_goal_is_broken_into_weekly_targets_and_a_week_behind_is_flagged_once(
             ctx("the chart's target mark")
         );
 
+        let retro = browser.get(&format!("/retro/{}", week(2))).await;
+        assert!(
+            retro
+                .body
+                .contains("1 of 1 goals behind their weekly target."),
+            "{}",
+            ctx(&retro.body)
+        );
         // The report of the week behind: the goal in every format.
         let base = format!("/api/v1/reports/weekly/{}", week(2));
         let json_report: Value =

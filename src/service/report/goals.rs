@@ -72,6 +72,7 @@ pub fn markdown(out: &mut String, lang: Lang, goals: &[GoalLine]) {
         let _ = writeln!(out, "{}\n", lang.t("report.none"));
         return;
     }
+    let _ = writeln!(out, "{}\n", summary(lang, goals));
     let _ = writeln!(
         out,
         "| # | {} | {} | {} | {} | {} |\n|---|---|---:|---:|---:|---|",
@@ -95,6 +96,15 @@ pub fn markdown(out: &mut String, lang: Lang, goals: &[GoalLine]) {
         );
     }
     out.push('\n');
+}
+
+/// "1 of 2 goals behind their weekly target."
+pub fn summary(lang: Lang, goals: &[GoalLine]) -> String {
+    let behind = goals.iter().filter(|g| g.behind).count();
+    lang.t_with(
+        "report.goals_behind",
+        &[("n", &behind.to_string()), ("of", &goals.len().to_string())],
+    )
 }
 
 /// "behind" or "on track".
