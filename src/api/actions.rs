@@ -66,9 +66,9 @@ pub async fn create_action(
 ) -> ApiResult<HttpResponse> {
     let cluster_id = id(&path)?;
     let input = parse_action(body.into_inner())?;
-    let actor = user.0;
+    let (actor, tz) = (user.actor, user.known.timezone);
     let page = service::run(&state.pool, move |conn| {
-        ladder::create_shown(conn, &actor, cluster_id, &input)
+        ladder::create_shown(conn, &actor, cluster_id, &input, tz)
     })
     .await?;
     Ok(HttpResponse::Created().json(Action::from(page)))
@@ -95,13 +95,14 @@ pub async fn create_action(
 #[get("/actions/{id}")]
 pub async fn get_action(
     state: web::Data<AppState>,
-    _user: ApiUser,
+    user: ApiUser,
     path: web::Path<String>,
     query: web::Query<AsOf>,
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
     let now = instant(query.as_of.as_deref())?;
-    let page = service::run(&state.pool, move |conn| ladder::shown(conn, id, now)).await?;
+    let tz = user.known.timezone;
+    let page = service::run(&state.pool, move |conn| ladder::shown(conn, id, tz, now)).await?;
     Ok(HttpResponse::Ok().json(Action::from(page)))
 }
 
@@ -136,9 +137,9 @@ pub async fn advance_action(
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
     let (stage, on, note) = advance_fields(typed::<Advance>(body.into_inner())?)?;
-    let actor = user.0;
+    let (actor, tz) = (user.actor, user.known.timezone);
     let page = service::run(&state.pool, move |conn| {
-        ladder::advance_shown(conn, &actor, id, (&stage, &on, &note))
+        ladder::advance_shown(conn, &actor, id, (&stage, &on, &note), tz)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Action::from(page)))
@@ -174,9 +175,9 @@ pub async fn sign_off_action(
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
     let (department, decision, comment) = sign_off_fields(typed::<SignOff>(body.into_inner())?)?;
-    let actor = user.0;
+    let (actor, tz) = (user.actor, user.known.timezone);
     let page = service::run(&state.pool, move |conn| {
-        ladder::sign_off_shown(conn, &actor, id, (&department, &decision, &comment))
+        ladder::sign_off_shown(conn, &actor, id, (&department, &decision, &comment), tz)
     })
     .await?;
     Ok(HttpResponse::Created().json(Action::from(page)))
@@ -212,10 +213,10 @@ pub async fn revise_weight(
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
     let fields = weight_fields(typed::<Weight>(body.into_inner())?)?;
-    let actor = user.0;
+    let (actor, tz) = (user.actor, user.known.timezone);
     let page = service::run(&state.pool, move |conn| {
         let (weight, on, reason) = fields;
-        ladder::revise_weight_shown(conn, &actor, id, (weight, &on, &reason))
+        ladder::revise_weight_shown(conn, &actor, id, (weight, &on, &reason), tz)
     })
     .await?;
     Ok(HttpResponse::Created().json(Action::from(page)))
@@ -241,15 +242,15 @@ pub async fn revise_weight(
 #[get("/clusters/{id}/coach")]
 pub async fn cluster_coach(
     state: web::Data<AppState>,
-    _user: ApiUser,
+    user: ApiUser,
     path: web::Path<String>,
     query: web::Query<AsOf>,
 ) -> ApiResult<HttpResponse> {
     let id = id(&path)?;
     let now = instant(query.as_of.as_deref())?;
-    let review = state.review.clone();
+    let (review, tz) = (state.review.clone(), user.known.timezone);
     let view = service::run(&state.pool, move |conn| {
-        ladder::coach(conn, id, now, &review)
+        ladder::coach(conn, id, tz, now, &review)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Coach::from(view)))

@@ -2,6 +2,7 @@
 
 use crate::app_state::AppState;
 use crate::error::{ApiError, AppError};
+use crate::service::catalog::Catalog;
 use crate::service::{self, accounts::Actor};
 use actix_web::ResponseError;
 use actix_web::body::{BoxBody, MessageBody};
@@ -12,8 +13,14 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, web};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
-pub struct ApiUser(pub Actor);
+/// Who is asking, and the catalogue (departments, categories, rules, time zone) as the
+/// directory holds it for the counters the token was checked under.
+pub struct ApiUser {
+    pub actor: Actor,
+    pub known: Arc<Catalog>,
+}
 
 /// The bearer token as sent, not yet checked: for handlers that hand it on with their
 /// own work (the filing writer checks it in the filing's transaction).
@@ -52,10 +59,10 @@ impl FromRequest for ApiUser {
         let token = BearerToken::of(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
-            let actor =
+            let (actor, known) =
                 service::tokens::bearer_actor(&state.pool, &state.directory, &state.feed, token.0)
                     .await?;
-            Ok(ApiUser(actor))
+            Ok(ApiUser { actor, known })
         })
     }
 }

@@ -82,7 +82,7 @@ pub async fn merge_cluster(
 ) -> ApiResult<HttpResponse> {
     let id = cluster_id(&path)?;
     let into = typed::<Merge>(body.into_inner())?.into_id()?;
-    let (actor, grouping) = (user.0, state.grouping.clone());
+    let (actor, grouping) = (user.actor, state.grouping.clone());
     let survivor = service::run(&state.pool, move |conn| {
         service::clusters::merge_shown(conn, &grouping, &actor, id, into)
     })
@@ -115,7 +115,7 @@ pub async fn unmerge_cluster(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = cluster_id(&path)?;
-    let (actor, grouping) = (user.0, state.grouping.clone());
+    let (actor, grouping) = (user.actor, state.grouping.clone());
     let revived = service::run(&state.pool, move |conn| {
         service::clusters::unmerge_shown(conn, &grouping, &actor, id)
     })

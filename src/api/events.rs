@@ -30,7 +30,7 @@ pub async fn list_events(
     user: ApiUser,
     query: web::Query<Page>,
 ) -> ApiResult<HttpResponse> {
-    let (actor, page) = (user.0, query.into_inner());
+    let (actor, page) = (user.actor, query.into_inner());
     let events = service::run(&state.pool, move |conn| {
         service::events::since(conn, &actor, page.after, page.limit)
     })

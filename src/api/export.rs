@@ -26,7 +26,7 @@ use actix_web::{HttpResponse, get, http::header, web};
 #[get("/incidents.csv")]
 pub async fn incidents_csv(
     state: web::Data<AppState>,
-    ApiUser(actor): ApiUser,
+    ApiUser { actor, .. }: ApiUser,
 ) -> ApiResult<HttpResponse> {
     let csv = service::run(&state.pool, move |conn| {
         service::export::incidents_csv(conn, &actor)

@@ -80,10 +80,14 @@ pub async fn file_incident(
 #[get("/incidents/{id}")]
 pub async fn get_incident(
     state: web::Data<AppState>,
-    _user: ApiUser,
+    user: ApiUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id: i64 = path.parse().map_err(|_| AppError::NotFound)?;
-    let view = service::run(&state.pool, move |conn| service::incidents::view(conn, id)).await?;
+    let known = user.known;
+    let view = service::run(&state.pool, move |conn| {
+        service::incidents::view(conn, id, &known)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Incident::from(view)))
 }

@@ -52,7 +52,7 @@ pub struct ReportQuery {
 #[get("/reports/weekly/{week}")]
 pub async fn weekly_report(
     state: web::Data<AppState>,
-    _user: ApiUser,
+    user: ApiUser,
     path: web::Path<String>,
     query: web::Query<ReportQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -62,5 +62,5 @@ pub async fn weekly_report(
         lang: query.lang,
     }
     .parse(Lang::En)?;
-    Ok(document(&state, path.into_inner(), format, lang, None).await?)
+    Ok(document(&state, path.into_inner(), format, lang, user.known.timezone).await?)
 }

@@ -35,10 +35,11 @@ pub async fn review_week(
     query: web::Query<Week>,
 ) -> ApiResult<HttpResponse> {
     let week = exact(query.week.as_deref(), "week", "review.bad_week")?.map(str::to_owned);
-    let (actor, cache) = (user.0, state.review.clone());
+    let (actor, known, cache) = (user.actor, user.known, state.review.clone());
     let body = service::run(&state.pool, move |conn| {
-        let (figures, rows, catalog) = review::week_shown(conn, &actor, &cache, week.as_deref())?;
-        Ok(ReviewWeek::new(&figures, &rows, &catalog))
+        let (figures, rows) =
+            review::week_shown(conn, &actor, &cache, week.as_deref(), known.timezone)?;
+        Ok(ReviewWeek::new(&figures, &rows, &known))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -67,7 +68,7 @@ pub async fn review_week(
 #[get("/clusters/{id}/drivers")]
 pub async fn cluster_drivers(
     state: web::Data<AppState>,
-    _user: ApiUser,
+    user: ApiUser,
     path: web::Path<String>,
     query: web::Query<WeekQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -76,9 +77,9 @@ pub async fn cluster_drivers(
     let baseline = Baseline::parse(sent.unwrap_or_default())
         .ok_or_else(|| AppError::field("baseline", "review.bad_baseline"))?;
     let week = exact(query.week.as_deref(), "week", "review.bad_week")?.map(str::to_owned);
-    let cache = state.review.clone();
+    let (cache, tz) = (state.review.clone(), user.known.timezone);
     let found = service::run(&state.pool, move |conn| {
-        service::drivers::shown(conn, &cache, id, week.as_deref(), baseline)
+        service::drivers::shown(conn, &cache, id, week.as_deref(), tz, baseline)
     })
     .await?;
     match found {

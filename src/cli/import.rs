@@ -90,7 +90,7 @@ fn importer(conn: &mut db::DbConn, login: Option<&str>) -> Result<Actor, String>
             .ok_or_else(|| format!("no active user {login:?}"))?,
         None => people
             .into_iter()
-            .filter(|u| u.active && u.role == "admin")
+            .filter(|u| u.active && u.role == Role::Admin)
             .min_by_key(|u| u.id)
             .ok_or("no admin to import as: name one with --as LOGIN")?,
     };

@@ -5,7 +5,8 @@ use super::schema::{
     action_comments, action_departments, action_signoffs, action_steps, action_weights, actions,
     coach_dismissals, users,
 };
-use crate::domain::states::ActionStage;
+use crate::domain::ladder::Rung;
+use crate::domain::states::{ActionStage, SignoffDecision};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -14,7 +15,7 @@ use diesel::prelude::*;
 pub struct ActionRow {
     pub id: i64,
     pub cluster_id: i64,
-    pub rung: i32,
+    pub rung: Rung,
     pub title: String,
     pub why: String,
     pub owner_id: Option<i64>,
@@ -41,7 +42,7 @@ pub struct ActionRow {
 #[diesel(table_name = actions)]
 pub struct NewAction {
     pub cluster_id: i64,
-    pub rung: i32,
+    pub rung: Rung,
     pub title: String,
     pub why: String,
     pub owner_id: Option<i64>,
@@ -195,7 +196,7 @@ pub fn departments(conn: &mut DbConn, action_id: i64) -> QueryResult<Vec<i64>> {
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct Signoff {
     pub department_id: i64,
-    pub decision: String,
+    pub decision: SignoffDecision,
     pub comment: String,
     pub at: NaiveDateTime,
     pub user: String,
@@ -206,7 +207,7 @@ pub fn add_signoff(
     action_id: i64,
     department_id: i64,
     user_id: i64,
-    decision: &str,
+    decision: SignoffDecision,
     comment: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -320,7 +321,7 @@ pub fn comments(conn: &mut DbConn, action_id: i64) -> QueryResult<Vec<Comment>> 
 pub fn dismiss_advice(
     conn: &mut DbConn,
     cluster_id: i64,
-    rung: i32,
+    rung: Rung,
     reason: &str,
     user_id: i64,
     now: NaiveDateTime,
@@ -338,7 +339,7 @@ pub fn dismiss_advice(
 }
 
 /// (rung, reason) of every dismissed recommendation of a cluster.
-pub fn dismissed_advice(conn: &mut DbConn, cluster_id: i64) -> QueryResult<Vec<(i32, String)>> {
+pub fn dismissed_advice(conn: &mut DbConn, cluster_id: i64) -> QueryResult<Vec<(Rung, String)>> {
     coach_dismissals::table
         .filter(coach_dismissals::cluster_id.eq(cluster_id))
         .order(coach_dismissals::id.asc())

@@ -3,6 +3,7 @@
 use super::DbConn;
 use super::prepared_rows::{self, Binder, RowsStatement, Values};
 use super::schema::{cluster_rules, clusters, incidents};
+use crate::domain::ladder::Rung;
 use crate::domain::states::ClusterState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -16,7 +17,7 @@ pub struct ClusterRow {
     pub summary: String,
     pub owner_id: Option<i64>,
     pub state: ClusterState,
-    pub rung: i32,
+    pub rung: Rung,
     pub confirmed: bool,
     pub dismissed: bool,
     pub merged_into: Option<i64>,
@@ -46,7 +47,7 @@ pub struct ClusterChangeset {
     pub summary: Option<String>,
     pub owner_id: Option<Option<i64>>,
     pub state: Option<ClusterState>,
-    pub rung: Option<i32>,
+    pub rung: Option<Rung>,
     pub confirmed: Option<bool>,
     pub dismissed: Option<bool>,
     pub merged_into: Option<Option<i64>>,

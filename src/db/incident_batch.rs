@@ -5,6 +5,7 @@ use super::DbConn;
 use super::incidents::NewIncident;
 use super::prepared_rows::{self, Binder, RowsStatement, Values};
 use super::schema::incidents;
+use crate::domain::states::JoinReason;
 use diesel::prelude::*;
 
 /// Take `n` fresh incident ids; call inside a write transaction. On SQLite the
@@ -102,7 +103,7 @@ impl RowsStatement for InsertIncidents {
             .timestamp(&new.created_at)?
             .timestamp(&new.updated_at)?
             .bigint_or_null(&new.cluster_id)?
-            .text_or_null(new.join_reason)?
+            .text_or_null(new.join_reason.map(JoinReason::as_str))?
             .double_or_null(&new.join_score)?
             .text_or_null(new.join_terms)?
             .bigint_or_null(&new.import_id)?;

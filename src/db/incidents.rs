@@ -3,7 +3,7 @@
 use super::DbConn;
 use super::rollups::Facts;
 use super::schema::{departments, incident_tags, incidents, users};
-use crate::domain::states::IncidentStatus;
+use crate::domain::states::{IncidentStatus, JoinReason};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -29,7 +29,7 @@ pub struct IncidentRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub cluster_id: Option<i64>,
-    pub join_reason: Option<String>,
+    pub join_reason: Option<JoinReason>,
     pub join_score: Option<f64>,
     pub join_terms: Option<String>,
 }
@@ -57,7 +57,7 @@ pub struct NewIncident<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub cluster_id: Option<i64>,
-    pub join_reason: Option<&'a str>,
+    pub join_reason: Option<JoinReason>,
     pub join_score: Option<f64>,
     pub join_terms: Option<&'a str>,
     /// The import that brought it, if it came from a spreadsheet.
@@ -280,7 +280,7 @@ pub fn set_cluster(
     conn: &mut DbConn,
     ids: &[i64],
     cluster_id: i64,
-    reason: &str,
+    reason: JoinReason,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(incidents::table.filter(incidents::id.eq_any(ids)))

@@ -3,6 +3,7 @@
 
 use super::DbConn;
 use super::schema::{category_weeks, cluster_week_values, cluster_weeks, clusters, users};
+use crate::domain::ladder::Rung;
 use crate::domain::states::ClusterState;
 use diesel::prelude::*;
 use std::collections::HashSet;
@@ -134,7 +135,7 @@ pub struct ShownCluster {
     pub category_id: i64,
     pub title: String,
     pub state: ClusterState,
-    pub rung: i32,
+    pub rung: Rung,
     pub confirmed: bool,
     pub dismissed: bool,
     pub merged_into: Option<i64>,

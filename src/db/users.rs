@@ -2,6 +2,7 @@
 
 use super::DbConn;
 use super::schema::users;
+use crate::domain::role::Role;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +12,7 @@ pub struct UserRow {
     pub id: i64,
     pub login: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub department_id: Option<i64>,
     pub password_hash: String,
     pub language: Option<String>,
@@ -27,7 +28,7 @@ pub struct UserRow {
 pub struct NewUser<'a> {
     pub login: &'a str,
     pub display_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub department_id: Option<i64>,
     pub password_hash: &'a str,
     pub language: Option<&'a str>,
@@ -40,7 +41,7 @@ pub struct NewUser<'a> {
 #[diesel(table_name = users)]
 pub struct UserChangeset {
     pub display_name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub department_id: Option<Option<i64>>,
     pub password_hash: Option<String>,
     pub language: Option<Option<String>>,

@@ -1,12 +1,52 @@
 //! The ladder of fixes, rungs 0 to 6 (levels 7 to 10 of the story are context only),
 //! and each rung's workflow.
 
-use super::states::ActionStage;
+use super::states::{ActionStage, SignoffDecision};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Integer;
 
 /// A rung: 0 one-off fix, 1 process change, 2 product feature, 3 policy change,
-/// 4 mechanism, 5 KPI change, 6 KPI weight tuning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// 4 mechanism, 5 KPI change, 6 KPI weight tuning. Stored as its number (`INTEGER`) and
+/// written as its number in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Integer)]
 pub struct Rung(u8);
+
+impl std::fmt::Display for Rung {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl serde::Serialize for Rung {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.0)
+    }
+}
+
+impl<DB: Backend> ToSql<Integer, DB> for Rung
+where
+    i32: ToSql<Integer, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        // A value that lives as long as any statement: SQLite binds by reference.
+        static NUMBERS: [i32; 7] = [0, 1, 2, 3, 4, 5, 6];
+        NUMBERS[usize::from(self.0)].to_sql(out)
+    }
+}
+
+impl<DB: Backend> FromSql<Integer, DB> for Rung
+where
+    i32: FromSql<Integer, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let n = i32::from_sql(bytes)?;
+        Rung::new(i64::from(n)).ok_or_else(|| format!("unknown rung {n}").into())
+    }
+}
 
 impl Rung {
     pub const ONE_OFF: Rung = Rung(0);
@@ -17,6 +57,15 @@ impl Rung {
     pub const KPI: Rung = Rung(5);
     pub const WEIGHT: Rung = Rung(6);
     pub const TOP: Rung = Rung::WEIGHT;
+    pub const ALL: [Rung; 7] = [
+        Rung::ONE_OFF,
+        Rung::PROCESS,
+        Rung::FEATURE,
+        Rung::POLICY,
+        Rung::MECHANISM,
+        Rung::KPI,
+        Rung::WEIGHT,
+    ];
 
     pub fn new(n: i64) -> Option<Rung> {
         (0..=6).contains(&n).then_some(Rung(n as u8))
@@ -75,7 +124,10 @@ impl Rung {
 }
 
 /// A policy may launch only when every involved department's latest word is approval.
-pub fn policy_may_launch(departments: &[i64], latest: &[(i64, &str)]) -> Result<(), PolicyBlock> {
+pub fn policy_may_launch(
+    departments: &[i64],
+    latest: &[(i64, SignoffDecision)],
+) -> Result<(), PolicyBlock> {
     let mut missing = Vec::new();
     let mut objecting = Vec::new();
     for d in departments {
@@ -84,7 +136,7 @@ pub fn policy_may_launch(departments: &[i64], latest: &[(i64, &str)]) -> Result<
             .find(|(dep, _)| dep == d)
             .map(|(_, word)| *word)
         {
-            Some("approve") => {}
+            Some(SignoffDecision::Approve) => {}
             Some(_) => objecting.push(*d),
             None => missing.push(*d),
         }
@@ -152,11 +204,19 @@ mod tests {
         assert_eq!(
             policy_may_launch(
                 &[1, 2, 3],
-                &[(1, "approve"), (2, "approve"), (3, "approve")]
+                &[
+                    (1, SignoffDecision::Approve),
+                    (2, SignoffDecision::Approve),
+                    (3, SignoffDecision::Approve)
+                ]
             ),
             Ok(())
         );
-        let block = policy_may_launch(&[1, 2, 3], &[(1, "approve"), (2, "object")]).unwrap_err();
+        let block = policy_may_launch(
+            &[1, 2, 3],
+            &[(1, SignoffDecision::Approve), (2, SignoffDecision::Object)],
+        )
+        .unwrap_err();
         assert_eq!(block.missing, vec![3]);
         assert_eq!(block.objecting, vec![2]);
         assert!(policy_may_launch(&[], &[]).unwrap_err().no_departments);

@@ -1,44 +1,20 @@
 //! Who may do what: members file and read, leads also triage and act, admins also administer.
 
-use std::fmt;
+use super::states::words;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Member,
-    Lead,
-    Admin,
-}
+words!(
+    /// A person's role; each includes the ones before it.
+    Role {
+        Member = "member",
+        Lead = "lead",
+        Admin = "admin",
+    }
+);
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Member, Role::Lead, Role::Admin];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim() {
-            "member" => Some(Self::Member),
-            "lead" => Some(Self::Lead),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Member => "member",
-            Self::Lead => "lead",
-            Self::Admin => "admin",
-        }
-    }
-
     /// Whether this role includes everything `needed` may do.
     pub fn allows(&self, needed: Role) -> bool {
         *self >= needed
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -53,7 +29,7 @@ mod tests {
         assert!(!Role::Member.allows(Role::Lead));
         assert!(!Role::Lead.allows(Role::Admin));
         for r in Role::ALL {
-            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
         }
         assert_eq!(Role::parse("root"), None);
     }

@@ -1,20 +1,19 @@
-//! The states things move through, as types: an incident's status, a cluster's state
-//! and an action's stage. Each is stored as its word (`TEXT` on both backends) and
-//! written as that word in JSON; nothing compares the words outside these impls.
-
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql, FromSqlRow};
-use diesel::expression::AsExpression;
-use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
-use std::fmt;
+//! The states and kinds things take, as types: an incident's status and how it joined its
+//! cluster, a cluster's state, an action's stage, a sign-off's decision and a person's
+//! role. Each is stored as its word (`TEXT` on both backends) and written as that word in
+//! JSON; nothing compares the words outside these impls. A rung is a number
+//! (`domain::ladder::Rung`, stored as `INTEGER`).
 
 /// A state stored and sent as one of a fixed set of words.
+/// Variants order as they are listed.
 macro_rules! words {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
-        #[diesel(sql_type = Text)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+            ::diesel::expression::AsExpression, ::diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = ::diesel::sql_types::Text)]
         pub enum $name {
             $($(#[$vdoc])* $variant),+
         }
@@ -42,8 +41,8 @@ macro_rules! words {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
@@ -54,21 +53,21 @@ macro_rules! words {
             }
         }
 
-        impl<DB: Backend> ToSql<Text, DB> for $name
+        impl<DB: ::diesel::backend::Backend> ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> for $name
         where
-            str: ToSql<Text, DB>,
+            str: ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB>,
         {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                self.as_str().to_sql(out)
+            fn to_sql<'b>(&'b self, out: &mut ::diesel::serialize::Output<'b, '_, DB>) -> ::diesel::serialize::Result {
+                ::diesel::serialize::ToSql::<::diesel::sql_types::Text, DB>::to_sql(self.as_str(), out)
             }
         }
 
-        impl<DB: Backend> FromSql<Text, DB> for $name
+        impl<DB: ::diesel::backend::Backend> ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB> for $name
         where
-            String: FromSql<Text, DB>,
+            String: ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB>,
         {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                let word = String::from_sql(bytes)?;
+            fn from_sql(bytes: DB::RawValue<'_>) -> ::diesel::deserialize::Result<Self> {
+                let word = <String as ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB>>::from_sql(bytes)?;
                 $name::parse(&word).ok_or_else(|| {
                     format!(concat!("unknown ", stringify!($name), " {:?}"), word).into()
                 })
@@ -127,6 +126,30 @@ words!(
     }
 );
 
+words!(
+    /// How a filing found its cluster.
+    JoinReason {
+        /// A lead's rule sent it there.
+        Rule = "rule",
+        /// It was similar enough to the cluster.
+        Similar = "similar",
+        /// It started a cluster of its own.
+        New = "new",
+        /// A lead moved it there.
+        Lead = "lead",
+    }
+);
+
+words!(
+    /// A department's word on a policy.
+    SignoffDecision {
+        Approve = "approve",
+        Object = "object",
+    }
+);
+
+pub(crate) use words;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +164,12 @@ mod tests {
         }
         for s in ActionStage::ALL {
             assert_eq!(ActionStage::parse(s.as_str()), Some(*s));
+        }
+        for s in JoinReason::ALL {
+            assert_eq!(JoinReason::parse(s.as_str()), Some(*s));
+        }
+        for s in SignoffDecision::ALL {
+            assert_eq!(SignoffDecision::parse(s.as_str()), Some(*s));
         }
         assert_eq!(IncidentStatus::parse("closed"), None);
         assert_eq!(

@@ -48,7 +48,7 @@ impl TryFrom<users::UserRow> for Actor {
 
     fn try_from(u: users::UserRow) -> AppResult<Self> {
         Ok(Actor {
-            role: Role::parse(&u.role).ok_or_else(|| AppError::internal("unknown role stored"))?,
+            role: u.role,
             language: u.language.as_deref().and_then(Lang::parse),
             id: u.id,
             login: u.login,
@@ -156,7 +156,7 @@ fn create(
         let new = users::NewUser {
             login: login.as_ref(),
             display_name: &name,
-            role: role.as_str(),
+            role,
             department_id,
             password_hash: &hash,
             language: language.map(|l| l.code()),
@@ -282,7 +282,7 @@ pub fn update_user(
             conn,
             user_id,
             &users::UserChangeset {
-                role: Some(role.as_str().into()),
+                role: Some(role),
                 department_id: Some(department_id),
                 active: Some(active),
                 updated_at: Some(now),
@@ -299,7 +299,7 @@ pub fn update_user(
                 before_json: snapshot(&UserSnapshot {
                     login: &before.login,
                     display_name: &before.display_name,
-                    role: &before.role,
+                    role: before.role.as_str(),
                     department_id: before.department_id,
                     active: before.active,
                 }),

@@ -185,8 +185,9 @@ pub fn shown(
     cache: &ReviewCache,
     cluster_id: i64,
     raw_week: Option<&str>,
+    tz: chrono_tz::Tz,
     baseline: Baseline,
 ) -> AppResult<Result<Arc<DriversView>, i64>> {
-    let week = super::review::week_or_default(conn, raw_week)?;
+    let week = super::review::week_in(raw_week, tz)?;
     view_cached(conn, cache, cluster_id, week, baseline)
 }

@@ -7,6 +7,7 @@ use crate::db::clusters as db_clusters;
 use crate::db::schema::{category_weeks, cluster_weeks};
 use crate::domain::coach::{self, Advice, Situation};
 use crate::domain::effect::{self, Effect, Goal, GuardCheck, Verdict};
+use crate::domain::ladder::Rung;
 use crate::domain::states::ActionStage;
 use crate::domain::states::ClusterState;
 use crate::domain::week::{WeekKey, current_week};
@@ -215,13 +216,13 @@ pub struct Evidence {
     pub spike: bool,
     pub last_four_weeks: Vec<(String, u32)>,
     pub latest_action: Option<LatestAction>,
-    pub dismissed: Vec<(i32, String)>,
+    pub dismissed: Vec<(Rung, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LatestAction {
     pub id: i64,
-    pub rung: i32,
+    pub rung: Rung,
     pub title: String,
     pub verdict: &'static str,
     pub rate_ratio: Option<f64>,
@@ -285,14 +286,14 @@ pub fn coach_and_actions(
     let spike = spiked(conn, review, cluster.id, this_week.previous())?;
     let situation = Situation {
         state: cluster.state,
-        current_rung: cluster.rung.clamp(0, 6) as u8,
+        current_rung: cluster.rung.number(),
         last_four_weeks: counts,
         spike,
         latest_launched: latest
             .as_ref()
-            .map(|(a, e)| (a.rung.clamp(0, 6) as u8, e.verdict_kind)),
+            .map(|(a, e)| (a.rung.number(), e.verdict_kind)),
         action_in_progress: in_progress && latest.is_none(),
-        dismissed_rungs: dismissed.iter().map(|(r, _)| *r as u8).collect(),
+        dismissed_rungs: dismissed.iter().map(|(r, _)| r.number()).collect(),
     };
     let Advice {
         current_rung,

@@ -26,7 +26,7 @@ pub struct AgendaItem {
 /// launched an action on) and how many of them are resolved.
 #[derive(Debug, Clone, Serialize)]
 pub struct RungCount {
-    pub rung: i32,
+    pub rung: Rung,
     pub standing: i64,
     pub resolved: i64,
 }
@@ -48,11 +48,12 @@ pub struct TeamLadder {
 }
 
 /// The rung from which a fix holds for good: features, policies, mechanisms, KPIs.
-const MATURE: i32 = 2;
+const MATURE: Rung = Rung::FEATURE;
 
 pub fn team_ladder(conn: &mut DbConn, tz: Tz, now: DateTime<Utc>) -> AppResult<TeamLadder> {
-    let mut rungs: Vec<RungCount> = (0..=i32::from(Rung::TOP.number()))
-        .map(|rung| RungCount {
+    let mut rungs: Vec<RungCount> = Rung::ALL
+        .iter()
+        .map(|&rung| RungCount {
             rung,
             standing: 0,
             resolved: 0,
@@ -62,17 +63,23 @@ pub fn team_ladder(conn: &mut DbConn, tz: Tz, now: DateTime<Utc>) -> AppResult<T
         .into_iter()
         .filter(|c| !c.dismissed)
     {
-        let row = &mut rungs[c.rung.clamp(0, i32::from(Rung::TOP.number())) as usize];
+        let row = &mut rungs[usize::from(c.rung.number())];
         row.standing += 1;
         if c.state == crate::domain::states::ClusterState::Resolved {
             row.resolved += 1;
         }
     }
-    let sum = |f: fn(&RungCount) -> i64, from: i32| -> i64 {
+    let sum = |f: fn(&RungCount) -> i64, from: Rung| -> i64 {
         rungs.iter().filter(|r| r.rung >= from).map(f).sum()
     };
-    let (clusters, climbed) = (sum(|r| r.standing, 0), sum(|r| r.standing, MATURE));
-    let (resolved, resolved_mature) = (sum(|r| r.resolved, 0), sum(|r| r.resolved, MATURE));
+    let (clusters, climbed) = (
+        sum(|r| r.standing, Rung::ONE_OFF),
+        sum(|r| r.standing, MATURE),
+    );
+    let (resolved, resolved_mature) = (
+        sum(|r| r.resolved, Rung::ONE_OFF),
+        sum(|r| r.resolved, MATURE),
+    );
     let (watch_weeks, agenda) = agenda(conn, tz, now)?;
     Ok(TeamLadder {
         rungs,
@@ -89,9 +96,7 @@ pub fn team_ladder(conn: &mut DbConn, tz: Tz, now: DateTime<Utc>) -> AppResult<T
 pub fn watch_weeks(actions: &[ActionRow]) -> Option<u32> {
     actions
         .iter()
-        .filter(|a| {
-            a.rung == i32::from(Rung::MECHANISM.number()) && a.stage == ActionStage::Launched
-        })
+        .filter(|a| a.rung == Rung::MECHANISM && a.stage == ActionStage::Launched)
         .max_by_key(|a| (a.launched_on, a.id))
         .and_then(|a| a.retro_weeks)
         .map(|w| w.max(1) as u32)
@@ -110,7 +115,7 @@ pub fn agenda(
     let mut items = Vec::new();
     for a in actions
         .iter()
-        .filter(|a| a.rung == i32::from(Rung::POLICY.number()) && a.stage == ActionStage::Launched)
+        .filter(|a| a.rung == Rung::POLICY && a.stage == ActionStage::Launched)
     {
         let Some(on) = a.launched_on else { continue };
         let launch = WeekKey::of(on);

@@ -318,15 +318,7 @@ pub fn triage_size(conn: &mut DbConn) -> AppResult<i64> {
 }
 
 /// The week asked for (`YYYY-Www`), or the last complete week in the organisation's
-/// time zone when none is given.
-pub fn week_or_default(conn: &mut DbConn, raw: Option<&str>) -> AppResult<WeekKey> {
-    match raw.map(str::trim).filter(|w| !w.is_empty()) {
-        Some(_) => week_in(raw, chrono_tz::UTC),
-        None => week_in(None, super::organisation::timezone(conn)?),
-    }
-}
-
-/// `week_or_default` with the time zone already read.
+/// time zone `tz` when none is given.
 pub fn week_in(raw: Option<&str>, tz: chrono_tz::Tz) -> AppResult<WeekKey> {
     match raw.map(str::trim).filter(|w| !w.is_empty()) {
         Some(w) => w
@@ -346,17 +338,14 @@ pub fn week_shown(
     actor: &crate::service::accounts::Actor,
     cache: &ReviewCache,
     raw_week: Option<&str>,
-) -> AppResult<(
-    Arc<WeekFigures>,
-    Vec<ReviewRow>,
-    crate::service::catalog::Catalog,
-)> {
+    tz: chrono_tz::Tz,
+) -> AppResult<(Arc<WeekFigures>, Vec<ReviewRow>)> {
     actor.require(crate::domain::role::Role::Lead)?;
-    let week = week_or_default(conn, raw_week)?;
+    let week = week_in(raw_week, tz)?;
     let figures = figures(conn, cache, week)?;
     let lines: Vec<_> = figures.clusters.iter().collect();
     let rows = rows(conn, &lines)?;
-    Ok((figures, rows, crate::service::catalog::Catalog::load(conn)?))
+    Ok((figures, rows))
 }
 
 /// One page of the review's table: the week's figures, the clusters of the page, how

@@ -6,6 +6,7 @@ use crate::db::version_feed::VersionFeed;
 use crate::db::{self, DbConn, tokens, users};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
+use crate::service::catalog::Catalog;
 use crate::service::directory::Directory;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -115,19 +116,21 @@ pub async fn bearer_actor(
     directory: &std::sync::Arc<Directory>,
     feed: &std::sync::Arc<VersionFeed>,
     token: Option<String>,
-) -> AppResult<Actor> {
+) -> AppResult<(Actor, std::sync::Arc<Catalog>)> {
     let token = token.ok_or(AppError::Unauthorized)?;
     if let Some(versions) = feed.without_pool()
         && let Some(actor) = directory.recall_token_actor(&versions, &token)
+        && let Some(known) = directory.recall_known(&versions)
     {
-        return Ok(actor);
+        return Ok((actor, known));
     }
     let (directory, feed) = (directory.clone(), feed.clone());
     super::run(pool, move |conn| {
         let versions = feed.current(conn)?;
-        directory
+        let actor = directory
             .token_actor(conn, &versions, &token)?
-            .ok_or(AppError::Unauthorized)
+            .ok_or(AppError::Unauthorized)?;
+        Ok((actor, directory.known(conn, &versions)?))
     })
     .await
 }

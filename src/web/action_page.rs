@@ -4,7 +4,8 @@ use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
 use crate::db::actions::{ActionRow, Comment, Signoff, Step, WeightRevision};
-use crate::domain::states::ActionStage;
+use crate::domain::ladder::Rung;
+use crate::domain::states::{ActionStage, SignoffDecision};
 use crate::error::AppResult;
 use crate::service;
 use crate::service::catalog::Catalog;
@@ -77,7 +78,8 @@ impl ShowPage {
     }
 
     fn next_stages(&self) -> Vec<ActionStage> {
-        let Some(rung) = crate::domain::ladder::Rung::for_action(i64::from(self.action.rung))
+        let Some(rung) =
+            Some(self.action.rung).filter(|r| *r >= crate::domain::ladder::Rung::PROCESS)
         else {
             return vec![];
         };

@@ -56,8 +56,8 @@ impl AdminPage {
         self.catalog.department_slug(*id).unwrap_or("").to_string()
     }
 
-    fn roles(&self) -> [Role; 3] {
-        Role::ALL
+    fn roles(&self) -> Vec<Role> {
+        Role::ALL.to_vec()
     }
 }
 

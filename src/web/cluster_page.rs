@@ -7,6 +7,7 @@ use crate::app_state::AppState;
 use crate::db::clusters::{ClusterRow, RuleRow};
 use crate::db::incidents::IncidentRow;
 use crate::domain::input::FieldErrors;
+use crate::domain::states::JoinReason;
 use crate::error::AppResult;
 use crate::service;
 use crate::service::catalog::Catalog;

@@ -6,7 +6,7 @@ use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::db::incidents::{IncidentFilter, IncidentListRow};
 use crate::domain::input::{FieldErrors, search_fold};
-use crate::domain::states::IncidentStatus;
+use crate::domain::states::{IncidentStatus, JoinReason};
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::catalog::Catalog;
@@ -149,9 +149,17 @@ struct ShowPage {
     cluster: Option<crate::db::clusters::ClusterRow>,
     joined: bool,
     this_week: i32,
+    known: std::sync::Arc<crate::service::catalog::Catalog>,
 }
 
 impl ShowPage {
+    /// A department, by its slug, named in the reader's language.
+    fn department(&self, slug: &Option<String>) -> String {
+        slug.as_deref()
+            .and_then(|s| self.known.department_by_slug(s))
+            .map_or_else(|| "—".to_string(), |d| d.label(self.page.lang).to_string())
+    }
+
     fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         local_datetime(*at, self.tz)
     }
@@ -169,9 +177,9 @@ async fn show(
     query: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let tz = user.known.timezone;
+    let (known, tz) = (user.known.clone(), user.known.timezone);
     let (incident, timeline, tz, cluster, this_week) = service::run(&state.pool, move |conn| {
-        let incident = service::incidents::view(conn, id)?;
+        let incident = service::incidents::view(conn, id, &known)?;
         let cluster = match incident.cluster_id {
             Some(c) => service::clusters::survivor(conn, c)?,
             None => None,
@@ -189,7 +197,7 @@ async fn show(
         ))
     })
     .await?;
-    let joined = incident.join_reason.as_deref().is_some_and(|r| r != "new");
+    let joined = incident.join_reason.is_some_and(|r| r != JoinReason::New);
     let can_change = incident.reporter_id == user.actor.id || user.actor.is_lead();
     ok(&ShowPage {
         page: user.page,
@@ -201,6 +209,7 @@ async fn show(
         cluster,
         joined,
         this_week,
+        known: user.known,
     })
 }
 

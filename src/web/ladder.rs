@@ -5,6 +5,7 @@ use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
 use crate::db::actions::ActionRow;
+use crate::domain::ladder::Rung;
 use crate::domain::states::ActionStage;
 use crate::error::{AppError, AppResult};
 use crate::service;
@@ -25,7 +26,7 @@ pub struct Bar {
     pub y: i32,
     pub height: i32,
     /// Rungs launched that week.
-    pub launches: Vec<i32>,
+    pub launches: Vec<Rung>,
     /// A goal's target that week, and where its mark is drawn.
     pub target: Option<f64>,
     pub target_y: i32,
@@ -52,10 +53,14 @@ impl ClusterLadder {
         service::report::goals::number(*v)
     }
 
-    fn climbed(&self, rung: &i32) -> bool {
+    fn climbed(&self, rung: &Rung) -> bool {
         self.actions
             .iter()
             .any(|(a, _)| a.rung == *rung && a.stage == ActionStage::Launched)
+    }
+
+    fn rungs_top_down(&self) -> Vec<Rung> {
+        Rung::ALL.iter().rev().copied().collect()
     }
 
     fn chart_h(&self) -> i32 {

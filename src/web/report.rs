@@ -154,16 +154,11 @@ pub async fn document(
     raw_week: String,
     format: report::Format,
     lang: Lang,
-    tz: Option<Tz>,
+    tz: Tz,
 ) -> AppResult<HttpResponse> {
     let cache = state.review.clone();
-    let (r, tz) = crate::service::run(&state.pool, move |conn| {
-        let tz = match tz {
-            Some(tz) => tz,
-            None => crate::service::organisation::timezone(conn)?,
-        };
-        let r = report::of_week(conn, &cache, Some(&raw_week), tz, chrono::Utc::now())?;
-        Ok((r, tz))
+    let r = crate::service::run(&state.pool, move |conn| {
+        report::of_week(conn, &cache, Some(&raw_week), tz, chrono::Utc::now())
     })
     .await?;
     let body = match report::text(&r, format, lang, tz)? {
@@ -216,7 +211,7 @@ async fn download(
 ) -> AppResult<HttpResponse> {
     let (format, lang) = query.parse(user.page.lang)?;
     let tz = user.known.timezone;
-    document(&state, path.into_inner(), format, lang, Some(tz)).await
+    document(&state, path.into_inner(), format, lang, tz).await
 }
 
 /// `/retro`: the last complete week's meeting.

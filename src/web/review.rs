@@ -5,6 +5,7 @@ use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
 use crate::domain::comparison::{Comparison, Reading};
+use crate::domain::ladder::Rung;
 use crate::domain::role::Role;
 use crate::domain::states::ClusterState;
 use crate::domain::week::WeekKey;
@@ -52,7 +53,7 @@ pub struct RowView {
     pub flags: Vec<&'static str>,
     pub spark: String,
     pub refs: u64,
-    pub rung: i32,
+    pub rung: Rung,
     pub state: ClusterState,
     pub owner: String,
     pub confirmed: bool,

@@ -68,7 +68,7 @@ pub fn link(entry: &TimelineEntry) -> Option<String> {
 }
 
 fn is_state(s: &str) -> bool {
-    matches!(s, "open" | "acting" | "resolved" | "regressed")
+    crate::domain::states::ClusterState::parse(s).is_some()
 }
 
 /// Any other field: its label and value when the catalogue names it (yes or no for a

@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const LAPTOP: (u32, u32) = (1280, 800);
-const PHONE: (u32, u32) = (390, 844);
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const LAPTOP: (u32, u32) = (1280, 800);
+pub(crate) const PHONE: (u32, u32) = (390, 844);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+pub(crate) type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// Like `assert!`, but an error, so that a failed journey still closes Chromium.
 macro_rules! check {
@@ -30,7 +30,7 @@ macro_rules! check {
 }
 
 /// chromedriver on a free port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
@@ -51,7 +51,7 @@ fn find_program(name: &str) -> Option<PathBuf> {
 }
 
 /// Start chromedriver, or say why not: under CI that is a failure, elsewhere a skip.
-async fn driver() -> Option<Driver> {
+pub(crate) async fn driver() -> Option<Driver> {
     let Some(program) = find_program("chromedriver") else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -90,7 +90,7 @@ async fn driver() -> Option<Driver> {
     }
 }
 
-async fn chromium(driver: &Driver, profile: &Path) -> Client {
+pub(crate) async fn chromium(driver: &Driver, profile: &Path) -> Client {
     let args = vec![
         "--headless=new".to_string(),
         "--no-sandbox".into(),
@@ -120,7 +120,7 @@ async fn chromium(driver: &Driver, profile: &Path) -> Client {
 }
 
 /// Where the PNGs go: target/browser-screenshots, next to target/debug.
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     // target/debug/deps/api-xxxx → target
     let target = exe
@@ -136,21 +136,23 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// The journey, with a screenshot of each step (when `shots` is given).
-struct Journey {
-    c: Client,
-    base: String,
-    shots: Option<PathBuf>,
-    step: u32,
+pub(crate) struct Journey {
+    pub(crate) c: Client,
+    pub(crate) base: String,
+    pub(crate) shots: Option<PathBuf>,
+    pub(crate) step: u32,
+    /// The window's size between screenshots.
+    pub(crate) size: (u32, u32),
 }
 
 impl Journey {
-    async fn goto(&self, path: &str) -> Result {
+    pub(crate) async fn goto(&self, path: &str) -> Result {
         self.c.goto(&format!("{}{path}", self.base)).await?;
         Ok(())
     }
 
     /// Wait until the page's address starts with `prefix` (after a click submits a form).
-    async fn at(&self, prefix: &str) -> Result<String> {
+    pub(crate) async fn at(&self, prefix: &str) -> Result<String> {
         let started = Instant::now();
         loop {
             let url = self.c.current_url().await?;
@@ -169,11 +171,11 @@ impl Journey {
         }
     }
 
-    async fn css(&self, selector: &str) -> Result<fantoccini::elements::Element> {
+    pub(crate) async fn css(&self, selector: &str) -> Result<fantoccini::elements::Element> {
         Ok(self.c.find(Locator::Css(selector)).await?)
     }
 
-    async fn type_into(&self, selector: &str, text: &str) -> Result {
+    pub(crate) async fn type_into(&self, selector: &str, text: &str) -> Result {
         let field = self.css(selector).await?;
         field.clear().await?;
         if !text.is_empty() {
@@ -182,7 +184,7 @@ impl Journey {
         Ok(())
     }
 
-    async fn value(&self, selector: &str) -> Result<String> {
+    pub(crate) async fn value(&self, selector: &str) -> Result<String> {
         Ok(self
             .css(selector)
             .await?
@@ -191,18 +193,18 @@ impl Journey {
             .unwrap_or_default())
     }
 
-    async fn text(&self) -> Result<String> {
+    pub(crate) async fn text(&self) -> Result<String> {
         Ok(self.css("body").await?.text().await?)
     }
 
-    async fn click(&self, selector: &str) -> Result {
+    pub(crate) async fn click(&self, selector: &str) -> Result {
         self.css(selector).await?.click().await?;
         Ok(())
     }
 
     /// Click a link or a submit button and wait for the next page to load: the old
     /// document is marked first, so its address cannot pass for the new one's.
-    async fn follow(&self, selector: &str) -> Result {
+    pub(crate) async fn follow(&self, selector: &str) -> Result {
         self.c.execute("window.rungsOldPage = true", vec![]).await?;
         self.click(selector).await?;
         let started = Instant::now();
@@ -226,7 +228,7 @@ impl Journey {
     }
 
     /// Save the page, whole, at the laptop and at the phone width.
-    async fn shot(&mut self, name: &str) -> Result {
+    pub(crate) async fn shot(&mut self, name: &str) -> Result {
         self.step += 1;
         let Some(dir) = &self.shots else {
             return Ok(());
@@ -254,14 +256,14 @@ impl Journey {
             let file = dir.join(format!("{:02}-{name}-{label}.png", self.step));
             std::fs::write(&file, png)?;
         }
-        self.c.set_window_size(LAPTOP.0, LAPTOP.1).await?;
+        self.c.set_window_size(self.size.0, self.size.1).await?;
         Ok(())
     }
 }
 
 /// The cluster page at a phone's and a laptop's width: the drivers come before the
 /// incidents, and at 1280×900 they start within the first screen.
-async fn drivers_first(j: &Journey, cluster: &str) -> Result {
+pub(crate) async fn drivers_first(j: &Journey, cluster: &str) -> Result {
     for (width, height) in [PHONE, (1280, 900)] {
         j.c.set_window_size(width, height).await?;
         j.goto(cluster).await?;
@@ -301,7 +303,7 @@ async fn drivers_first(j: &Journey, cluster: &str) -> Result {
             );
         }
     }
-    j.c.set_window_size(LAPTOP.0, LAPTOP.1).await?;
+    j.c.set_window_size(j.size.0, j.size.1).await?;
     Ok(())
 }
 
@@ -582,6 +584,7 @@ async fn main_journeys_in_headless_chromium() {
             base: app.address.clone(),
             shots,
             step: 0,
+            size: LAPTOP,
         };
         let result = journey(&mut j).await;
         if let Err(e) = &result {

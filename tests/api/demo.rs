@@ -29,8 +29,11 @@ async fn the_demo_tells_the_approval_story_and_every_page_renders_it() {
             .unwrap()
             .unwrap();
         assert_eq!(
-            (story.state.as_str(), story.rung),
-            ("regressed", 6),
+            (story.state, story.rung),
+            (
+                rungs::domain::states::ClusterState::Regressed,
+                rungs::domain::ladder::Rung::WEIGHT
+            ),
             "{}",
             app.backend
         );

@@ -1,6 +1,7 @@
 //! What the API answers about actions and the coach.
 
-use crate::domain::states::{ActionStage, ClusterState};
+use crate::domain::ladder::Rung;
+use crate::domain::states::{ActionStage, ClusterState, SignoffDecision};
 use crate::domain::week::WeekKey;
 use crate::i18n::Lang;
 use crate::service::effects::{CoachView, EffectView, GuardView, Windows};
@@ -16,7 +17,8 @@ pub struct Action {
     pub id: i64,
     pub cluster_id: i64,
     /// 1 to 6.
-    pub rung: i32,
+    #[schema(value_type = i32, minimum = 0, maximum = 6)]
+    pub rung: Rung,
     pub title: String,
     pub why: String,
     pub owner_id: Option<i64>,
@@ -64,7 +66,8 @@ pub struct Step {
 pub struct Signoff {
     pub department_id: i64,
     /// `approve` or `object`.
-    pub decision: String,
+    #[schema(value_type = String, example = "approve")]
+    pub decision: SignoffDecision,
     pub comment: String,
     #[schema(value_type = String)]
     pub at: NaiveDateTime,
@@ -266,13 +269,14 @@ pub struct CoachEvidence {
     pub latest_action: Option<LatestAction>,
     /// `[rung, reason]` pairs of the rungs set aside.
     #[schema(value_type = Vec<Vec<Value>>)]
-    pub dismissed: Vec<(i32, String)>,
+    pub dismissed: Vec<(Rung, String)>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LatestAction {
     pub id: i64,
-    pub rung: i32,
+    #[schema(value_type = i32, minimum = 0, maximum = 6)]
+    pub rung: Rung,
     pub title: String,
     pub verdict: &'static str,
     pub rate_ratio: Option<f64>,

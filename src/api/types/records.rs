@@ -1,7 +1,8 @@
 //! What the API answers about incidents, clusters and events: the service's views in the
 //! shapes the API has always sent, each with its schema.
 
-use crate::domain::states::{ClusterState, IncidentStatus};
+use crate::domain::ladder::Rung;
+use crate::domain::states::{ClusterState, IncidentStatus, JoinReason};
 use crate::domain::week::WeekKey;
 use crate::service::clusters::{ClusterView, Suggestion, WeekCount};
 use crate::service::events::Event;
@@ -89,7 +90,8 @@ pub struct Incident {
     pub handled_note: Option<String>,
     pub cluster_id: Option<i64>,
     /// How it came to its cluster: `similar`, `rule`, `new` or `lead`.
-    pub join_reason: Option<String>,
+    #[schema(value_type = Option<String>, example = "similar")]
+    pub join_reason: Option<JoinReason>,
     pub join_score: Option<f64>,
     pub join_terms: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -142,7 +144,8 @@ pub struct Cluster {
     #[schema(value_type = String, example = "open")]
     pub state: ClusterState,
     /// The rung of the ladder it stands on, 0 to 6.
-    pub rung: i32,
+    #[schema(value_type = i32, minimum = 0, maximum = 6)]
+    pub rung: Rung,
     pub confirmed: bool,
     pub dismissed: bool,
     pub merged_into: Option<i64>,

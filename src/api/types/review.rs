@@ -1,6 +1,7 @@
 //! What the API answers about the weekly review and a cluster's drivers.
 
 use crate::domain::comparison::{Comparison, Reading};
+use crate::domain::ladder::Rung;
 use crate::domain::states::ClusterState;
 use crate::domain::week::WeekKey;
 use crate::service::catalog::Catalog;
@@ -87,7 +88,8 @@ pub struct ReviewCluster {
     pub category: Option<String>,
     /// Any of `new`, `spike`, `regressed`.
     pub flags: Vec<&'static str>,
-    pub rung: i32,
+    #[schema(value_type = i32, minimum = 0, maximum = 6)]
+    pub rung: Rung,
     #[schema(value_type = String, example = "open")]
     pub state: ClusterState,
     pub confirmed: bool,

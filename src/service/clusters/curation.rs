@@ -6,7 +6,7 @@ use crate::db::clusters::{self as db_clusters, ClusterChangeset, ClusterRow, New
 use crate::db::{self, DbConn, incidents, rollups, users};
 use crate::domain::input::{self, NAME_MAX, TITLE_MAX};
 use crate::domain::role::Role;
-use crate::domain::states::ClusterState;
+use crate::domain::states::{ClusterState, JoinReason};
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
 use crate::service::grouping::{self, GroupingCache};
@@ -341,7 +341,7 @@ pub fn move_incidents(
             if let (Some(facts), true) = (incidents::facts(conn, row.id)?, live_incident) {
                 rollups::apply(conn, &facts, -1)?;
             }
-            incidents::set_cluster(conn, &[row.id], target_id, "lead", now)?;
+            incidents::set_cluster(conn, &[row.id], target_id, JoinReason::Lead, now)?;
             if live_incident {
                 if let Some(facts) = incidents::facts(conn, row.id)? {
                     rollups::apply(conn, &facts, 1)?;

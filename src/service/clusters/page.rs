@@ -9,7 +9,7 @@ use crate::service::drivers::{Baseline, DriversView};
 use crate::service::effects::{self, ActionsWithEffects, CoachView};
 use crate::service::grouping::GroupingCache;
 use crate::service::incidents::TimelineEntry;
-use crate::service::review::{ReviewCache, week_or_default};
+use crate::service::review::{ReviewCache, week_in};
 use chrono_tz::Tz;
 use std::collections::HashMap;
 
@@ -55,9 +55,9 @@ pub fn page(
     if let Some(into) = view.cluster.merged_into {
         return Ok(Err(into));
     }
-    let week = match week_or_default(conn, week) {
+    let week = match week_in(week, tz) {
         Ok(w) => w,
-        Err(_) => week_or_default(conn, None)?,
+        Err(_) => week_in(None, tz)?,
     };
     let baseline = Baseline::parse(baseline).unwrap_or_default();
     let drivers = match crate::service::drivers::view(conn, id, week, baseline) {

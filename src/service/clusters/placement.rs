@@ -3,7 +3,7 @@
 use super::{record, set_state};
 use crate::db::clusters::{self as db_clusters, ClusterRow, NewCluster, RuleRow};
 use crate::db::{self, DbConn};
-use crate::domain::states::ClusterState;
+use crate::domain::states::{ClusterState, JoinReason};
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
 use crate::service::grouping::GroupingCache;
@@ -24,7 +24,7 @@ pub struct Suggestion {
 pub struct Placement {
     /// An existing cluster, or None to start a new unconfirmed one.
     pub cluster_id: Option<i64>,
-    pub reason: &'static str,
+    pub reason: JoinReason,
     pub score: Option<f64>,
     pub terms: Vec<String>,
     pub suggestions: Vec<Suggestion>,
@@ -61,7 +61,7 @@ pub fn place<'r>(
         if !rule.pattern.is_empty() && folded.contains(&rule.pattern) {
             return Ok(Placement {
                 cluster_id: Some(rule.cluster_id),
-                reason: "rule",
+                reason: JoinReason::Rule,
                 score: None,
                 terms: vec![rule.pattern.clone()],
                 suggestions,
@@ -71,14 +71,14 @@ pub fn place<'r>(
     match matches.first() {
         Some(best) if best.score >= grouping.threshold => Ok(Placement {
             cluster_id: Some(best.cluster_id),
-            reason: "similar",
+            reason: JoinReason::Similar,
             score: Some(best.score),
             terms: best.matched_terms.clone(),
             suggestions,
         }),
         _ => Ok(Placement {
             cluster_id: None,
-            reason: "new",
+            reason: JoinReason::New,
             score: None,
             terms: vec![],
             suggestions,
@@ -110,7 +110,7 @@ pub fn cluster_for_new_incident(
         if cluster.state == ClusterState::Resolved {
             set_state(conn, Some(actor), &cluster, ClusterState::Regressed)?;
         }
-        let outcome = if placement.reason == "rule" {
+        let outcome = if placement.reason == JoinReason::Rule {
             "rule"
         } else {
             "joined"

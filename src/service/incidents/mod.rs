@@ -9,7 +9,7 @@ use crate::db::incidents::{self, IncidentFilter, IncidentRow};
 use crate::db::{self, DbConn, catalog, rollups, users};
 use crate::domain::input::{self, BODY_MAX};
 use crate::domain::role::Role;
-use crate::domain::states::IncidentStatus;
+use crate::domain::states::{IncidentStatus, JoinReason};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -49,23 +49,18 @@ pub struct IncidentView {
     pub handled_note: Option<String>,
     pub cluster_id: Option<i64>,
     /// How it came to its cluster: similar, rule, new, lead.
-    pub join_reason: Option<String>,
+    pub join_reason: Option<JoinReason>,
     pub join_score: Option<f64>,
     pub join_terms: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn view(conn: &mut DbConn, id: i64) -> AppResult<IncidentView> {
+/// Incident `id`, its category and department named from `catalog` (the request's).
+pub fn view(conn: &mut DbConn, id: i64, catalog: &Catalog) -> AppResult<IncidentView> {
     let row = incidents::find(conn, id)?.ok_or(AppError::NotFound)?;
-    let catalog = Catalog::load(conn)?;
     let reporter = users::find(conn, row.reporter_id)?.ok_or(AppError::NotFound)?;
-    Ok(to_view(
-        row,
-        &catalog,
-        reporter.login,
-        reporter.display_name,
-    ))
+    Ok(to_view(row, catalog, reporter.login, reporter.display_name))
 }
 
 fn to_view(

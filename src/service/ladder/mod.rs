@@ -282,7 +282,7 @@ pub fn create_after(
         }
         let new = NewAction {
             cluster_id,
-            rung: i32::from(rung.number()),
+            rung,
             title: title.clone(),
             why: why.unwrap_or_default(),
             owner_id,
@@ -369,8 +369,8 @@ fn after_stage(
         ..Default::default()
     };
     let launched = stage == ActionStage::Launched;
-    if launched && i32::from(rung.number()) > cluster.rung {
-        changes.rung = Some(i32::from(rung.number()));
+    if launched && rung > cluster.rung {
+        changes.rung = Some(rung);
     }
     if cluster.state == ClusterState::Open || (launched && cluster.state == ClusterState::Regressed)
     {
@@ -382,7 +382,8 @@ fn after_stage(
 
 fn load(conn: &mut DbConn, id: i64) -> AppResult<(ActionRow, Rung)> {
     let action = db_actions::find(conn, id)?.ok_or(AppError::NotFound)?;
-    let rung = Rung::for_action(i64::from(action.rung))
+    let rung = Some(action.rung)
+        .filter(|r| *r >= Rung::PROCESS)
         .ok_or_else(|| AppError::internal("bad rung stored"))?;
     Ok((action, rung))
 }

@@ -1,18 +1,18 @@
 //! Each change to an action, followed by the action as it stands after it (judged now,
-//! in the organisation's zone), and the coach: what the API answers, one call each.
+//! in the organisation's zone), and the coach: what the API answers, one call each. The
+//! zone is the one the request's catalogue carries.
 
 use super::{ActionInput, ActionPage, action_page};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
 use crate::service::effects::{self, CoachView};
-use crate::service::organisation;
 use crate::service::review::ReviewCache;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 /// Action `id` as on `now`.
-pub fn shown(conn: &mut DbConn, id: i64, now: DateTime<Utc>) -> AppResult<ActionPage> {
-    let tz = organisation::timezone(conn)?;
+pub fn shown(conn: &mut DbConn, id: i64, tz: Tz, now: DateTime<Utc>) -> AppResult<ActionPage> {
     action_page(conn, id, tz, now)
 }
 
@@ -21,8 +21,8 @@ pub fn create_shown(
     actor: &Actor,
     cluster_id: i64,
     input: &ActionInput,
+    tz: Tz,
 ) -> AppResult<ActionPage> {
-    let tz = organisation::timezone(conn)?;
     let id = super::create(conn, actor, cluster_id, input, tz)?;
     action_page(conn, id, tz, Utc::now())
 }
@@ -32,8 +32,8 @@ pub fn advance_shown(
     actor: &Actor,
     id: i64,
     (stage, on, note): (&str, &str, &str),
+    tz: Tz,
 ) -> AppResult<ActionPage> {
-    let tz = organisation::timezone(conn)?;
     super::advance(conn, actor, id, stage, on, note, tz)?;
     action_page(conn, id, tz, Utc::now())
 }
@@ -43,9 +43,10 @@ pub fn sign_off_shown(
     actor: &Actor,
     id: i64,
     (department, decision, comment): (&str, &str, &str),
+    tz: Tz,
 ) -> AppResult<ActionPage> {
     super::sign_off(conn, actor, id, department, decision, comment)?;
-    shown(conn, id, Utc::now())
+    action_page(conn, id, tz, Utc::now())
 }
 
 pub fn revise_weight_shown(
@@ -53,8 +54,8 @@ pub fn revise_weight_shown(
     actor: &Actor,
     id: i64,
     (weight, on, reason): (f64, &str, &str),
+    tz: Tz,
 ) -> AppResult<ActionPage> {
-    let tz = organisation::timezone(conn)?;
     super::revise_weight(conn, actor, id, weight, on, reason, tz)?;
     action_page(conn, id, tz, Utc::now())
 }
@@ -63,9 +64,9 @@ pub fn revise_weight_shown(
 pub fn coach(
     conn: &mut DbConn,
     cluster_id: i64,
+    tz: Tz,
     now: DateTime<Utc>,
     review: &ReviewCache,
 ) -> AppResult<CoachView> {
-    let tz = organisation::timezone(conn)?;
     effects::coach(conn, cluster_id, tz, now, review)
 }

@@ -9,7 +9,7 @@ use crate::db::{self, DbConn, catalog};
 use crate::domain::input::{self};
 use crate::domain::ladder::{Rung, policy_may_launch};
 use crate::domain::role::Role;
-use crate::domain::states::ActionStage;
+use crate::domain::states::{ActionStage, SignoffDecision};
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
 use chrono::Utc;
@@ -41,14 +41,14 @@ pub fn advance(
         if to == ActionStage::Launched && rung == Rung::POLICY {
             let departments = db_actions::departments(conn, id)?;
             let signoffs = db_actions::signoffs(conn, id)?;
-            let latest: Vec<(i64, &str)> = departments
+            let latest: Vec<(i64, SignoffDecision)> = departments
                 .iter()
                 .filter_map(|d| {
                     signoffs
                         .iter()
                         .rev()
                         .find(|s| s.department_id == *d)
-                        .map(|s| (*d, s.decision.as_str()))
+                        .map(|s| (*d, s.decision))
                 })
                 .collect();
             if policy_may_launch(&departments, &latest).is_err() {
@@ -83,13 +83,12 @@ pub fn sign_off(
     decision: &str,
     comment: &str,
 ) -> AppResult<()> {
-    if !matches!(decision, "approve" | "object") {
-        return Err(AppError::field("decision", "error.decision"));
-    }
+    let decision = SignoffDecision::parse(decision.trim())
+        .ok_or_else(|| AppError::field("decision", "error.decision"))?;
     let comment = input::optional_text(comment, 2000)
         .map_err(|k| AppError::field("comment", k))?
         .unwrap_or_default();
-    if decision == "object" && comment.is_empty() {
+    if decision == SignoffDecision::Object && comment.is_empty() {
         return Err(AppError::field("comment", "error.objection_reason"));
     }
     crate::db::write_transaction(conn, |conn| {
@@ -177,14 +176,7 @@ pub fn dismiss_advice(
     let reason = input::required_text(reason, 2000).map_err(|k| AppError::field("reason", k))?;
     crate::db::write_transaction(conn, |conn| {
         db_clusters::find(conn, cluster_id)?.ok_or(AppError::NotFound)?;
-        db_actions::dismiss_advice(
-            conn,
-            cluster_id,
-            i32::from(rung.number()),
-            &reason,
-            actor.id,
-            db::now(),
-        )?;
+        db_actions::dismiss_advice(conn, cluster_id, rung, &reason, actor.id, db::now())?;
         audit::record(
             conn,
             &NewAuditEvent {

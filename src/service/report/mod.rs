@@ -20,6 +20,7 @@ use crate::db::DbConn;
 use crate::db::actions::{self as db_actions, ActionRow};
 use crate::domain::comparison::Comparison;
 use crate::domain::drivers::Headline;
+use crate::domain::ladder::Rung;
 use crate::domain::states::{ActionStage, ClusterState};
 use crate::domain::week::{WeekKey, current_week};
 use crate::error::AppResult;
@@ -68,7 +69,7 @@ pub struct ClusterReport {
     pub title: String,
     pub category: String,
     pub state: ClusterState,
-    pub rung: i32,
+    pub rung: Rung,
     pub owner: Option<String>,
     pub flags: Vec<&'static str>,
     #[serde(flatten)]
@@ -97,7 +98,7 @@ pub struct ActionLine {
     pub id: i64,
     pub cluster_id: i64,
     pub cluster_title: String,
-    pub rung: i32,
+    pub rung: Rung,
     pub title: String,
     pub stage: ActionStage,
     pub owner: Option<String>,
