@@ -4,6 +4,7 @@
 use super::ActionLine;
 use crate::db::DbConn;
 use crate::db::actions::ActionRow;
+use crate::domain::states::ActionStage;
 use crate::domain::week::WeekKey;
 use crate::error::AppResult;
 use crate::i18n::Lang;
@@ -28,7 +29,8 @@ pub struct GoalLine {
     pub target_value: f64,
 }
 
-/// The goals with a target in `week`, those behind first, then by action.
+/// The goals with a target in `week` (of actions not cancelled), those behind first,
+/// then by action.
 pub fn lines(
     conn: &mut DbConn,
     week: WeekKey,
@@ -36,7 +38,12 @@ pub fn lines(
     line: impl Fn(&ActionRow) -> ActionLine,
 ) -> AppResult<Vec<GoalLine>> {
     let by_id: HashMap<i64, &ActionRow> = actions.iter().map(|a| (a.id, a)).collect();
-    let cluster_of: HashMap<i64, i64> = actions.iter().map(|a| (a.id, a.cluster_id)).collect();
+    // A cancelled action's goal is no longer followed.
+    let cluster_of: HashMap<i64, i64> = actions
+        .iter()
+        .filter(|a| a.stage != ActionStage::Cancelled)
+        .map(|a| (a.id, a.cluster_id))
+        .collect();
     let mut out: Vec<GoalLine> = goals::standings(conn, week, &cluster_of)?
         .into_iter()
         .filter_map(|s| {

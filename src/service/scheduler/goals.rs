@@ -7,6 +7,7 @@ use crate::db::actions as db_actions;
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::jobs::JobRow;
 use crate::db::{self, DbConn};
+use crate::domain::states::ActionStage;
 use crate::domain::week::{WeekKey, current_week};
 use crate::error::AppResult;
 use crate::service::goals;
@@ -38,7 +39,12 @@ pub fn behind(conn: &mut DbConn, row: &JobRow, now: DateTime<Utc>, tz: Tz) -> Ap
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let cluster_of: HashMap<i64, i64> = actions.values().map(|a| (a.id, a.cluster_id)).collect();
+    // A cancelled action's goal is no longer followed.
+    let cluster_of: HashMap<i64, i64> = actions
+        .values()
+        .filter(|a| a.stage != ActionStage::Cancelled)
+        .map(|a| (a.id, a.cluster_id))
+        .collect();
     let mut changes = 0;
     loop {
         for s in goals::newly_behind(conn, week, &cluster_of)? {
