@@ -178,7 +178,7 @@ pub fn target_bars(chart: &TargetBars<'_>) -> String {
         max = fmt_count(max),
     );
     let bar = group * 0.5;
-    let mut line = String::new();
+    let (mut line, mut rings) = (String::new(), String::new());
     for (i, (label, actual, target)) in chart.weeks.iter().enumerate() {
         let x = left + group * i as f64 + (group - bar) / 2.0;
         let cx = x + bar / 2.0;
@@ -200,11 +200,14 @@ pub fn target_bars(chart: &TargetBars<'_>) -> String {
         }
         let _ = write!(
             s,
-            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"3\" fill=\"#fff\" stroke=\"currentColor\" stroke-width=\"1.5\"/>\
-             <text x=\"{cx:.1}\" y=\"{ly:.1}\" font-size=\"9\" text-anchor=\"middle\" fill=\"currentColor\">{l}</text></g>",
-            cy = y(*target),
+            "<text x=\"{cx:.1}\" y=\"{ly:.1}\" font-size=\"9\" text-anchor=\"middle\" fill=\"currentColor\">{l}</text></g>",
             ly = top + plot + 12.0,
             l = esc(label.rsplit('-').next().unwrap_or(label)),
+        );
+        let _ = write!(
+            rings,
+            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"3\" fill=\"#fff\" stroke=\"currentColor\" stroke-width=\"1.5\"/>",
+            cy = y(*target),
         );
         let _ = write!(
             line,
@@ -213,11 +216,11 @@ pub fn target_bars(chart: &TargetBars<'_>) -> String {
             y(*target)
         );
     }
-    // The target line over the bars, then the legend: solid is the count, the dashed
-    // line with rings the target.
+    // The target line over the bars and its rings over it, then the legend: solid is
+    // the count, the dashed line with rings the target.
     let _ = write!(
         s,
-        "<polyline points=\"{line}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\
+        "<polyline points=\"{line}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>{rings}\
          <g font-size=\"10\" fill=\"currentColor\">\
          <rect x=\"{left}\" y=\"4\" width=\"10\" height=\"10\" fill=\"currentColor\" fill-opacity=\"0.55\" stroke=\"currentColor\"/>\
          <text x=\"{t1}\" y=\"13\">{a}</text>\
