@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod checkpoint;
 pub mod clusters;
 pub mod fault;
+pub mod goals;
 pub mod imports;
 pub mod incident_batch;
 pub mod incidents;

@@ -402,3 +402,28 @@ diesel::joinable!(meeting_attendees -> meetings (meeting_id));
 diesel::joinable!(meeting_attendees -> users (user_id));
 diesel::joinable!(meeting_decisions -> meetings (meeting_id));
 diesel::joinable!(meeting_decisions -> actions (action_id));
+
+// Goals tracked week by week (migration 000021).
+diesel::table! {
+    action_goals (action_id) {
+        action_id -> BigInt,
+        start_week -> Text,
+        start_level -> Double,
+        target_week -> Text,
+        target_value -> Double,
+    }
+}
+
+diesel::table! {
+    goal_behind (action_id, week_key) {
+        action_id -> BigInt,
+        week_key -> Text,
+        actual -> BigInt,
+        target -> Double,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(action_goals -> actions (action_id));
+diesel::joinable!(goal_behind -> actions (action_id));
+diesel::allow_tables_to_appear_in_same_query!(action_goals, goal_behind, actions);

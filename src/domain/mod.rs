@@ -6,6 +6,7 @@ pub mod coach;
 pub mod comparison;
 pub mod drivers;
 pub mod effect;
+pub mod goal;
 pub mod grouping;
 pub mod input;
 pub mod intervals;

@@ -10,6 +10,7 @@ pub mod drivers;
 pub mod effects;
 pub mod events;
 pub mod export;
+pub mod goals;
 pub mod grouping;
 pub mod health;
 pub mod import;

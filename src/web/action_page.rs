@@ -10,6 +10,7 @@ use crate::error::AppResult;
 use crate::service;
 use crate::service::catalog::Catalog;
 use crate::service::effects::EffectView;
+use crate::service::goals::GoalProgress;
 use crate::service::ladder::ActionPage;
 use crate::web::format::local_datetime;
 use actix_web::{HttpResponse, web};
@@ -34,6 +35,7 @@ struct ShowPage {
     catalog: Catalog,
     owner: String,
     cluster_title: String,
+    goal: Option<GoalProgress>,
     tz: Tz,
 }
 
@@ -86,6 +88,51 @@ impl ShowPage {
             .copied()
             .filter(|s| rung.may_move(self.action.stage, *s))
             .collect()
+    }
+
+    /// The goal's weeks as a chart: counts as bars, targets as a dashed line.
+    fn goal_chart(&self) -> String {
+        let Some(goal) = &self.goal else {
+            return String::new();
+        };
+        let weeks: Vec<(String, Option<u64>, f64)> = goal
+            .weeks
+            .iter()
+            .map(|w| (w.week.to_string(), w.actual, w.target))
+            .collect();
+        super::charts::target_bars(&super::charts::TargetBars {
+            title: &self.page.t("actions.goal_plan"),
+            weeks: &weeks,
+            actual_label: &self.page.t("actions.goal_actual"),
+            target_label: &self.page.t("actions.goal_target"),
+        })
+    }
+
+    fn goal_line(&self) -> String {
+        let Some(goal) = &self.goal else {
+            return String::new();
+        };
+        let p = &goal.plan;
+        self.page.t_with(
+            "actions.goal_line",
+            &[
+                (
+                    "start",
+                    &crate::service::report::goals::number(p.start_level),
+                ),
+                ("start_week", &p.start_week.to_string()),
+                (
+                    "target",
+                    &crate::service::report::goals::number(p.target_value),
+                ),
+                ("target_week", &p.target_week.to_string()),
+                ("n", &goal.weeks.len().to_string()),
+            ],
+        )
+    }
+
+    fn num(&self, v: &f64) -> String {
+        crate::service::report::goals::number(*v)
     }
 
     fn fmt(&self, v: &f64) -> String {
@@ -141,6 +188,7 @@ async fn show(
         comments,
         owner,
         cluster_title,
+        goal,
     } = page;
     let catalog = user.known.as_ref().clone();
     ok(&ShowPage {
@@ -155,6 +203,7 @@ async fn show(
         catalog,
         owner,
         cluster_title,
+        goal,
         tz,
     })
 }

@@ -133,6 +133,8 @@ pub(super) fn action_input(f: &HashMap<String, String>) -> (ActionInput, FieldEr
         due_on: text("due_on"),
         goal_kind: text("goal_kind"),
         goal_value: number(f, "goal_value", &mut e),
+        goal_start: number(f, "goal_start", &mut e),
+        goal_week: text("goal_week"),
         launched_on: text("launched_on"),
         review_after_weeks: integer(f, "review_after_weeks", &mut e),
         departments,

@@ -140,6 +140,104 @@ pub fn paired_bars(chart: &PairedBars<'_>) -> String {
     s
 }
 
+/// A goal's weeks: each week's count as a solid bar, its target as a dashed line with a
+/// ring at each week (legible in black and white), weeks to come with a ring only.
+pub struct TargetBars<'a> {
+    pub title: &'a str,
+    /// (week label, count if known, target) per week, oldest first.
+    pub weeks: &'a [(String, Option<u64>, f64)],
+    pub actual_label: &'a str,
+    pub target_label: &'a str,
+}
+
+pub fn target_bars(chart: &TargetBars<'_>) -> String {
+    let n = chart.weeks.len().max(1) as f64;
+    let (left, top, bottom) = (28.0, 22.0, 18.0);
+    let group = if n > 12.0 { 24.0 } else { 44.0 };
+    let width = left + group * n + 4.0;
+    let plot = 120.0;
+    let height = top + plot + bottom;
+    let max = chart
+        .weeks
+        .iter()
+        .map(|(_, a, t)| a.map_or(0.0, |a| a as f64).max(*t))
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let y = |v: f64| top + plot - plot * v / max;
+    let mut s = format!(
+        "<svg class=\"bars-chart\" viewBox=\"0 0 {width} {height}\" role=\"img\">\
+         <title>{title}</title>\
+         <g font-size=\"9\" fill=\"currentColor\"><text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{max}</text>\
+         <text x=\"{lx}\" y=\"{zy}\" text-anchor=\"end\">0</text></g>\
+         <line x1=\"{left}\" y1=\"{zy0}\" x2=\"{width}\" y2=\"{zy0}\" stroke=\"currentColor\"/>",
+        title = esc(chart.title),
+        lx = left - 4.0,
+        ty = top + 3.0,
+        zy = top + plot + 3.0,
+        zy0 = top + plot,
+        max = fmt_count(max),
+    );
+    let bar = group * 0.5;
+    let (mut line, mut rings) = (String::new(), String::new());
+    for (i, (label, actual, target)) in chart.weeks.iter().enumerate() {
+        let x = left + group * i as f64 + (group - bar) / 2.0;
+        let cx = x + bar / 2.0;
+        let _ = write!(
+            s,
+            "<g><title>{l}: {a} / {t}</title>",
+            l = esc(label),
+            a = actual.map_or("–".into(), |a| a.to_string()),
+            t = fmt_count(*target),
+        );
+        if let Some(a) = actual {
+            let a = *a as f64;
+            let _ = write!(
+                s,
+                "<rect x=\"{x:.1}\" y=\"{by:.1}\" width=\"{bar:.1}\" height=\"{bh:.1}\" fill=\"currentColor\" fill-opacity=\"0.55\" stroke=\"currentColor\"/>",
+                by = y(a),
+                bh = top + plot - y(a),
+            );
+        }
+        let _ = write!(
+            s,
+            "<text x=\"{cx:.1}\" y=\"{ly:.1}\" font-size=\"9\" text-anchor=\"middle\" fill=\"currentColor\">{l}</text></g>",
+            ly = top + plot + 12.0,
+            l = esc(label.rsplit('-').next().unwrap_or(label)),
+        );
+        let _ = write!(
+            rings,
+            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"3\" fill=\"#fff\" stroke=\"currentColor\" stroke-width=\"1.5\"/>",
+            cy = y(*target),
+        );
+        let _ = write!(
+            line,
+            "{}{cx:.1},{:.1}",
+            if i > 0 { " " } else { "" },
+            y(*target)
+        );
+    }
+    // The target line over the bars and its rings over it, then the legend: solid is
+    // the count, the dashed line with rings the target.
+    let _ = write!(
+        s,
+        "<polyline points=\"{line}\" fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>{rings}\
+         <g font-size=\"10\" fill=\"currentColor\">\
+         <rect x=\"{left}\" y=\"4\" width=\"10\" height=\"10\" fill=\"currentColor\" fill-opacity=\"0.55\" stroke=\"currentColor\"/>\
+         <text x=\"{t1}\" y=\"13\">{a}</text>\
+         <line x1=\"{r2}\" y1=\"9\" x2=\"{r3}\" y2=\"9\" stroke=\"currentColor\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\
+         <circle cx=\"{rc}\" cy=\"9\" r=\"3\" fill=\"#fff\" stroke=\"currentColor\" stroke-width=\"1.5\"/>\
+         <text x=\"{t2}\" y=\"13\">{b}</text></g></svg>",
+        t1 = left + 14.0,
+        r2 = left + 110.0,
+        r3 = left + 130.0,
+        rc = left + 120.0,
+        t2 = left + 136.0,
+        a = esc(chart.actual_label),
+        b = esc(chart.target_label),
+    );
+    s
+}
+
 /// A count, or a mean with one decimal (in integers: float formatting is slow).
 pub fn fmt_count(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -190,6 +288,28 @@ mod tests {
         assert!(chart.contains("<title>23: 23 / 2.5</title>"));
         assert!(sparkline("empty", &[]).contains("<title>empty</title>"));
         assert!(sparkline("one", &[0, 5]).contains("points=\"25,215 935,25\""));
+        let weeks = [
+            ("2026-W07".to_string(), Some(36), 35.0),
+            ("2026-W08".to_string(), None, 30.0),
+        ];
+        let goal = target_bars(&TargetBars {
+            title: "Goal <week>",
+            weeks: &weeks,
+            actual_label: "actual",
+            target_label: "target",
+        });
+        assert!(goal.contains("<title>Goal &lt;week&gt;</title>"));
+        assert_eq!(
+            goal.matches("<circle").count(),
+            3,
+            "a ring a week and the legend's"
+        );
+        assert_eq!(
+            goal.matches("<rect").count(),
+            2,
+            "one known week and the legend"
+        );
+        assert!(goal.contains("<title>2026-W08: – / 30</title>"));
         assert_eq!(fmt_count(6.0), "6");
         assert_eq!(fmt_count(3.75), "3.8");
         assert_eq!(fmt_p(0.0113), "0.011");

@@ -27,6 +27,9 @@ pub struct Bar {
     pub height: i32,
     /// Rungs launched that week.
     pub launches: Vec<Rung>,
+    /// A goal's target that week, and where its mark is drawn.
+    pub target: Option<f64>,
+    pub target_y: i32,
 }
 
 const CHART_H: i32 = 160;
@@ -41,9 +44,15 @@ struct ClusterLadder {
     width: i32,
     max: i32,
     actions: Vec<(ActionRow, Option<EffectView>)>,
+    /// Whether any week has a goal's target marked.
+    targets: bool,
 }
 
 impl ClusterLadder {
+    fn num(&self, v: &f64) -> String {
+        service::report::goals::number(*v)
+    }
+
     fn climbed(&self, rung: &Rung) -> bool {
         self.actions
             .iter()
@@ -70,16 +79,29 @@ async fn cluster(
         cluster,
         weeks: weekly,
         actions,
+        targets,
     } = service::run(&state.pool, move |conn| {
         service::ladder::history(conn, id, tz, chrono::Utc::now())
     })
     .await?;
-    let max = weekly.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let top_target = weekly
+        .iter()
+        .filter_map(|(w, _)| targets.get(w))
+        .fold(0.0_f64, |a, b| a.max(*b))
+        .ceil() as i32;
+    let max = weekly
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0)
+        .max(top_target)
+        .max(1);
     let bars: Vec<Bar> = weekly
         .iter()
         .enumerate()
         .map(|(i, (w, n))| {
             let height = n * (CHART_H - 20) / max;
+            let target = targets.get(w).copied();
             Bar {
                 week: w.to_string(),
                 incidents: *n,
@@ -93,10 +115,15 @@ async fn cluster(
                     })
                     .map(|(a, _)| a.rung)
                     .collect(),
+                target,
+                target_y: CHART_H
+                    - (target.unwrap_or(0.0) * f64::from(CHART_H - 20) / f64::from(max)).round()
+                        as i32,
             }
         })
         .collect();
     let width = 40 + bars.len() as i32 * BAR_W;
+    let targets = bars.iter().any(|b| b.target.is_some());
     ok(&ClusterLadder {
         page: user.page,
         cluster,
@@ -104,6 +131,7 @@ async fn cluster(
         width,
         max,
         actions,
+        targets,
     })
 }
 

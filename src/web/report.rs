@@ -94,6 +94,22 @@ impl Words {
         meeting_text::earlier(self.lang, d)
     }
 
+    fn goal_standing(&self, g: &report::goals::GoalLine) -> String {
+        report::goals::standing(self.lang, g)
+    }
+
+    fn goal_number(&self, x: &f64) -> String {
+        report::goals::number(*x)
+    }
+
+    fn goals_summary(&self, r: &WeeklyReport) -> String {
+        report::goals::summary(self.lang, &r.goals)
+    }
+
+    fn goal_sentence(&self, g: &report::goals::GoalLine) -> String {
+        report::goals::sentence(self.lang, g)
+    }
+
     fn triage(&self, r: &WeeklyReport) -> String {
         self.t_with("report.triage", &[("n", &r.triage.to_string())])
     }

@@ -27,12 +27,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The kinds as the form's checkbox names (dots do not survive every form parser).
-const FIELDS: [(&str, &str); 6] = [
+const FIELDS: [(&str, &str); 7] = [
     ("cluster_spike", "cluster.spike"),
     ("cluster_regressed", "cluster.regressed"),
     ("cluster_resolved", "cluster.resolved"),
     ("action_overdue", "action.overdue"),
     ("action_verdict", "action.verdict"),
+    ("goal_behind", "goal.behind"),
     ("incident_filed", "incident.filed"),
 ];
 
@@ -51,6 +52,7 @@ pub struct EndpointForm {
     cluster_resolved: Option<String>,
     action_overdue: Option<String>,
     action_verdict: Option<String>,
+    goal_behind: Option<String>,
     incident_filed: Option<String>,
 }
 
@@ -62,6 +64,7 @@ impl EndpointForm {
             &self.cluster_resolved,
             &self.action_overdue,
             &self.action_verdict,
+            &self.goal_behind,
             &self.incident_filed,
         ];
         FIELDS
@@ -106,7 +109,7 @@ impl WebhooksPage {
             .unwrap_or_default()
     }
 
-    fn fields(&self) -> [(&'static str, &'static str); 6] {
+    fn fields(&self) -> [(&'static str, &'static str); 7] {
         FIELDS
     }
 

@@ -15,6 +15,7 @@ mod directory;
 mod events;
 mod export;
 mod faults;
+mod goals;
 mod helpers;
 mod hostile;
 mod import;

@@ -66,7 +66,7 @@ fn from_csv(text: &str) -> Figures {
     reader
         .records()
         .map(Result::unwrap)
-        .filter(|r| !r[id].is_empty())
+        .filter(|r| !r[id].is_empty() && r[col("action_id")].is_empty())
         .map(|r| {
             (
                 r[id].parse().unwrap(),
@@ -131,6 +131,95 @@ fn from_html(text: &str) -> Figures {
         .collect()
 }
 
+/// Goals by action id: (the week's target, its count, behind).
+type Goals = HashMap<i64, (f64, u64, bool)>;
+
+fn goals_from_json(report: &Value) -> Goals {
+    report["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["id"].as_i64().unwrap(),
+                (
+                    g["target"].as_f64().unwrap(),
+                    g["actual"].as_u64().unwrap(),
+                    g["behind"].as_bool().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The goal rows: those naming an `action_id`.
+fn goals_from_csv(text: &str) -> Goals {
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| !r[col("action_id")].is_empty())
+        .map(|r| {
+            (
+                r[col("action_id")].parse().unwrap(),
+                (
+                    r[col("target")].parse().unwrap(),
+                    r[col("this_week")].parse().unwrap(),
+                    &r[col("flags")] == "behind",
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The goals' table rows `| A12 | action | 1/4 | 10 | 7 | on track |`.
+fn goals_from_markdown(text: &str) -> Goals {
+    text.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let id = cells.get(1)?.strip_prefix('A')?.parse().ok()?;
+            let n = cells.len();
+            let standing = cells[n - 2];
+            Some((
+                id,
+                (
+                    cells[n - 4].parse().ok()?,
+                    cells[n - 3].parse().ok()?,
+                    standing == "behind" || standing == "落后",
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// The goals' table: the action link, then stage, target and count cells.
+fn goals_from_html(text: &str) -> Goals {
+    let section = text.split("id=\"goals-h\"").nth(1).unwrap_or("");
+    let section = section.split("</section>").next().unwrap_or("");
+    section
+        .split("<tr><td><a href=\"/actions/")
+        .skip(1)
+        .filter_map(|row| {
+            let id = row.split('"').next()?.parse().ok()?;
+            let nums: Vec<&str> = row
+                .split("<td class=\"num\">")
+                .skip(1)
+                .map(|c| c.split("</td>").next().unwrap_or(""))
+                .collect();
+            Some((
+                id,
+                (
+                    nums.get(1)?.parse().ok()?,
+                    nums.get(2)?.parse().ok()?,
+                    row.contains('▲'),
+                ),
+            ))
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn every_format_of_a_weeks_report_has_the_same_figures() {
     for backend in backends() {
@@ -182,6 +271,18 @@ async fn every_format_of_a_weeks_report_has_the_same_figures() {
             (res.status(), res.json::<Value>().await.unwrap())
         };
         assert!(status.is_success(), "{}", ctx(&action.to_string()));
+        // A goal from 12 a week (launched in W44) to 4 by W48: 10, 8, 6, 4; W45 has 7.
+        let res = app
+            .api()
+            .post(app.url(&format!("/api/v1/clusters/{chases}/actions")))
+            .bearer_auth(&lead_token)
+            .json(&json!({"rung": 1, "title": "Answer chases with the approval's status", "launched_at": "2026-10-28",
+                "goal_kind": "weekly_rate_below", "goal_value": 4.0, "goal_start": 12.0, "goal_week": "2026-W48"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", ctx("the goal"));
+        let goal_id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
 
         let (status, json_text) = get(
             &app,
@@ -192,6 +293,13 @@ async fn every_format_of_a_weeks_report_has_the_same_figures() {
         assert_eq!(status, StatusCode::OK, "{}", ctx(&json_text));
         let report: Value = serde_json::from_str(&json_text).unwrap();
         let figures = from_json(&report);
+        let goals = goals_from_json(&report);
+        assert_eq!(
+            goals,
+            HashMap::from([(goal_id, (10.0, 7, false))]),
+            "{}",
+            ctx("the goal's week")
+        );
         assert_eq!(figures[&chases], (7, 2, 0, 5), "{}", ctx("the chases"));
         assert_eq!(
             figures[&cluster_of["Printer on floor 3 jams again"]],
@@ -224,6 +332,7 @@ async fn every_format_of_a_weeks_report_has_the_same_figures() {
         .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(from_csv(&csv_text), figures, "{}", ctx("CSV"));
+        assert_eq!(goals_from_csv(&csv_text), goals, "{}", ctx("CSV goals"));
 
         for lang in ["en", "zh-CN"] {
             let (status, md) = get(
@@ -234,6 +343,7 @@ async fn every_format_of_a_weeks_report_has_the_same_figures() {
             .await;
             assert_eq!(status, StatusCode::OK);
             assert_eq!(from_markdown(&md), figures, "{}", ctx(&md));
+            assert_eq!(goals_from_markdown(&md), goals, "{}", ctx(&md));
             let (status, html) = get(
                 &app,
                 &member_token,
@@ -242,6 +352,7 @@ async fn every_format_of_a_weeks_report_has_the_same_figures() {
             .await;
             assert_eq!(status, StatusCode::OK);
             assert_eq!(from_html(&html), figures, "{}", ctx("HTML"));
+            assert_eq!(goals_from_html(&html), goals, "{}", ctx("HTML goals"));
             assert!(html.contains("@page"), "{}", ctx("laid out for A4"));
             if lang == "zh-CN" {
                 assert!(
@@ -312,6 +423,12 @@ async fn every_format_of_a_weeks_report_has_the_same_figures() {
         let page = browser.get(&format!("/retro/{WEEK}")).await;
         assert_eq!(page.status, StatusCode::OK, "{}", ctx(&page.body));
         assert_eq!(from_html(&page.body), figures, "{}", ctx("the page"));
+        assert_eq!(
+            goals_from_html(&page.body),
+            goals,
+            "{}",
+            ctx("the page's goals")
+        );
         browser
             .submit("/account", "/account/language", &[("language", "zh-CN")])
             .await;

@@ -45,6 +45,9 @@ pub struct Action {
     pub updated_at: NaiveDateTime,
     /// None before the launch.
     pub effect: Option<Effect>,
+    /// The goal broken into weekly targets, each beside its week's count; None without
+    /// a goal.
+    pub goal: Option<super::goals::Goal>,
     pub steps: Vec<Step>,
     pub signoffs: Vec<Signoff>,
     pub weights: Vec<WeightRevision>,
@@ -157,6 +160,7 @@ impl From<ActionPage> for Action {
             created_at: a.created_at,
             updated_at: a.updated_at,
             effect: p.effect.map(Into::into),
+            goal: p.goal.map(Into::into),
             steps: p
                 .steps
                 .into_iter()

@@ -80,6 +80,12 @@ pub struct NewAction {
     /// `weekly_rate_below` or `rate_ratio_below`.
     pub goal_kind: Option<String>,
     pub goal_value: Option<f64>,
+    /// The weekly count the goal starts from; by default the cluster's mean over the 8
+    /// weeks before the launch week (or this week when not launched).
+    pub goal_start: Option<f64>,
+    /// The week the goal must be reached, `YYYY-Www`; by default the due date's week,
+    /// else the launch week plus `review_after_weeks`.
+    pub goal_week: Option<String>,
     /// The launch day, `YYYY-MM-DD` or RFC 3339.
     pub launched_at: Option<String>,
     /// 1 to 52.
@@ -120,6 +126,8 @@ impl NewAction {
             due_on: text(self.due_on),
             goal_kind: text(self.goal_kind),
             goal_value: self.goal_value,
+            goal_start: self.goal_start,
+            goal_week: text(self.goal_week),
             launched_on: text(self.launched_at),
             review_after_weeks: self.review_after_weeks,
             departments: self.departments.unwrap_or_default(),

@@ -18,6 +18,8 @@ pub struct ClusterHistory {
     /// Each week and its incidents, oldest first.
     pub weeks: Vec<(WeekKey, i32)>,
     pub actions: Vec<(ActionRow, Option<EffectView>)>,
+    /// The weekly targets of the actions' goals.
+    pub targets: std::collections::HashMap<WeekKey, f64>,
 }
 
 /// Cluster `id`'s history as on `now`; not found once it was merged away.
@@ -57,9 +59,12 @@ pub fn history(
             w = w.next();
         }
     }
+    let ids: Vec<i64> = actions.iter().map(|(a, _)| a.id).collect();
+    let targets = crate::service::goals::cluster_targets(conn, &ids)?;
     Ok(ClusterHistory {
         cluster: view.cluster,
         weeks,
         actions,
+        targets,
     })
 }

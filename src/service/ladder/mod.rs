@@ -11,6 +11,7 @@ use crate::domain::ladder::Rung;
 use crate::domain::role::Role;
 use crate::domain::states::ActionStage;
 use crate::domain::states::ClusterState;
+use crate::domain::week::WeekKey;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -35,6 +36,10 @@ pub struct ActionInput {
     pub due_on: String,
     pub goal_kind: String,
     pub goal_value: Option<f64>,
+    /// The weekly count the goal starts from; empty for the cluster's baseline.
+    pub goal_start: Option<f64>,
+    /// The week the goal is due (`2026-W12`); empty for the due date's or review's week.
+    pub goal_week: String,
     pub launched_on: String,
     pub review_after_weeks: Option<i64>,
     pub departments: Vec<String>,
@@ -195,6 +200,44 @@ fn record(
             (None, None)
         }
     };
+    if let Some(s) = raw.goal_start
+        && !(s.is_finite() && (0.0..1e6).contains(&s))
+    {
+        errors.add("goal_start", "error.goal_start");
+    }
+    let goal_week = match raw.goal_week.trim() {
+        "" => None,
+        w => match w.parse::<WeekKey>() {
+            Ok(week) => Some(week),
+            Err(_) => {
+                errors.add("goal_week", "error.goal_week");
+                None
+            }
+        },
+    };
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let goal_plan = match (&goal_kind, goal_value, &due_on, &launched_on) {
+        (Some(kind), Some(value), Some(due_on), Some(launched_on)) if errors.is_empty() => {
+            let facts = super::goals::GoalFacts {
+                kind,
+                value,
+                start_level: raw.goal_start,
+                target_week: goal_week,
+                due_on: *due_on,
+                launched_on: *launched_on,
+                review_after_weeks: review.clamp(1, 52) as u32,
+                today,
+            };
+            match super::goals::plan(conn, cluster_id, &facts)? {
+                Ok(plan) => Some(plan),
+                Err((field, key)) => {
+                    errors.add(field, key);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let mut departments = Vec::new();
     for slug in &raw.departments {
         if let Some(id) = super::catalog::department_field(conn, &mut errors, "departments", slug)?
@@ -309,7 +352,9 @@ fn record(
         };
         let id = db_actions::insert(conn, &new)?;
         db_actions::set_departments(conn, id, &departments)?;
-        let today = Utc::now().with_timezone(&tz).date_naive();
+        if let Some(plan) = &goal_plan {
+            super::goals::store(conn, id, plan)?;
+        }
         db_actions::add_step(conn, id, rung.first_stage(), today, actor.id, "", now)?;
         if let Some(on) = launched_on {
             db_actions::add_step(conn, id, ActionStage::Launched, on, actor.id, "", now)?;
@@ -331,7 +376,7 @@ fn record(
             actor,
             id,
             "created",
-            serde_json::json!({"rung": rung.number(), "title": title, "stage": stage}),
+            serde_json::json!({"rung": rung.number(), "title": title, "stage": stage, "goal": goal_plan}),
         )?;
         audit::record(
             conn,

@@ -6,6 +6,7 @@ use crate::db::actions::{self as db_actions, ActionRow, Comment, Signoff, Step, 
 use crate::db::{clusters, users};
 use crate::error::{AppError, AppResult};
 use crate::service::effects::{self, EffectView};
+use crate::service::goals::{self, GoalProgress};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -21,6 +22,8 @@ pub struct ActionPage {
     /// The owner's login; empty when nobody owns it.
     pub owner: String,
     pub cluster_title: String,
+    /// The goal week by week: each week's target beside its count.
+    pub goal: Option<GoalProgress>,
 }
 
 /// Action `id`, its effect judged as on `now`.
@@ -40,6 +43,7 @@ pub fn action_page(
         .unwrap_or_default();
     Ok(ActionPage {
         effect: effects::effect_of(conn, &action, tz, now)?,
+        goal: goals::progress(conn, id, action.cluster_id, tz, now)?,
         steps: db_actions::steps(conn, id)?,
         departments: db_actions::departments(conn, id)?,
         signoffs: db_actions::signoffs(conn, id)?,

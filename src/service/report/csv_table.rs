@@ -1,6 +1,8 @@
 //! The week's figures as CSV, for a spreadsheet: the team first, then every cluster in
-//! the review, with the same numbers and names as the JSON report; then the meeting
-//! (its state and attendees), its decisions and earlier ones still open, in the last
+//! the review, with the same numbers and names as the JSON report; then every goal with
+//! a target this week (its row names the action in `action_id`, its count in `this_week`,
+//! its target in `target` and `behind` or `on_track` in `flags`); then the meeting (its
+//! state and attendees), its decisions and earlier ones still open, in the meeting's
 //! columns of rows whose cluster is empty.
 
 use super::WeeklyReport;
@@ -8,7 +10,7 @@ use crate::domain::comparison::Comparison;
 use crate::error::{AppError, AppResult};
 
 /// The header row: stable names, in English, like the API's fields.
-pub const COLUMNS: [&str; 24] = [
+pub const COLUMNS: [&str; 25] = [
     "week",
     "cluster_id",
     "title",
@@ -33,10 +35,11 @@ pub const COLUMNS: [&str; 24] = [
     "decision_week",
     "action_id",
     "action_stage",
+    "target",
 ];
 
-/// Cells of the meeting's columns on a figures row.
-const MEETING_COLUMNS: usize = 7;
+/// Cells of the meeting's columns and the goal's target on a figures row.
+const MEETING_COLUMNS: usize = 8;
 /// Cells of the figures' columns after the title (category to flags).
 const FIGURE_COLUMNS: usize = 14;
 
@@ -68,6 +71,27 @@ pub fn render(report: &WeeklyReport) -> AppResult<String> {
         row.extend(std::iter::repeat_n(String::new(), MEETING_COLUMNS));
         w.write_record(&row).map_err(io)?;
     }
+    for g in &report.goals {
+        let a = &g.action;
+        let mut row = vec![
+            week.clone(),
+            a.cluster_id.to_string(),
+            a.title.clone(),
+            String::new(),
+            String::new(),
+            a.rung.to_string(),
+            a.owner.clone().unwrap_or_default(),
+            g.actual.to_string(),
+        ];
+        row.extend(std::iter::repeat_n(String::new(), 8));
+        row.push(if g.behind { "behind" } else { "on_track" }.into());
+        // The meeting's columns, but for the action's id; then the target.
+        row.extend(std::iter::repeat_n(String::new(), 5));
+        row.push(a.id.to_string());
+        row.push(String::new());
+        row.push(g.target.to_string());
+        w.write_record(&row).map_err(io)?;
+    }
     let m = &report.meeting;
     let logins: Vec<&str> = m.attendees.iter().map(|a| a.login.as_str()).collect();
     let mut row = vec![week.clone(), String::new(), "(meeting)".into()];
@@ -94,6 +118,7 @@ pub fn render(report: &WeeklyReport) -> AppResult<String> {
                 .as_ref()
                 .map(|a| a.stage.as_str().to_string())
                 .unwrap_or_default(),
+            String::new(),
         ]);
         w.write_record(&row).map_err(io)?;
     }

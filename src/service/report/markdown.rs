@@ -115,6 +115,7 @@ pub fn render(report: &WeeklyReport, lang: Lang, tz: Tz) -> String {
     section(&mut out, lang, "report.overdue", &report.overdue, |a| {
         action(lang, a)
     });
+    super::goals::markdown(&mut out, lang, &report.goals);
     let _ = writeln!(
         out,
         "{}\n",

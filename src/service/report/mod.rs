@@ -7,6 +7,7 @@
 
 pub mod csv_table;
 mod format;
+pub mod goals;
 pub mod markdown;
 pub mod meeting_text;
 
@@ -65,6 +66,8 @@ pub struct WeeklyReport {
     pub meeting: MeetingView,
     /// Decisions of earlier meetings still open, with their actions' stage now.
     pub open_decisions: Vec<DecisionLine>,
+    /// Every goal with a target this week, its count beside it; those behind first.
+    pub goals: Vec<goals::GoalLine>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -253,6 +256,7 @@ pub fn weekly(
         .map(line)
         .collect();
     let (_, watched) = retro::agenda(conn, tz, as_of)?;
+    let goals = goals::lines(conn, week, &actions, line)?;
     Ok(WeeklyReport {
         week,
         previous_week: figures.previous_week,
@@ -269,6 +273,7 @@ pub fn weekly(
         triage: review::triage_size(conn)?,
         meeting: meetings::of_week(conn, week)?,
         open_decisions: meetings::open_before(conn, week)?,
+        goals,
     })
 }
 

@@ -1,7 +1,8 @@
 //! The scheduler inside `rungs serve`: jobs that change state because time passed, not
 //! because someone opened a page. Verdicts that became due settle their clusters,
 //! actions past their due date are flagged, each closed week's spikes (and a mid-week
-//! early warning) go on the trail, and the event log is tallied for the metrics.
+//! early warning) and the goals behind their weekly target go on the trail, and the
+//! event log is tallied for the metrics.
 //!
 //! Several instances may run it over one PostgreSQL: each job is done by whoever holds
 //! its lease (`db::jobs::claim`, one conditional UPDATE), and its changes, with what it
@@ -11,6 +12,7 @@
 //! never repeated, whichever instance comes next.
 
 mod actions;
+mod goals;
 mod spikes;
 mod tally;
 
@@ -54,6 +56,10 @@ const JOBS: &[Job] = &[
     Job {
         name: "early_warning",
         run: spikes::early_warning,
+    },
+    Job {
+        name: "goals",
+        run: goals::behind,
     },
     Job {
         name: "tally",

@@ -7,12 +7,13 @@ use crate::i18n::Lang;
 use serde_json::{Value, json};
 
 /// The kinds an endpoint may ask for.
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 7] = [
     "cluster.spike",
     "cluster.regressed",
     "cluster.resolved",
     "action.overdue",
     "action.verdict",
+    "goal.behind",
     "incident.filed",
 ];
 
@@ -30,6 +31,7 @@ pub fn kind_of(event: &EventRow) -> Option<(&'static str, Value)> {
         ("cluster", "state_changed", Some(ClusterState::Regressed)) => "cluster.regressed",
         ("action", "overdue", _) => "action.overdue",
         ("action", "verdict", _) => "action.verdict",
+        ("action", "goal_behind", _) => "goal.behind",
         ("incident", "filed", _) => "incident.filed",
         _ => return None,
     };
@@ -67,6 +69,7 @@ pub fn text(lang: Lang, kind: &str, data: &Value, base_url: &str) -> String {
         "cluster.resolved" => "webhook.text.resolved",
         "action.overdue" => "webhook.text.overdue",
         "action.verdict" => "webhook.text.verdict",
+        "goal.behind" => "webhook.text.goal_behind",
         "incident.filed" => "webhook.text.filed",
         _ => "webhook.text.test",
     };
@@ -90,6 +93,10 @@ pub fn text(lang: Lang, kind: &str, data: &Value, base_url: &str) -> String {
             ("n", &s(&data["this_week"])),
             ("due", &s(&data["due_on"])),
             ("verdict", &verdict),
+            ("actual", &s(&data["actual"])),
+            ("target", &s(&data["target"])),
+            ("target_value", &s(&data["target_value"])),
+            ("target_week", &s(&data["target_week"])),
             ("link", &link),
         ],
     );
@@ -115,6 +122,20 @@ mod tests {
                 "https://rungs.example.com"
             ),
             "激增：催审批 在 2026-W49 有 12 起事件，明显高于往常。https://rungs.example.com/clusters/7"
+        );
+    }
+
+    #[test]
+    fn a_goal_behind_says_its_week_count_and_target_in_both_languages() {
+        let data = json!({"entity": "action", "entity_id": 3, "title": "Lunch rota", "week": "2026-W08",
+            "actual": 34, "target": 30.0, "target_value": 10.0, "target_week": "2026-W12"});
+        assert_eq!(
+            text(Lang::En, "goal.behind", &data, ""),
+            "Goal behind: \"Lunch rota\" had 34 in 2026-W08 against a target of 30.0 (on the way to 10.0 by 2026-W12)."
+        );
+        assert_eq!(
+            text(Lang::Zh, "goal.behind", &data, "https://r.example"),
+            "目标落后：“Lunch rota”在 2026-W08 有 34 起，阶段目标为 30.0（目标：2026-W12 前降到 10.0）。https://r.example/actions/3"
         );
     }
 }
