@@ -395,7 +395,7 @@ async fn journey(j: &mut Journey) -> Result {
     // It is on the list; open it from there.
     j.follow("header nav a[href='/incidents']").await?;
     j.at("/incidents").await?;
-    check!(j.text().await?.contains("1 incidents"), "the list shows it");
+    check!(j.text().await?.contains("1 incident"), "the list shows it");
     j.shot("list").await?;
     j.follow("table.list a").await?;
     let incident = j.at("/incidents/").await?;

@@ -264,7 +264,7 @@ async fn the_list_filters_and_pages() {
         let page = b.get("/incidents?category=system-bug").await;
         assert!(page.body.contains("12 incidents"), "11 + 1 system bugs");
         let page = b.get("/incidents?week=2026-W46").await;
-        assert!(page.body.contains("1 incidents") && page.body.contains("Login page down"));
+        assert!(page.body.contains(">1 incident</p>") && page.body.contains("Login page down"));
         let page = b
             .get("/incidents?q=%E5%AE%A1%E6%89%B9%E8%BF%9B%E5%BA%A6%205")
             .await; // "审批进度 5"
