@@ -1,7 +1,9 @@
-//! The weekly review's caches: a week's figures and drivers, each kept
-//! under the versions (rows in `settings`, bumped in the writing transaction) that say
-//! when it went stale. Several processes over one database stay correct.
+//! The weekly review's caches: a week's figures and drivers, and the retrospective's
+//! built report, each kept under the versions (rows in `settings`, bumped in the writing
+//! transaction; for the report also the newest event) that say when it went stale.
+//! Several processes over one database stay correct.
 
+use super::report::{ReportLabel, WeeklyReport};
 use super::review::WeekFigures;
 use crate::domain::week::WeekKey;
 use std::collections::HashMap;
@@ -15,6 +17,7 @@ pub type Versions = (i64, i64);
 pub struct ReviewCache {
     weeks: Mutex<Vec<(WeekKey, Versions, Arc<WeekFigures>)>>,
     drivers: Mutex<HashMap<DriversKey, (Versions, DriversFound)>>,
+    reports: Mutex<Vec<(WeekKey, ReportLabel, Arc<WeeklyReport>)>>,
 }
 
 type DriversKey = (i64, WeekKey, crate::service::drivers::Baseline);
@@ -57,6 +60,24 @@ impl ReviewCache {
             }
         }
         drivers.insert(key, (version, found));
+    }
+
+    /// The week's built report, if it was built under `label`.
+    pub(crate) fn report(&self, week: WeekKey, label: &ReportLabel) -> Option<Arc<WeeklyReport>> {
+        let reports = self.reports.lock().unwrap_or_else(|e| e.into_inner());
+        reports
+            .iter()
+            .find(|(w, l, _)| *w == week && l == label)
+            .map(|(_, _, r)| r.clone())
+    }
+
+    pub(crate) fn put_report(&self, week: WeekKey, label: ReportLabel, report: Arc<WeeklyReport>) {
+        let mut reports = self.reports.lock().unwrap_or_else(|e| e.into_inner());
+        reports.retain(|(w, l, _)| *w != week && *l == label);
+        if reports.len() >= CACHED_WEEKS {
+            reports.remove(0);
+        }
+        reports.push((week, label, report));
     }
 
     pub(crate) fn put(&self, week: WeekKey, version: Versions, figures: Arc<WeekFigures>) {

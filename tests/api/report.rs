@@ -442,3 +442,48 @@ async fn every_format_of_a_weeks_report_has_the_same_figures() {
         assert_eq!(download.body, csv_text, "{}", ctx("the page's download"));
     }
 }
+
+/// A built report is kept while nothing it shows has changed: a meeting's notes, written
+/// with no change counter moved, still reach the next view (its event is newer), on
+/// either backend.
+#[tokio::test]
+async fn a_kept_report_shows_the_next_change() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let lead = app.user("zhao", "lead", "operations");
+        let token = app.token(&lead);
+        let (status, body) = app
+            .post_incident(
+                &token,
+                json!({"title": "催审批 订单 77", "category": "approval-chase"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let week = rungs::domain::week::current_week(chrono::Utc::now(), chrono_tz::UTC);
+        let path = format!("/api/v1/reports/weekly/{week}?format=json");
+        let (status, first) = get(&app, &token, &path).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        let (_, again) = get(&app, &token, &path).await;
+        let notes = |text: &str| {
+            serde_json::from_str::<Value>(text).unwrap()["meeting"]["notes"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(notes(&first), notes(&again));
+        assert_eq!(notes(&again), "");
+
+        rungs::service::meetings::save(
+            &mut app.conn(),
+            &lead,
+            week,
+            &rungs::service::meetings::MeetingInput {
+                attendees: vec!["zhao".into()],
+                notes: "Lunch cover from Monday".into(),
+            },
+        )
+        .unwrap();
+        let (_, after) = get(&app, &token, &path).await;
+        assert_eq!(notes(&after), "Lunch cover from Monday", "{}", app.backend);
+    }
+}
