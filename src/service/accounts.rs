@@ -2,6 +2,7 @@
 
 use super::snapshot;
 use crate::db::audit::{self, NewAuditEvent};
+pub use crate::db::users::UserRow;
 use crate::db::{self, DbConn, catalog, settings, users};
 use crate::domain::input::{self, FieldErrors, Login, NAME_MAX};
 use crate::domain::role::Role;

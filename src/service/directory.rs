@@ -11,7 +11,7 @@ use super::catalog::Catalog;
 use super::tokens;
 use crate::db::DbConn;
 use crate::db::clusters;
-use crate::db::versions::Versions;
+pub use crate::db::versions::Versions;
 use crate::error::AppResult;
 use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex};

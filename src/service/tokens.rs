@@ -2,6 +2,7 @@
 
 use super::accounts::Actor;
 use crate::db::audit::{self, NewAuditEvent};
+pub use crate::db::tokens::TokenRow;
 use crate::db::version_feed::VersionFeed;
 use crate::db::{self, DbConn, tokens, users};
 use crate::domain::role::Role;

@@ -3,7 +3,6 @@
 use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
-use crate::db::actions::{ActionRow, Comment, Signoff, Step, WeightRevision};
 use crate::domain::ladder::Rung;
 use crate::domain::states::{ActionStage, SignoffDecision};
 use crate::error::AppResult;
@@ -12,6 +11,7 @@ use crate::service::catalog::Catalog;
 use crate::service::effects::EffectView;
 use crate::service::goals::GoalProgress;
 use crate::service::ladder::ActionPage;
+use crate::service::ladder::{ActionRow, Comment, Signoff, Step, WeightRevision};
 use crate::web::format::local_datetime;
 use actix_web::{HttpResponse, web};
 use askama::Template;

@@ -3,8 +3,8 @@
 use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
-use crate::db::clusters::ClusterRow;
 use crate::error::AppResult;
+use crate::service::clusters::ClusterRow;
 use crate::service::{self, catalog::Catalog};
 use actix_web::{HttpResponse, web};
 use askama::Template;

@@ -4,14 +4,14 @@
 use super::render;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
-use crate::db::clusters::{ClusterRow, RuleRow};
-use crate::db::incidents::IncidentRow;
 use crate::domain::input::FieldErrors;
 use crate::domain::states::JoinReason;
 use crate::error::AppResult;
 use crate::service;
 use crate::service::catalog::Catalog;
 use crate::service::clusters::{ClusterPage, ClusterView};
+use crate::service::clusters::{ClusterRow, RuleRow};
+use crate::service::incidents::IncidentRow;
 use crate::service::incidents::TimelineEntry;
 use crate::web::format::local_datetime;
 use actix_web::http::StatusCode;

@@ -3,9 +3,9 @@
 
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
-use crate::db::clusters::ClusterRow;
 use crate::error::{AppError, AppResult};
 use crate::service;
+use crate::service::clusters::ClusterRow;
 use actix_web::HttpResponse;
 use askama::Template;
 

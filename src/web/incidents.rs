@@ -4,12 +4,12 @@ use super::session::{CsrfForm, PageCtx, Signed};
 use super::{ok, render, see_other};
 use crate::app_state::AppState;
 use crate::csrf_form;
-use crate::db::incidents::{IncidentFilter, IncidentListRow};
 use crate::domain::input::{FieldErrors, search_fold};
 use crate::domain::states::{IncidentStatus, JoinReason};
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::catalog::Catalog;
+use crate::service::incidents::{IncidentFilter, IncidentListRow};
 use crate::service::incidents::{IncidentView, TimelineEntry};
 use crate::service::intake::{Filer, RawIncident};
 use crate::web::format::{local_datetime, local_input_value};
@@ -146,7 +146,7 @@ struct ShowPage {
     tz: Tz,
     filed: bool,
     can_change: bool,
-    cluster: Option<crate::db::clusters::ClusterRow>,
+    cluster: Option<crate::service::clusters::ClusterRow>,
     joined: bool,
     this_week: i32,
     known: std::sync::Arc<crate::service::catalog::Catalog>,

@@ -4,12 +4,12 @@
 use super::ok;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
-use crate::db::actions::ActionRow;
 use crate::domain::ladder::Rung;
 use crate::domain::states::ActionStage;
 use crate::error::AppResult;
 use crate::service;
 use crate::service::effects::EffectView;
+use crate::service::ladder::ActionRow;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -39,7 +39,7 @@ const BAR_W: i32 = 14;
 #[template(path = "ladder/cluster.html")]
 struct ClusterLadder {
     page: PageCtx,
-    cluster: crate::db::clusters::ClusterRow,
+    cluster: crate::service::clusters::ClusterRow,
     bars: Vec<Bar>,
     width: i32,
     max: i32,

@@ -2,10 +2,10 @@
 //! answer in, and the CSRF token every form must carry back.
 
 use crate::app_state::AppState;
-use crate::db::versions::Versions;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::service::catalog::Catalog;
+use crate::service::directory::Versions;
 use crate::service::{self, accounts::Actor};
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;

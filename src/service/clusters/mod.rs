@@ -16,7 +16,9 @@ pub use regroup::*;
 pub use views::*;
 
 use crate::db::audit::{self, NewAuditEvent};
-use crate::db::clusters::{self as db_clusters, ClusterChangeset, ClusterRow};
+use crate::db::clusters::{self as db_clusters, ClusterChangeset};
+/// The row types pages show, named through the service.
+pub use crate::db::clusters::{ClusterRow, RuleRow};
 use crate::db::{self, DbConn};
 use crate::domain::states::ClusterState;
 use crate::error::{AppError, AppResult};

@@ -2,7 +2,8 @@
 //! (feature stages, policy sign-offs, weight revisions), and comment on it.
 
 use super::accounts::Actor;
-use crate::db::actions::{self as db_actions, ActionRow, NewAction};
+use crate::db::actions::{self as db_actions, NewAction};
+pub use crate::db::actions::{ActionRow, Comment, Signoff, Step, WeightRevision};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::clusters::{self as db_clusters, ClusterChangeset};
 use crate::db::{self, DbConn, catalog, users};

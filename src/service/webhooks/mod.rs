@@ -9,9 +9,8 @@ pub mod sender;
 
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::jobs::JobRow;
-use crate::db::webhooks::{
-    self as db_webhooks, DeliveryRow, EndpointRow, NewDelivery, NewEndpoint,
-};
+use crate::db::webhooks::{self as db_webhooks, NewDelivery, NewEndpoint};
+pub use crate::db::webhooks::{DeliveryRow, EndpointRow};
 use crate::db::{self, DbConn, clusters as db_clusters};
 use crate::domain::input::FieldErrors;
 use crate::domain::role::Role;
