@@ -154,6 +154,31 @@ pub fn actions_of(
     Ok(out)
 }
 
+/// (entity id, before) of the events of these entities named `action` recorded after
+/// `at`, oldest first: what a past moment's state is read back from.
+pub fn changes_after(
+    conn: &mut DbConn,
+    entity: &str,
+    ids: &[i64],
+    action: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Vec<(i64, Option<String>)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(5_000) {
+        out.extend(
+            audit_events::table
+                .filter(audit_events::entity.eq(entity))
+                .filter(audit_events::entity_id.eq_any(chunk))
+                .filter(audit_events::action.eq(action))
+                .filter(audit_events::at.gt(at))
+                .order(audit_events::id.asc())
+                .select((audit_events::entity_id, audit_events::before_json))
+                .load::<(i64, Option<String>)>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// The newest event's id (0 on an empty log).
 pub fn last_id(conn: &mut DbConn) -> QueryResult<i64> {
     let id: Option<i64> = audit_events::table

@@ -487,3 +487,168 @@ async fn a_kept_report_shows_the_next_change() {
         assert_eq!(notes(&after), "Lunch cover from Monday", "{}", app.backend);
     }
 }
+
+/// A past week's report shows that week as it stood at its end, not as later changes
+/// left it: the cluster's state and rung, the actions launched and overdue. This week's
+/// report shows them as they are now.
+#[tokio::test]
+async fn a_past_weeks_report_shows_that_week_not_today() {
+    use chrono::{Duration, Utc};
+    use rungs::domain::week::current_week;
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let ctx = |what: &str| format!("{}: {what}", app.backend);
+        let lead = app.user("zhao", "lead", "operations");
+        let token = app.token(&lead);
+        let now = Utc::now();
+        let this_week = current_week(now, chrono_tz::UTC);
+        let (last_week, two_back) = (this_week.minus(1), this_week.minus(2));
+        let monday = |w: rungs::domain::week::WeekKey| w.monday();
+        // Chases in each of the last two weeks, so the cluster is in both reports.
+        let mut cluster = 0;
+        for (week, n) in [(two_back, 2), (last_week, 3)] {
+            for i in 0..n {
+                let at = monday(week) + Duration::days(i);
+                let (status, body) = app
+                    .post_incident(
+                        &token,
+                        json!({"title": "催审批 订单还没批", "category": "approval-chase",
+                            "occurred_at": format!("{at}T10:15:00Z")}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{}", ctx(&body.to_string()));
+                cluster = body["cluster_id"].as_i64().unwrap();
+            }
+        }
+        // Two weeks ago the meeting decided something, closed today.
+        let decided = rungs::service::meetings::decide(
+            &mut app.conn(),
+            &lead,
+            two_back,
+            &rungs::service::meetings::DecisionInput {
+                body: "Ask the approval desk for a lunch rota".into(),
+                cluster: None,
+                action: Default::default(),
+            },
+            chrono_tz::UTC,
+            Default::default(),
+        )
+        .unwrap();
+        rungs::service::meetings::close_decision(&mut app.conn(), &lead, decided.0).unwrap();
+        // Today: a process change launched (the cluster acts, its rung rises), and a
+        // feature recorded today with a due date two weeks ago (overdue now, not then).
+        let today = now.date_naive();
+        for body in [
+            json!({"rung": 1, "title": "Lunch rota", "launched_at": today.to_string()}),
+            json!({"rung": 2, "title": "Show approval progress", "owner": "zhao",
+                "due_on": monday(two_back).to_string()}),
+        ] {
+            let res = app
+                .api()
+                .post(app.url(&format!("/api/v1/clusters/{cluster}/actions")))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                res.status().is_success(),
+                "{}",
+                ctx(&res.text().await.unwrap())
+            );
+        }
+        let report = |week: rungs::domain::week::WeekKey| {
+            let (app, token) = (&app, &token);
+            async move {
+                let (status, text) = get(
+                    app,
+                    token,
+                    &format!("/api/v1/reports/weekly/{week}?format=json"),
+                )
+                .await;
+                assert_eq!(status, StatusCode::OK, "{text}");
+                serde_json::from_str::<Value>(&text).unwrap()
+            }
+        };
+        let line = |r: &Value| {
+            r["clusters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == cluster)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let titles = |list: &Value| -> Vec<String> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    a["title"]
+                        .as_str()
+                        .unwrap_or(a["body"].as_str().unwrap_or(""))
+                        .to_string()
+                })
+                .collect()
+        };
+
+        let past = report(last_week).await;
+        let then = line(&past);
+        assert_eq!(
+            (then["state"].clone(), then["rung"].clone()),
+            (json!("open"), json!(0)),
+            "{}",
+            ctx(&then.to_string())
+        );
+        assert!(
+            past["launched"].as_array().unwrap().is_empty(),
+            "{}",
+            ctx(&past["launched"].to_string())
+        );
+        assert!(
+            past["overdue"].as_array().unwrap().is_empty(),
+            "{}",
+            ctx(&past["overdue"].to_string())
+        );
+        // Decisions are shown with their status now (the meeting asks what is still
+        // open): the one closed today is not.
+        assert!(
+            past["open_decisions"].as_array().unwrap().is_empty(),
+            "{}",
+            ctx(&past["open_decisions"].to_string())
+        );
+
+        let current = report(this_week).await;
+        let now_line = line(&current);
+        if now_line.is_null() {
+            // No chase this week: the cluster is not in this week's family; its state now
+            // is on the cluster itself.
+            let stored = rungs::db::clusters::find(&mut app.conn(), cluster)
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                stored.state.as_str(),
+                "acting",
+                "{}",
+                ctx("the cluster now")
+            );
+        }
+        assert_eq!(
+            titles(&current["launched"]),
+            ["Lunch rota"],
+            "{}",
+            ctx(&current["launched"].to_string())
+        );
+        assert_eq!(
+            titles(&current["overdue"]),
+            ["Show approval progress"],
+            "{}",
+            ctx(&current["overdue"].to_string())
+        );
+        assert!(
+            current["open_decisions"].as_array().unwrap().is_empty(),
+            "{}",
+            ctx(&current["open_decisions"].to_string())
+        );
+    }
+}

@@ -75,6 +75,19 @@ async fn the_demos_retrospectives_tell_the_approval_story() {
             ctx(&first.to_string())
         );
         assert_eq!(first["driver"]["hours"], serde_json::json!([12, 13]));
+        // As it stood that week: no rung climbed yet, nothing resolved or regressed, and
+        // no guard of a weight tuning launched months later.
+        assert_eq!(
+            (first["state"].as_str(), first["rung"].as_u64()),
+            (Some("open"), Some(0)),
+            "{}",
+            ctx(&first.to_string())
+        );
+        assert!(
+            json["guards"].as_array().unwrap().is_empty(),
+            "{}",
+            ctx(&json["guards"].to_string())
+        );
         let md = report(&app, &token, spike, "md").await;
         let advice = md
             .lines()

@@ -11,9 +11,11 @@ pub mod goals;
 mod kept;
 pub mod markdown;
 pub mod meeting_text;
+mod then;
 
 pub use format::{Format, text};
 pub use kept::{ReportLabel, of_week};
+use then::Then;
 
 use super::drivers::{self, Baseline, DriversView};
 use super::effects::{self, GuardView};
@@ -182,6 +184,16 @@ pub fn weekly(
             b.id,
         ))
     });
+    let actions = db_actions::all(conn)?;
+    let partial = week >= current_week(now, tz);
+    let today = as_of.with_timezone(&tz).date_naive();
+    // A past week as it stood at its end; the running week as it is.
+    let then = if partial {
+        Then::now(today)
+    } else {
+        let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
+        Then::read(conn, &ids, &actions, as_of, today)?
+    };
     let reading = Reading {
         cache,
         catalog: &catalog,
@@ -190,10 +202,12 @@ pub fn weekly(
         as_of,
     };
     let mut clusters = Vec::with_capacity(lines.len());
-    for (i, row) in review::rows(conn, &lines)?.into_iter().enumerate() {
+    for (i, mut row) in review::rows(conn, &lines)?.into_iter().enumerate() {
+        row.cluster.state = then.state(row.cluster.id, row.cluster.state);
+        row.cluster.rung = then.rung(row.cluster.id, row.cluster.rung);
+        row.regressed = row.cluster.state == ClusterState::Regressed && row.line.cmp.this_week > 0;
         clusters.push(reading.cluster(conn, row, i < TOP_CLUSTERS)?);
     }
-    let actions = db_actions::all(conn)?;
     let people = people(conn, &actions)?;
     let titles = cluster_titles(conn, &actions)?;
     let line = |a: &ActionRow| ActionLine {
@@ -210,12 +224,12 @@ pub fn weekly(
     let in_week = |d: Option<NaiveDate>| d.is_some_and(|d| WeekKey::of(d) == week);
     let launched = actions
         .iter()
-        .filter(|a| a.stage == ActionStage::Launched && in_week(a.launched_on))
+        .filter(|a| then.launched(a) && in_week(a.launched_on))
         .map(line)
         .collect();
     let mut verdicts = Vec::new();
     let mut guards = Vec::new();
-    for a in actions.iter().filter(|a| a.stage == ActionStage::Launched) {
+    for a in actions.iter().filter(|a| then.launched(a)) {
         let Some(effect) = effects::effect_of(conn, a, tz, as_of)? else {
             continue;
         };
@@ -237,12 +251,17 @@ pub fn weekly(
             });
         }
     }
-    let today = as_of.with_timezone(&tz).date_naive();
     let overdue = actions
         .iter()
-        .filter(|a| !matches!(a.stage, ActionStage::Launched | ActionStage::Cancelled))
+        .filter(|a| {
+            then.stage(a)
+                .is_some_and(|s| !matches!(s, ActionStage::Launched | ActionStage::Cancelled))
+        })
         .filter(|a| a.due_on.is_some_and(|d| d < today))
-        .map(line)
+        .map(|a| ActionLine {
+            stage: then.stage(a).unwrap_or(a.stage),
+            ..line(a)
+        })
         .collect();
     let (_, watched) = retro::agenda(conn, tz, as_of)?;
     let goals = goals::lines(conn, week, &actions, line)?;
@@ -251,7 +270,7 @@ pub fn weekly(
         previous_week: figures.previous_week,
         same_week_last_year: figures.same_week_last_year,
         as_of,
-        partial: week >= current_week(now, tz),
+        partial,
         team: figures.team.cmp.clone(),
         clusters,
         launched,
@@ -261,6 +280,7 @@ pub fn weekly(
         overdue,
         triage: review::triage_size(conn)?,
         meeting: meetings::of_week(conn, week)?,
+        // Last meetings' decisions with their status now, as the meeting asks.
         open_decisions: meetings::open_before(conn, week)?,
         goals,
     })
