@@ -33,7 +33,12 @@ struct ShowPage {
     tz: Tz,
     /// The form that was refused, with its errors and what was typed in it.
     refused: Option<Refused>,
-    max_week: i32,
+    /// The last twelve weeks with incidents, newest first, each beside its goal target.
+    weeks: Vec<WeekBar>,
+    /// Whether any of those weeks has a target.
+    targets: bool,
+    /// The largest count or target shown: the bars' full width.
+    max_week: f64,
     ladder: super::actions::LadderPanel,
     drivers: Option<super::drivers::DriversPanel>,
     /// The page of incidents shown (1-based) and how many there are.
@@ -43,6 +48,20 @@ struct ShowPage {
     undoable: Vec<(i64, String)>,
     /// Names of the people the timeline names by id.
     people: HashMap<i64, String>,
+}
+
+/// One week of the weekly table.
+struct WeekBar {
+    week: String,
+    incidents: i32,
+    target: Option<f64>,
+}
+
+impl WeekBar {
+    /// Its count is above its goal's target.
+    fn behind(&self) -> bool {
+        self.target.is_some_and(|t| f64::from(self.incidents) > t)
+    }
 }
 
 /// A form of the cluster's page that was refused: its name (`action`, `edit`, `merge`,
@@ -151,11 +170,30 @@ impl ShowPage {
     }
 
     /// Bar width in percent for the weekly table.
-    fn bar(&self, n: &i32) -> i32 {
-        if self.max_week == 0 {
+    fn bar(&self, n: &i32) -> i64 {
+        self.share(f64::from(*n))
+    }
+
+    /// A value's place on the bars' scale, in percent.
+    fn share(&self, v: f64) -> i64 {
+        if self.max_week <= 0.0 {
             0
         } else {
-            n * 100 / self.max_week
+            (v * 100.0 / self.max_week).round() as i64
+        }
+    }
+
+    /// Where a goal's target stands on the bars' scale, in percent.
+    fn target_at(&self, v: &f64) -> i64 {
+        self.share(*v)
+    }
+
+    /// A target as written in the table: whole, or with one decimal.
+    fn target_text(&self, v: &f64) -> String {
+        if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
         }
     }
 }
@@ -213,8 +251,28 @@ pub(crate) async fn show_page(
             drivers,
             undoable,
             people,
+            targets,
         }) => {
-            let max_week = view.weekly.iter().map(|w| w.incidents).max().unwrap_or(0);
+            let weeks: Vec<WeekBar> = view
+                .weekly
+                .iter()
+                .rev()
+                .take(12)
+                .map(|w| WeekBar {
+                    week: w.week.clone(),
+                    incidents: w.incidents,
+                    target: w
+                        .week
+                        .parse::<crate::domain::week::WeekKey>()
+                        .ok()
+                        .and_then(|k| targets.get(&k).copied()),
+                })
+                .collect();
+            let max_week = weeks
+                .iter()
+                .map(|w| f64::from(w.incidents).max(w.target.unwrap_or(0.0)))
+                .fold(0.0, f64::max);
+            let has_targets = weeks.iter().any(|w| w.target.is_some());
             let drivers = drivers.map(|d| super::drivers::panel(&user.page, &user.known, &d));
             render(
                 status,
@@ -228,6 +286,8 @@ pub(crate) async fn show_page(
                     catalog: user.known.as_ref().clone(),
                     tz,
                     refused,
+                    weeks,
+                    targets: has_targets,
                     max_week,
                     ladder: super::actions::LadderPanel { coach, actions },
                     drivers,

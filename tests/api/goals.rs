@@ -142,6 +142,29 @@ async fn a_goal_is_broken_into_weekly_targets_and_a_week_behind_is_flagged_once(
             "{}",
             ctx("the chart's target mark")
         );
+        // The cluster's own page: each week's target beside its count, the week behind
+        // marked, and a tick on each bar with a target.
+        let shown = browser.get(&format!("/clusters/{cluster}")).await;
+        let behind_row = format!(
+            "<tr class=\"behind\"><td><a href=\"/incidents?week={w}\">{w}</a></td><td class=\"num\">5</td><td class=\"num\">3 <strong>▲ behind</strong></td>",
+            w = week(2)
+        );
+        assert!(shown.body.contains(&behind_row), "{}", ctx(&shown.body));
+        let on_track = format!(
+            "<tr><td><a href=\"/incidents?week={w}\">{w}</a></td><td class=\"num\">3</td><td class=\"num\">4</td>",
+            w = week(3)
+        );
+        assert!(
+            shown.body.contains(&on_track),
+            "{}",
+            ctx("an on-track week")
+        );
+        assert_eq!(
+            shown.body.matches("class=\"target-mark\"").count(),
+            3,
+            "{}",
+            ctx("ticks on the weeks with counts and targets")
+        );
 
         let retro = browser.get(&format!("/retro/{}", week(2))).await;
         assert!(

@@ -4,6 +4,7 @@ use super::views::{ClusterView, merge_candidates, view};
 use crate::db::DbConn;
 use crate::db::clusters::{self as db_clusters, ClusterRow, RuleRow};
 use crate::db::incidents::{self, IncidentRow};
+use crate::domain::week::WeekKey;
 use crate::error::{AppError, AppResult};
 use crate::service::drivers::{Baseline, DriversView};
 use crate::service::effects::{self, ActionsWithEffects, CoachView};
@@ -37,6 +38,8 @@ pub struct ClusterPage {
     pub undoable: Vec<(i64, String)>,
     /// The names of the people the timeline names by id (owners).
     pub people: HashMap<i64, String>,
+    /// The weekly targets of the actions' goals, to stand beside each week's count.
+    pub targets: HashMap<WeekKey, f64>,
 }
 
 /// A cluster's page, or the id of the cluster it was merged into.
@@ -87,7 +90,10 @@ pub fn page(
             }
         }
     }
+    let action_ids: Vec<i64> = actions.iter().map(|(a, _)| a.id).collect();
+    let targets = crate::service::goals::cluster_targets(conn, &action_ids)?;
     Ok(Ok(ClusterPage {
+        targets,
         people,
         incidents: incidents::of_cluster_from(
             conn,
