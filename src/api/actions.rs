@@ -3,14 +3,14 @@
 use super::auth::ApiUser;
 use super::json::typed;
 use super::types::{
-    Action, Advance, AsOf, Coach, NewAction, SignOff, Weight, advance_fields, exact,
+    Action, ActionPatch, Advance, AsOf, Coach, NewAction, SignOff, Weight, advance_fields, exact,
     sign_off_fields, weight_fields,
 };
 use crate::app_state::AppState;
 use crate::error::{ApiResult, AppError, ErrorBody};
 use crate::service::ladder::{self, ActionInput};
 use crate::service::{self};
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use serde_json::Value;
 
 fn id(path: &str) -> Result<i64, AppError> {
@@ -103,6 +103,44 @@ pub async fn get_action(
     let now = instant(query.as_of.as_deref())?;
     let tz = user.known.timezone;
     let page = service::run(&state.pool, move |conn| ladder::shown(conn, id, tz, now)).await?;
+    Ok(HttpResponse::Ok().json(Action::from(page)))
+}
+
+/// Correct an action.
+///
+/// Its title, why, owner, due date or goal (planned week by week again); the fields
+/// left out keep their values. The before and after go on the trail. For leads.
+#[utoipa::path(
+    tag = "ladder",
+    params(("id" = i64, Path, description = "The action's id")),
+    request_body = ActionPatch,
+    responses(
+        (status = 200, description = "The action", body = Action),
+        (status = 400, description = "The body is not a JSON object, or the request has a NUL byte or bytes that are not UTF-8", body = ErrorBody),
+        (status = 401, description = "No token, or not a live one", body = ErrorBody),
+        (status = 403, description = "Only leads correct actions", body = ErrorBody),
+        (status = 404, description = "No such action", body = ErrorBody),
+        (status = 413, description = "The body is over 64 KiB", body = ErrorBody),
+        (status = 422, description = "A field is wrong; each is named, and nothing changed", body = ErrorBody),
+        (status = 429, description = "Too many unknown tokens from this address", body = ErrorBody),
+        (status = 503, description = "The database cannot take it now", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/actions/{id}")]
+pub async fn revise_action(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> ApiResult<HttpResponse> {
+    let id = id(&path)?;
+    let revision = typed::<ActionPatch>(body.into_inner())?.into();
+    let (actor, tz) = (user.actor, user.known.timezone);
+    let page = service::run(&state.pool, move |conn| {
+        ladder::revise_shown(conn, &actor, id, &revision, tz)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Action::from(page)))
 }
 

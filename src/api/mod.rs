@@ -58,6 +58,7 @@ api_routes!(
     actions::create_action,
     actions::cluster_coach,
     actions::get_action,
+    actions::revise_action,
     actions::advance_action,
     actions::sign_off_action,
     actions::revise_weight,

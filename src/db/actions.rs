@@ -111,6 +111,25 @@ pub fn set_stage(
         .execute(conn)
 }
 
+/// What a revision of an action sets: its title, why, owner, due date and goal.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = actions, treat_none_as_null = true)]
+pub struct ActionRevisionChangeset {
+    pub title: String,
+    pub why: String,
+    pub owner_id: Option<i64>,
+    pub due_on: Option<NaiveDate>,
+    pub goal_kind: Option<String>,
+    pub goal_value: Option<f64>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn revise(conn: &mut DbConn, id: i64, changes: &ActionRevisionChangeset) -> QueryResult<usize> {
+    diesel::update(actions::table.find(id))
+        .set(changes)
+        .execute(conn)
+}
+
 pub fn set_weight(
     conn: &mut DbConn,
     id: i64,

@@ -22,6 +22,11 @@ pub fn insert(conn: &mut DbConn, row: &GoalRow) -> QueryResult<()> {
     Ok(())
 }
 
+/// Remove an action's plan (a revised goal replaces it).
+pub fn delete(conn: &mut DbConn, action_id: i64) -> QueryResult<usize> {
+    diesel::delete(action_goals::table.find(action_id)).execute(conn)
+}
+
 pub fn find(conn: &mut DbConn, action_id: i64) -> QueryResult<Option<GoalRow>> {
     action_goals::table
         .find(action_id)

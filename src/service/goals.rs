@@ -93,6 +93,14 @@ pub fn store(conn: &mut DbConn, action_id: i64, plan: &GoalPlan) -> AppResult<()
     Ok(())
 }
 
+/// An action's stored plan, if it has a goal.
+pub fn stored_plan(conn: &mut DbConn, action_id: i64) -> AppResult<Option<GoalPlan>> {
+    db_goals::find(conn, action_id)?
+        .as_ref()
+        .map(plan_of)
+        .transpose()
+}
+
 fn plan_of(row: &GoalRow) -> AppResult<GoalPlan> {
     let week = |s: &str| {
         s.parse::<WeekKey>()

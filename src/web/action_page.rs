@@ -1,8 +1,9 @@
 //! An action's own page: its workflow, effect, guard metric, sign-offs, weights, comments.
 
-use super::ok;
+use super::render;
 use super::session::{PageCtx, Signed};
 use crate::app_state::AppState;
+use crate::domain::input::FieldErrors;
 use crate::domain::ladder::Rung;
 use crate::domain::states::{ActionStage, SignoffDecision};
 use crate::error::AppResult;
@@ -13,9 +14,11 @@ use crate::service::goals::GoalProgress;
 use crate::service::ladder::ActionPage;
 use crate::service::ladder::{ActionRow, Comment, Signoff, Step, WeightRevision};
 use crate::web::format::local_datetime;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono_tz::Tz;
+use std::collections::HashMap;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/actions/{id}", web::get().to(show));
@@ -37,9 +40,40 @@ struct ShowPage {
     cluster_title: String,
     goal: Option<GoalProgress>,
     tz: Tz,
+    /// The correction form, when it was refused: its errors and what was typed.
+    refused: Option<(FieldErrors, HashMap<String, String>)>,
 }
 
 impl ShowPage {
+    /// A field of the correction form: as typed when it was refused, else as stored.
+    fn typed(&self, name: &str) -> String {
+        if let Some((_, typed)) = &self.refused {
+            return typed.get(name).cloned().unwrap_or_default();
+        }
+        let a = &self.action;
+        let plan = self.goal.as_ref().map(|g| &g.plan);
+        match name {
+            "title" => a.title.clone(),
+            "why" => a.why.clone(),
+            "owner" => self.owner.clone(),
+            "due_on" => a.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            "goal_kind" => a.goal_kind.clone().unwrap_or_default(),
+            "goal_value" => a.goal_value.map(|v| v.to_string()).unwrap_or_default(),
+            "goal_start" => plan.map(|p| p.start_level.to_string()).unwrap_or_default(),
+            "goal_week" => plan.map(|p| p.target_week.to_string()).unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    /// The message for a field of the refused correction form.
+    fn error(&self, name: &str) -> String {
+        self.refused
+            .as_ref()
+            .and_then(|(errors, _)| errors.get(name))
+            .map(|k| self.page.t(k))
+            .unwrap_or_default()
+    }
+
     fn when(&self, at: &chrono::NaiveDateTime) -> String {
         local_datetime(at.and_utc(), self.tz)
     }
@@ -172,7 +206,17 @@ async fn show(
     user: Signed,
     path: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+    show_page(&state, user, path.into_inner(), None).await
+}
+
+/// The action's page; with `refused`, the correction form again with its errors and
+/// what was typed (422).
+pub(super) async fn show_page(
+    state: &AppState,
+    user: Signed,
+    id: i64,
+    refused: Option<(FieldErrors, HashMap<String, String>)>,
+) -> AppResult<HttpResponse> {
     let tz = user.known.timezone;
     let page = service::run(&state.pool, move |conn| {
         service::ladder::action_page(conn, id, tz, chrono::Utc::now())
@@ -191,19 +235,28 @@ async fn show(
         goal,
     } = page;
     let catalog = user.known.as_ref().clone();
-    ok(&ShowPage {
-        page: user.page,
-        action,
-        effect,
-        steps,
-        departments,
-        signoffs,
-        weights,
-        comments,
-        catalog,
-        owner,
-        cluster_title,
-        goal,
-        tz,
-    })
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &ShowPage {
+            page: user.page,
+            action,
+            effect,
+            steps,
+            departments,
+            signoffs,
+            weights,
+            comments,
+            catalog,
+            owner,
+            cluster_title,
+            goal,
+            tz,
+            refused,
+        },
+    )
 }

@@ -10,8 +10,8 @@ use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::effects::{CoachView, EffectView};
-use crate::service::ladder::ActionInput;
 use crate::service::ladder::ActionRow;
+use crate::service::ladder::{ActionInput, ActionRevision};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -22,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/clusters/{id}/coach/dismiss",
             web::post().to(dismiss_advice),
         )
+        .route("/actions/{id}/revise", web::post().to(revise))
         .route("/actions/{id}/advance", web::post().to(advance))
         .route("/actions/{id}/signoffs", web::post().to(sign_off))
         .route("/actions/{id}/weights", web::post().to(weight))
@@ -37,6 +38,14 @@ pub struct LadderPanel {
 /// Checkboxes of departments arrive as `department_<slug>=on`.
 #[derive(Deserialize)]
 pub struct ActionForm {
+    csrf_token: String,
+    #[serde(flatten)]
+    fields: HashMap<String, String>,
+}
+
+/// The correction form of an action: every field, as typed.
+#[derive(Deserialize)]
+pub struct ReviseForm {
     csrf_token: String,
     #[serde(flatten)]
     fields: HashMap<String, String>,
@@ -93,6 +102,7 @@ pub struct DismissForm {
 
 csrf_form!(
     ActionForm,
+    ReviseForm,
     AdvanceForm,
     SignoffForm,
     WeightForm,
@@ -207,6 +217,43 @@ async fn dismiss_advice(
     })
     .await?;
     Ok(see_other(&format!("/clusters/{cluster_id}")))
+}
+
+/// Correct an action's title, why, owner, due date or goal; a refused form comes back
+/// with what was typed.
+async fn revise(
+    state: web::Data<AppState>,
+    user: Signed,
+    path: web::Path<i64>,
+    CsrfForm(form): CsrfForm<ReviseForm>,
+) -> AppResult<HttpResponse> {
+    user.actor.require(Role::Lead)?;
+    let (id, actor) = (path.into_inner(), user.actor.clone());
+    let f = &form.fields;
+    let text = |name: &str| Some(f.get(name).cloned().unwrap_or_default());
+    let mut unread = FieldErrors::new();
+    let revision = ActionRevision {
+        title: text("title"),
+        why: text("why"),
+        owner: text("owner"),
+        due_on: text("due_on"),
+        goal_kind: text("goal_kind"),
+        goal_value: number(f, "goal_value", &mut unread),
+        goal_start: number(f, "goal_start", &mut unread),
+        goal_week: text("goal_week"),
+    };
+    let tz = user.known.timezone;
+    let revised = service::run(&state.pool, move |conn| {
+        service::ladder::revise(conn, &actor, id, &revision, tz, unread)
+    })
+    .await;
+    match revised {
+        Ok(()) => Ok(see_other(&format!("/actions/{id}"))),
+        Err(AppError::Invalid(errors)) => {
+            super::action_page::show_page(&state, user, id, Some((errors, form.fields))).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn advance(

@@ -33,6 +33,7 @@ mod report;
 mod retro_story;
 mod review;
 mod review_cache;
+mod revise_action;
 mod scheduler;
 mod setup;
 mod throttle;

@@ -121,7 +121,7 @@ async fn the_document_is_openapi_3_and_names_every_route_the_router_serves() {
                 }
             }
         }
-        assert_eq!(operations, 18, "seventeen routes and the document");
+        assert_eq!(operations, 19, "eighteen routes and the document");
     }
 }
 

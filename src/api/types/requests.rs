@@ -201,6 +201,43 @@ pub struct Weight {
     pub reason: Option<String>,
 }
 
+/// What a lead corrects on a recorded action; a field left out keeps its value.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub title: Option<String>,
+    pub why: Option<String>,
+    /// The owner's login.
+    #[schema(min_length = 1, pattern = r"\S")]
+    pub owner: Option<String>,
+    /// `YYYY-MM-DD`, or empty for no due date.
+    pub due_on: Option<String>,
+    /// `weekly_rate_below`, `rate_ratio_below`, or empty to drop the goal. Sent, the
+    /// goal is planned week by week again from `goal_value`, `goal_start` and
+    /// `goal_week`; left out, the goal stays as it is.
+    pub goal_kind: Option<String>,
+    pub goal_value: Option<f64>,
+    pub goal_start: Option<f64>,
+    /// `YYYY-Www`.
+    pub goal_week: Option<String>,
+}
+
+impl From<ActionPatch> for crate::service::ladder::ActionRevision {
+    fn from(p: ActionPatch) -> Self {
+        crate::service::ladder::ActionRevision {
+            title: p.title,
+            why: p.why,
+            owner: p.owner,
+            due_on: p.due_on,
+            goal_kind: p.goal_kind,
+            goal_value: p.goal_value,
+            goal_start: p.goal_start,
+            goal_week: p.goal_week,
+        }
+    }
+}
+
 /// The three strings of a step (`stage`, `on`, `note`), a sign-off or a weight, checked.
 pub fn advance_fields(a: Advance) -> Result<(String, String, String), AppError> {
     let mut req = Required::new();

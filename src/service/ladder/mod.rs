@@ -6,23 +6,25 @@ use crate::db::actions::{self as db_actions, NewAction};
 pub use crate::db::actions::{ActionRow, Comment, Signoff, Step, WeightRevision};
 use crate::db::audit::{self, NewAuditEvent};
 use crate::db::clusters::{self as db_clusters, ClusterChangeset};
-use crate::db::{self, DbConn, catalog, users};
+use crate::db::{self, DbConn, catalog};
 use crate::domain::input::{self, FieldErrors, TITLE_MAX};
 use crate::domain::ladder::Rung;
 use crate::domain::role::Role;
 use crate::domain::states::ActionStage;
 use crate::domain::states::ClusterState;
-use crate::domain::week::WeekKey;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+mod fields;
 mod history;
 mod page;
+mod revise;
 mod shown;
 mod workflow;
 pub use history::{ClusterHistory, history};
 pub use page::{ActionPage, action_page};
+pub use revise::{ActionRevision, revise};
 pub use shown::*;
 
 pub use workflow::*;
@@ -177,68 +179,29 @@ fn record(
     let owner_id = if raw.owner.trim().is_empty() {
         Some(actor.id)
     } else {
-        match users::find_by_login(conn, raw.owner.trim())? {
-            Some(u) => Some(u.id),
-            None => {
-                errors.add("owner", "error.unknown_user");
-                None
-            }
-        }
+        fields::owner(conn, &mut errors, &raw.owner)?
     };
-    let (goal_kind, goal_value) = match (raw.goal_kind.trim(), raw.goal_value) {
-        ("", None) => (None, None),
-        (kind @ ("weekly_rate_below" | "rate_ratio_below"), Some(v))
-            if v.is_finite() && (0.0..1e6).contains(&v) =>
-        {
-            (Some(kind.to_string()), Some(v))
-        }
-        ("weekly_rate_below" | "rate_ratio_below", _) => {
-            errors.add("goal_value", "error.goal_value");
-            (None, None)
-        }
-        _ => {
-            errors.add("goal_kind", "error.goal_kind");
-            (None, None)
-        }
-    };
-    if let Some(s) = raw.goal_start
-        && !(s.is_finite() && (0.0..1e6).contains(&s))
-    {
-        errors.add("goal_start", "error.goal_start");
-    }
-    let goal_week = match raw.goal_week.trim() {
-        "" => None,
-        w => match w.parse::<WeekKey>() {
-            Ok(week) => Some(week),
-            Err(_) => {
-                errors.add("goal_week", "error.goal_week");
-                None
-            }
-        },
-    };
+    let typed_goal = fields::TypedGoal::read(
+        &mut errors,
+        &raw.goal_kind,
+        raw.goal_value,
+        raw.goal_start,
+        &raw.goal_week,
+    );
     let today = Utc::now().with_timezone(&tz).date_naive();
-    let goal_plan = match (&goal_kind, goal_value, &due_on, &launched_on) {
-        (Some(kind), Some(value), Some(due_on), Some(launched_on)) if errors.is_empty() => {
-            let facts = super::goals::GoalFacts {
-                kind,
-                value,
-                start_level: raw.goal_start,
-                target_week: goal_week,
-                due_on: *due_on,
-                launched_on: *launched_on,
-                review_after_weeks: review.clamp(1, 52) as u32,
-                today,
-            };
-            match super::goals::plan(conn, cluster_id, &facts)? {
-                Ok(plan) => Some(plan),
-                Err((field, key)) => {
-                    errors.add(field, key);
-                    None
-                }
-            }
-        }
+    let goal_plan = match (&due_on, &launched_on) {
+        (Some(due_on), Some(launched_on)) if errors.is_empty() => typed_goal.plan(
+            conn,
+            &mut errors,
+            cluster_id,
+            *due_on,
+            *launched_on,
+            review.clamp(1, 52) as u32,
+            today,
+        )?,
         _ => None,
     };
+    let (goal_kind, goal_value) = typed_goal.stored();
     let mut departments = Vec::new();
     for slug in &raw.departments {
         if let Some(id) = super::catalog::department_field(conn, &mut errors, "departments", slug)?

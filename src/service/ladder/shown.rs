@@ -60,6 +60,17 @@ pub fn revise_weight_shown(
     action_page(conn, id, tz, Utc::now())
 }
 
+pub fn revise_shown(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    revision: &super::ActionRevision,
+    tz: Tz,
+) -> AppResult<ActionPage> {
+    super::revise(conn, actor, id, revision, tz, Default::default())?;
+    action_page(conn, id, tz, Utc::now())
+}
+
 /// The coach of cluster `cluster_id` as on `now`.
 pub fn coach(
     conn: &mut DbConn,
