@@ -66,6 +66,10 @@ api_routes!(
     export::incidents_csv,
     reports::weekly_report,
     meetings::get_meeting,
+    meetings::record_meeting,
+    meetings::record_decision,
+    meetings::set_meeting_state,
+    meetings::close_decision,
     openapi::openapi_json,
 );
 

@@ -371,3 +371,212 @@ async fn a_meeting_is_held_reopened_and_corrected_on_the_trail() {
         }
     }
 }
+
+async fn send(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = app.api().request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The same meeting through the API, as a chat bot or another tool would keep it:
+/// attendees and notes, a decision that becomes an action, held, reopened, a decision
+/// closed; members only read; every change on the trail.
+#[tokio::test]
+async fn a_meeting_is_recorded_held_and_reopened_through_the_api() {
+    use reqwest::Method;
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let ctx = |what: &str| format!("{}: {what}", app.backend);
+        let lead = app.user("zhao", "lead", "operations");
+        let member = app.user("li", "member", "sales");
+        let admin = app.user("root", "admin", "operations");
+        let (token, member_token, admin_token) =
+            (app.token(&lead), app.token(&member), app.token(&admin));
+        let (status, filed) = app
+            .post_incident(
+                &member_token,
+                json!({"title": "催审批 订单 4711", "category": "approval-chase",
+                    "occurred_at": "2026-11-04T12:20:00Z"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{}", ctx(&filed.to_string()));
+        let cluster = filed["cluster_id"].as_i64().unwrap();
+        let at = |p: &str| format!("/api/v1/meetings/{WEEK}{p}");
+
+        let record = json!({"attendees": ["zhao", "li"], "notes": "Chases at lunch."});
+        let (status, _) = send(
+            &app,
+            &member_token,
+            Method::PUT,
+            &at(""),
+            Some(record.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}", ctx("a member"));
+        let (status, body) = send(
+            &app,
+            &token,
+            Method::PUT,
+            "/api/v1/meetings/W45",
+            Some(record.clone()),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            ctx(&body.to_string())
+        );
+        let (status, m) = send(&app, &token, Method::PUT, &at(""), Some(record)).await;
+        assert_eq!(status, StatusCode::OK, "{}", ctx(&m.to_string()));
+        assert_eq!(m["notes"], "Chases at lunch.");
+        assert_eq!(m["attendees"].as_array().unwrap().len(), 2);
+
+        // A decision with an action on the cluster; one with a cluster but no action is
+        // refused, naming the action.
+        let (status, body) = send(
+            &app,
+            &token,
+            Method::POST,
+            &at("/decisions"),
+            Some(json!({"text": "Staff the desk at lunch", "cluster": cluster})),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            ctx(&body.to_string())
+        );
+        assert!(
+            body.to_string().contains("action"),
+            "{}",
+            ctx(&body.to_string())
+        );
+        let (status, m) = send(
+            &app,
+            &token,
+            Method::POST,
+            &at("/decisions"),
+            Some(
+                json!({"text": "Staff the desk at lunch", "cluster": cluster,
+                "action": {"rung": 1, "owner": "zhao"}}),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{}", ctx(&m.to_string()));
+        let decision = &m["decisions"][0];
+        assert_eq!(decision["action"]["rung"], 1, "{}", ctx(&m.to_string()));
+        assert_eq!(
+            decision["action"]["title"],
+            "Staff the desk at lunch",
+            "{}",
+            ctx("the title is the decision's text")
+        );
+        let decision_id = decision["id"].as_i64().unwrap();
+
+        // Held: kept as recorded; a change is refused until it is reopened.
+        let (status, m) = send(
+            &app,
+            &token,
+            Method::POST,
+            &at("/state"),
+            Some(json!({"state": "held"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}", ctx(&m.to_string()));
+        assert_eq!(
+            (m["state"].as_str(), m["held_by"].as_str()),
+            (Some("held"), Some("zhao"))
+        );
+        let (status, _) = send(
+            &app,
+            &token,
+            Method::PUT,
+            &at(""),
+            Some(json!({"attendees": ["zhao"], "notes": "changed"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{}", ctx("a held meeting"));
+        let (status, _) = send(
+            &app,
+            &token,
+            Method::POST,
+            &at("/state"),
+            Some(json!({"state": "closed"})),
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            ctx("not a state")
+        );
+        let (status, m) = send(
+            &app,
+            &token,
+            Method::POST,
+            &at("/state"),
+            Some(json!({"state": "open"})),
+        )
+        .await;
+        assert_eq!(
+            (status, m["state"].as_str()),
+            (StatusCode::OK, Some("open")),
+            "{}",
+            ctx(&m.to_string())
+        );
+
+        // The next week lists the decision until it is closed.
+        assert_eq!(
+            meeting(&app, &member_token, NEXT).await["open_decisions"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        let (status, m) = send(
+            &app,
+            &token,
+            Method::POST,
+            &format!("/api/v1/decisions/{decision_id}/close"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}", ctx(&m.to_string()));
+        assert_eq!(m["decisions"][0]["state"], "done");
+        let (status, _) = send(
+            &app,
+            &token,
+            Method::POST,
+            &format!("/api/v1/decisions/{decision_id}/close"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{}", ctx("closed already"));
+        assert!(
+            meeting(&app, &member_token, NEXT).await["open_decisions"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        let events = meeting_events(&app, &admin_token).await;
+        for verb in ["held", "reopened", "decision_closed"] {
+            assert!(
+                events.iter().any(|e| e == verb),
+                "{}",
+                ctx(&format!("{verb} in {events:?}"))
+            );
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use crate::domain::states::{ActionStage, DecisionState, MeetingState};
 use crate::service::meetings::{DecisionLine, MeetingView};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A week's meeting: who attended, the notes, its decisions with the actions they
@@ -100,4 +100,62 @@ impl Meeting {
             open_decisions: open_decisions.into_iter().map(Decision::from).collect(),
         }
     }
+}
+
+/// Who attended a week's meeting and its notes, replacing what was recorded.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingRecord {
+    /// The attendees' logins.
+    #[schema(required = true)]
+    pub attendees: Option<Vec<String>>,
+    pub notes: Option<String>,
+}
+
+/// A decision of the meeting; with `cluster` and `action` it becomes that action on the
+/// ladder in the same step.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDecision {
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 2000, pattern = r"\S")]
+    pub text: Option<String>,
+    /// The cluster the action is recorded on.
+    pub cluster: Option<i64>,
+    /// The action, as for `POST /clusters/{id}/actions`; its title is the decision's
+    /// text unless one is given.
+    pub action: Option<super::NewAction>,
+}
+
+impl NewDecision {
+    /// The decision as the service takes it; the fields it needs missing are named.
+    pub fn into_input(
+        self,
+    ) -> Result<crate::service::meetings::DecisionInput, crate::error::AppError> {
+        let mut req = crate::api::json::Required::new();
+        let text = req.take("text", self.text);
+        if self.cluster.is_some() && self.action.is_none() {
+            req.take::<String>("action", None);
+        }
+        req.finish()?;
+        let action = match self.action {
+            Some(mut a) => {
+                a.title.get_or_insert_with(|| text.clone());
+                a.into_input()?
+            }
+            None => Default::default(),
+        };
+        Ok(crate::service::meetings::DecisionInput {
+            body: text,
+            cluster: self.cluster,
+            action,
+        })
+    }
+}
+
+/// Hold the meeting (`held`), or reopen a held one to correct it (`open`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingStateChange {
+    #[schema(value_type = String, required = true, example = "held")]
+    pub state: Option<String>,
 }

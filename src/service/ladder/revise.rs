@@ -109,11 +109,7 @@ pub fn revise(
         updated_at: db::now(),
     };
     // The trail keeps the fields that change, before and after.
-    let new_goal = if goal_sent {
-        plan
-    } else {
-        stored_goal
-    };
+    let new_goal = if goal_sent { plan } else { stored_goal };
     let pairs = [
         ("title", json!(action.title), json!(changes.title)),
         ("why", json!(action.why), json!(changes.why)),

@@ -5,10 +5,12 @@
 mod decisions;
 mod page;
 mod record;
+mod through_api;
 
 pub use decisions::*;
 pub use page::{RetroPage, page};
 pub use record::*;
+pub use through_api::*;
 
 use crate::db::DbConn;
 use crate::db::actions as db_actions;
