@@ -112,8 +112,8 @@ pub struct MeetingRecord {
     pub notes: Option<String>,
 }
 
-/// A decision of the meeting; with `cluster` and `action` it becomes that action on the
-/// ladder in the same step.
+/// A decision of the meeting; with `cluster` and `action` (both or neither) it becomes
+/// that action on the ladder in the same step.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDecision {
@@ -133,8 +133,11 @@ impl NewDecision {
     ) -> Result<crate::service::meetings::DecisionInput, crate::error::AppError> {
         let mut req = crate::api::json::Required::new();
         let text = req.take("text", self.text);
-        if self.cluster.is_some() && self.action.is_none() {
-            req.take::<String>("action", None);
+        // An action needs its cluster, and a cluster its action.
+        match (&self.cluster, &self.action) {
+            (Some(_), None) => req.wrong("action", "error.required"),
+            (None, Some(_)) => req.wrong("cluster", "error.required"),
+            _ => {}
         }
         req.finish()?;
         let action = match self.action {
