@@ -212,9 +212,15 @@ pub fn value_label(lang: Lang, catalog: &Catalog, dimension: &str, value: &str) 
 /// of another dimension. `against` is the baseline, already worded.
 pub fn sentence(lang: Lang, h: &Headline, labels: &[String], against: &str) -> String {
     let share = format!("{:.0}", h.explained_share * 100.0);
+    // More than all of the rise: these values rose further while the rest fell.
+    let more = if share.parse::<u32>().is_ok_and(|p| p > 100) {
+        "_more"
+    } else {
+        ""
+    };
     match h.hours {
         Some((from, to)) => lang.t_with(
-            "review.headline_hours",
+            &format!("review.headline_hours{more}"),
             &[
                 ("share", &share),
                 ("from", &format!("{from:02}:00")),
@@ -223,7 +229,7 @@ pub fn sentence(lang: Lang, h: &Headline, labels: &[String], against: &str) -> S
             ],
         ),
         None => lang.t_with(
-            "review.headline_values",
+            &format!("review.headline_values{more}"),
             &[
                 ("share", &share),
                 (
@@ -234,5 +240,35 @@ pub fn sentence(lang: Lang, h: &Headline, labels: &[String], against: &str) -> S
                 ("baseline", against),
             ],
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lunch(share: f64) -> Headline {
+        Headline {
+            dimension: "hour".into(),
+            values: vec!["12".into(), "13".into()],
+            hours: Some((12, 13)),
+            explained_share: share,
+        }
+    }
+
+    #[test]
+    fn a_share_past_the_whole_rise_is_said_as_all_of_it_and_more() {
+        assert_eq!(
+            sentence(Lang::En, &lunch(0.68), &[], "last week"),
+            "68% of the rise against last week came between 12:00 and 13:59."
+        );
+        assert_eq!(
+            sentence(Lang::En, &lunch(1.06), &[], "last week"),
+            "All of the rise against last week came between 12:00 and 13:59, and more (106% of it: the other hours fell)."
+        );
+        // Exactly all of it, as rounded, is still a share.
+        assert!(
+            sentence(Lang::Zh, &lunch(1.004), &[], "上周").starts_with("相对上周的上升中，100%")
+        );
     }
 }

@@ -371,6 +371,8 @@ mod tests {
             "review.flag.spike",
             "review.headline_hours",
             "review.headline_values",
+            "review.headline_hours_more",
+            "review.headline_values_more",
             "review.weekday.7",
             "review.dimension.counterpart",
             "review.against.mean8",
