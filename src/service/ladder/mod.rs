@@ -14,7 +14,7 @@ use crate::domain::states::ActionStage;
 use crate::domain::states::ClusterState;
 use crate::domain::week::WeekKey;
 use crate::error::{AppError, AppResult};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 
 mod history;
@@ -216,7 +216,7 @@ fn record(
             }
         },
     };
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = crate::clock::now().with_timezone(&tz).date_naive();
     let goal_plan = match (&goal_kind, goal_value, &due_on, &launched_on) {
         (Some(kind), Some(value), Some(due_on), Some(launched_on)) if errors.is_empty() => {
             let facts = super::goals::GoalFacts {
