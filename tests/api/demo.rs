@@ -94,6 +94,28 @@ fn recorded_at_their_moments(app: &TestApp, loaded: chrono::DateTime<chrono::Utc
     }
 }
 
+/// In every week of the last year the review flags no cluster a spike but the story's
+/// (its spike) and its guard (approval errors once the timeliness weight was 30%): the
+/// background is steady.
+fn only_the_story_spikes(app: &TestApp, loaded: chrono::DateTime<chrono::Utc>, guard: i64) {
+    let review = rungs::service::review::ReviewCache::new();
+    let this_week = rungs::domain::week::current_week(loaded, chrono_tz::Asia::Shanghai);
+    let mut flagged = Vec::new();
+    for back in 1..=52 {
+        let week = this_week.minus(back);
+        let figures = rungs::service::review::figures(&mut app.conn(), &review, week).unwrap();
+        for c in figures.clusters.iter().filter(|c| c.cmp.spike) {
+            flagged.push((back, c.id));
+        }
+    }
+    assert!(flagged.contains(&(20, 1)), "{}: {flagged:?}", app.backend);
+    assert!(
+        flagged.iter().all(|&(_, id)| id == 1 || id == guard),
+        "{}: {flagged:?}",
+        app.backend
+    );
+}
+
 /// Hundreds of incidents in every one of the last 52 complete weeks.
 fn busy_every_week(app: &TestApp, loaded: chrono::DateTime<chrono::Utc>) {
     let weeks: std::collections::HashMap<String, i64> =
@@ -136,7 +158,9 @@ async fn the_demo_tells_the_approval_story_and_every_page_renders_it() {
         assert!(app.count("incidents") > 15_000, "{}", app.backend);
         busy_every_week(&app, loaded);
         recorded_at_their_moments(&app, loaded);
-        assert_eq!(app.count("actions"), 6);
+        // Six rungs on the story's cluster, three on other problems during the year.
+        assert_eq!(app.count("actions"), 9);
+        assert_eq!(app.count("actions WHERE cluster_id = 1"), 6);
         assert_eq!(app.count("action_signoffs"), 4);
         // A second load refuses: the demo goes only into an empty database.
         let grouping = GroupingCache::new(0.3);
@@ -150,6 +174,13 @@ async fn the_demo_tells_the_approval_story_and_every_page_renders_it() {
             .unwrap()
             .unwrap();
         assert!(story.title.contains("催审批"), "{}", story.title);
+        let guard = rungs::db::clusters::live(&mut app.conn())
+            .unwrap()
+            .into_iter()
+            .find(|c| c.title.contains("wrong price"))
+            .expect("the guard's cluster")
+            .id;
+        only_the_story_spikes(&app, loaded, guard);
         assert_eq!(
             (story.state, story.rung),
             (
@@ -193,16 +224,34 @@ async fn the_demo_tells_the_approval_story_and_every_page_renders_it() {
             let page = lead.get(path).await;
             assert_eq!(page.status, StatusCode::OK, "{} {path}", app.backend);
         }
-        for id in 1..=6 {
-            let page = lead.get(&format!("/actions/{id}")).await;
-            assert_eq!(page.status, StatusCode::OK, "action {id}");
+        let actions = rungs::db::actions::all(&mut app.conn()).unwrap();
+        for a in &actions {
+            let page = lead.get(&format!("/actions/{}", a.id)).await;
+            assert_eq!(page.status, StatusCode::OK, "action {}", a.id);
         }
-        let policy = lead.get("/actions/3").await;
+        let on_story = |rung: rungs::domain::ladder::Rung| {
+            actions
+                .iter()
+                .find(|a| a.cluster_id == 1 && a.rung == rung)
+                .expect("the story's action")
+                .id
+        };
+        let policy = lead
+            .get(&format!(
+                "/actions/{}",
+                on_story(rungs::domain::ladder::Rung::POLICY)
+            ))
+            .await;
         assert!(
             policy.body.contains("签字确认") || policy.body.contains("Sign-offs"),
             "the lead reads Chinese by preference"
         );
-        let tuning = lead.get("/actions/6").await;
+        let tuning = lead
+            .get(&format!(
+                "/actions/{}",
+                on_story(rungs::domain::ladder::Rung::WEIGHT)
+            ))
+            .await;
         assert!(
             tuning.body.contains("verdict-worse"),
             "{}: the guard metric worsened",

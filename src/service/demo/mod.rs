@@ -5,10 +5,14 @@
 //! show and its statistics agree with the story.
 //!
 //! `people` is the team, `texts` what it writes, `story` the calendar, clock and filing,
-//! `ladder` the rungs the lead climbs.
+//! `ladder` the rungs the lead climbs on the story's cluster, `side` those climbed on other
+//! problems during the year, `retro` the retrospectives and the scheduler's verdicts.
 
 mod ladder;
+mod others;
 mod people;
+mod retro;
+mod side;
 mod story;
 mod texts;
 
@@ -72,6 +76,7 @@ pub fn load(
         team,
         order: 24_000,
         decisions: Vec::new(),
+        side: Vec::new(),
     };
     let lead = Actor {
         role: Role::Lead,
@@ -93,13 +98,20 @@ pub fn load(
     name_problems(&mut story, &lead, &filed, &mut mains, (WEEKS, 0))?;
     let filed = story.days(&first, 1..7)?;
     name_problems(&mut story, &lead, &filed, &mut mains, (WEEKS, 4))?;
-    for back in (21..WEEKS).rev() {
-        let week = ordinary(back, &mut story.dice);
-        story.week(&week)?;
-    }
-    let chases = mains[&CHASE];
+    let (chases, guard) = (mains[&CHASE], mains[&texts::WRONG_PRICE]);
     debug_assert_eq!(chases, 1, "the story's cluster is the first");
-    ladder::climb(&mut story, &lead, chases, mains[&texts::WRONG_PRICE])?;
+    for back in (0..WEEKS).rev() {
+        let week = if back > 20 {
+            ordinary(back, &mut story.dice)
+        } else {
+            ladder::week(back)
+        };
+        story.week(&week)?;
+        side::after(&mut story, &lead, back, &mains)?;
+        if back <= 20 {
+            ladder::after(&mut story, &lead, back, chases, guard)?;
+        }
+    }
     // What the server's consolidation does after filings.
     let _pin = story.pin(now - Duration::minutes(5));
     clusters::consolidate(

@@ -2,8 +2,9 @@
 //! zone), its clock (each step recorded at its moment), its dice, and a week's filings
 //! planned and filed through the intake in batches, each batch at the time it was filed.
 
+use super::others::{CUSTOMERS, ONE_OFFS};
 use super::people::Team;
-use super::texts::{CHASE, CUSTOMERS, ONE_OFFS, PROBLEMS};
+use super::texts::{CHASE, PROBLEMS};
 use crate::clock;
 use crate::db::{self, DbConn};
 use crate::error::{AppError, AppResult};
@@ -61,6 +62,8 @@ pub struct Story<'a> {
     pub order: u32,
     /// The retrospectives' decisions on the story's cluster so far, with their actions.
     pub decisions: Vec<(i64, Option<i64>)>,
+    /// The decisions on other problems (`side`), in order.
+    pub side: Vec<i64>,
 }
 
 impl Story<'_> {
@@ -131,11 +134,13 @@ impl Story<'_> {
             out.push(self.planned(at, &sales, Some(CHASE)));
         }
         for (index, problem) in PROBLEMS.iter().enumerate().skip(1) {
+            let usual = super::side::level(index, week.back).unwrap_or(problem.weekly);
             let n = match (index, week.wrong_prices) {
                 (super::texts::WRONG_PRICE, Some(n)) => n,
                 (super::texts::WRONG_PRICE, None) => 1 + self.dice.below(2) as u32,
                 // Steady: within two of the usual.
-                _ => (problem.weekly + self.dice.below(5) as u32).saturating_sub(2),
+                _ if usual >= 3 => (usual + self.dice.below(5) as u32).saturating_sub(2),
+                _ => usual,
             };
             let who = match problem.category {
                 "data-fix" if index == super::texts::WRONG_PRICE => &approval,
