@@ -40,6 +40,9 @@ pub struct Week {
     pub wrong_prices: Option<u32>,
 }
 
+/// An hour's filings, each with the problem it is about.
+type Batch = Vec<(Option<usize>, Filing)>;
+
 /// One incident to file: when, by whom, about which problem (None: a one-off), as what.
 struct Planned {
     at: DateTime<Utc>,
@@ -223,7 +226,7 @@ impl Story<'_> {
     fn file(&mut self, mut planned: Vec<Planned>) -> AppResult<Vec<(Option<usize>, i64)>> {
         planned.retain(|p| p.at + Duration::minutes(20) < self.now);
         planned.sort_by_key(|p| (p.at, p.problem != Some(CHASE)));
-        let mut batches: Vec<(DateTime<Utc>, Vec<(Option<usize>, Filing)>)> = Vec::new();
+        let mut batches: Vec<(DateTime<Utc>, Batch)> = Vec::new();
         for p in &planned {
             let raw = self.written(p);
             let hour =
