@@ -152,9 +152,10 @@ pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
     )
 }
 
-/// Now, in UTC, truncated to microseconds so both backends store the same value.
+/// Now (`clock::now`), in UTC, truncated to microseconds so both backends store the
+/// same value.
 pub fn now() -> chrono::NaiveDateTime {
-    truncate_micros(chrono::Utc::now().naive_utc())
+    truncate_micros(crate::clock::now().naive_utc())
 }
 
 pub fn truncate_micros(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {

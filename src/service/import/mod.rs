@@ -180,7 +180,7 @@ pub fn import_file(
         unknown_reporters_as: stand_in.as_ref(),
         headers: &headers,
         fields: &fields,
-        now: chrono::Utc::now(),
+        now: crate::clock::now(),
     };
     // Pass 1: every row checked, nothing written.
     let mut record = csv::StringRecord::new();

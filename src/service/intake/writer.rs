@@ -84,7 +84,7 @@ impl Intake {
         let filing = Filing {
             filer,
             raw,
-            at: chrono::Utc::now(),
+            at: crate::clock::now(),
             imported: None,
         };
         let (reply, answer) = oneshot::channel();

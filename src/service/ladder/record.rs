@@ -13,7 +13,6 @@ use crate::domain::role::Role;
 use crate::domain::states::ActionStage;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
-use chrono::Utc;
 use chrono_tz::Tz;
 
 /// Record an action on a cluster. A launch date makes it launched (history may be entered),
@@ -104,7 +103,7 @@ fn record(
         raw.goal_start,
         &raw.goal_week,
     );
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = crate::clock::now().with_timezone(&tz).date_naive();
     let goal_plan = match (&due_on, &launched_on) {
         (Some(due_on), Some(launched_on)) if errors.is_empty() => typed_goal.plan(
             conn,

@@ -10,7 +10,6 @@ use crate::db::{self, DbConn, goals as db_goals};
 use crate::domain::input::{self, FieldErrors, TITLE_MAX};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
-use chrono::Utc;
 use chrono_tz::Tz;
 use serde_json::json;
 
@@ -75,7 +74,7 @@ pub fn revise(
         raw.goal_start,
         raw.goal_week.as_deref().unwrap_or_default(),
     );
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = crate::clock::now().with_timezone(&tz).date_naive();
     let plan = match due_on {
         Some(due_on) if goal_sent && errors.is_empty() => typed.plan(
             conn,

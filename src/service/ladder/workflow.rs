@@ -12,7 +12,6 @@ use crate::domain::role::Role;
 use crate::domain::states::{ActionStage, SignoffDecision};
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
-use chrono::Utc;
 use chrono_tz::Tz;
 
 /// Move an action to a later stage of its workflow, dated (in the past for history).
@@ -29,7 +28,7 @@ pub fn advance(
     let to = ActionStage::parse(to).ok_or_else(|| AppError::field("stage", "error.stage"))?;
     let on = parse_date(on, tz)
         .map_err(|k| AppError::field("on", k))?
-        .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+        .unwrap_or_else(|| crate::clock::now().with_timezone(&tz).date_naive());
     let note = input::optional_text(note, 2000)
         .map_err(|k| AppError::field("note", k))?
         .unwrap_or_default();
@@ -134,7 +133,7 @@ pub fn revise_weight(
     }
     let on = parse_date(on, tz)
         .map_err(|k| AppError::field("on", k))?
-        .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+        .unwrap_or_else(|| crate::clock::now().with_timezone(&tz).date_naive());
     let reason = input::required_text(reason, 2000).map_err(|k| AppError::field("reason", k))?;
     crate::db::write_transaction(conn, |conn| {
         let (action, rung) = load(conn, id)?;
