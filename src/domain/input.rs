@@ -1,9 +1,11 @@
 //! Input that cannot be invalid once parsed. Each error is a message key of the
 //! catalogue (`locales/`), so forms and the API say the same thing in either language.
 
+use chrono::format::{self, Item, Parsed, StrftimeItems};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// Field name → message key. Empty means the input was accepted.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -169,6 +171,25 @@ pub fn tags(raw: &str) -> Result<Vec<String>, &'static str> {
     Ok(out)
 }
 
+/// The local forms `occurred_at` reads, parsed once (`NaiveDateTime::parse_from_str`
+/// would parse the format for every value: an import reads a million).
+static LOCAL_FORMATS: LazyLock<[Vec<Item<'static>>; 4]> = LazyLock::new(|| {
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .map(|f| StrftimeItems::new(f).collect())
+});
+
+/// `NaiveDateTime::parse_from_str` with the format already parsed.
+fn local_datetime(s: &str, items: &[Item<'static>]) -> Option<NaiveDateTime> {
+    let mut parsed = Parsed::new();
+    format::parse(&mut parsed, s, items.iter()).ok()?;
+    parsed.to_naive_datetime_with_offset(0).ok()
+}
+
 /// When an incident happened: RFC 3339, or a local `YYYY-MM-DDTHH:MM` in the organisation's
 /// zone (what a browser's datetime-local field sends). Empty means now. From 2000 to a day ahead.
 pub fn occurred_at(raw: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, &'static str> {
@@ -178,15 +199,10 @@ pub fn occurred_at(raw: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc
     } else if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         t.with_timezone(&Utc)
     } else {
-        let local = [
-            "%Y-%m-%dT%H:%M",
-            "%Y-%m-%dT%H:%M:%S",
-            "%Y-%m-%d %H:%M",
-            "%Y-%m-%d %H:%M:%S",
-        ]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .ok_or("error.datetime")?;
+        let local = LOCAL_FORMATS
+            .iter()
+            .find_map(|items| local_datetime(s, items))
+            .ok_or("error.datetime")?;
         tz.from_local_datetime(&local)
             .earliest()
             .ok_or("error.datetime")?
@@ -282,6 +298,36 @@ mod tests {
             .join(",");
         assert_eq!(tags(&many), Err("error.too_many_tags"));
         assert_eq!(tags(&"x".repeat(41)), Err("error.tag"));
+    }
+
+    #[test]
+    fn local_forms_read_as_chrono_reads_them() {
+        let formats = [
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+        ];
+        for s in [
+            "2026-11-24T12:30",
+            "2026-11-24 12:30:05",
+            "2026-1-4 3:04",
+            "2026-11-24 12:30:60",
+            "2026-02-30 12:30",
+            "2026-11-24 24:00",
+            "2026-11-24  12:30",
+            "2026-11-24 12:30 ",
+            "12:30",
+            "",
+        ] {
+            for (items, f) in LOCAL_FORMATS.iter().zip(formats) {
+                assert_eq!(
+                    local_datetime(s, items),
+                    NaiveDateTime::parse_from_str(s, f).ok(),
+                    "{s:?} as {f}"
+                );
+            }
+        }
     }
 
     #[test]

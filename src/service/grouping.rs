@@ -7,7 +7,7 @@
 //! did not make rebuilds the index from the database.
 
 use crate::db::{DbConn, clusters, settings};
-use crate::domain::grouping::{ClusterIndex, IndexBuilder, Match};
+use crate::domain::grouping::{ClusterIndex, IncidentTerms, IndexBuilder, Match};
 use crate::error::AppResult;
 use rustc_hash::FxHashSet;
 use std::collections::BTreeMap;
@@ -122,6 +122,20 @@ impl GroupingCache {
             .best_matches(category_id, title, body, k, exclude)
     }
 
+    /// `best_matches` of a text already tokenized (the filing writer's, which adds it
+    /// to the index after with `add_written`).
+    pub fn best_matches_for_terms(
+        &self,
+        category_id: i64,
+        terms: &IncidentTerms,
+        k: usize,
+        exclude: &[i64],
+    ) -> Vec<Match> {
+        self.lock()
+            .index
+            .best_matches_for_terms(category_id, terms, k, exclude)
+    }
+
     /// Apply a structural change made by this process. When the stored version moved by
     /// exactly our one step, nobody else changed anything and the index is patched in
     /// place; otherwise the next refresh rebuilds it.
@@ -138,14 +152,14 @@ impl GroupingCache {
     /// The filing writer's incident, added as it is written (before its batch commits),
     /// so that later filings of the same batch can join the cluster it started. If the
     /// batch rolls back, the writer calls `invalidate`.
-    pub fn add_written(&self, id: i64, cluster_id: i64, category_id: i64, title: &str, body: &str) {
+    pub fn add_written(&self, id: i64, cluster_id: i64, category_id: i64, terms: &IncidentTerms) {
         let mut cache = self.lock();
         if !cache.built {
             return;
         }
         cache
             .index
-            .add_incident(cluster_id, category_id, title, body);
+            .add_incident_terms(cluster_id, category_id, terms);
         if id > cache.watermark {
             cache.ahead.insert(id);
         }
@@ -311,7 +325,12 @@ mod tests {
         let g = GroupingCache::new(0.5);
         g.lock().built = true;
         for id in 1..=3 {
-            g.add_written(id, 7, 1, &format!("printer jam {id}"), "");
+            g.add_written(
+                id,
+                7,
+                1,
+                &IncidentTerms::of(&format!("printer jam {id}"), ""),
+            );
         }
         g.committed([1, 2, 3]);
         {
@@ -324,7 +343,12 @@ mod tests {
         }
         // 4 belongs to another process and has not committed: 5 and 6 wait behind it.
         for id in 5..=6 {
-            g.add_written(id, 7, 1, &format!("printer jam {id}"), "");
+            g.add_written(
+                id,
+                7,
+                1,
+                &IncidentTerms::of(&format!("printer jam {id}"), ""),
+            );
         }
         g.committed([5, 6]);
         let mut c = g.lock();

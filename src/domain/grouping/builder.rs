@@ -30,7 +30,7 @@ impl IndexBuilder {
     pub fn add_incident(&mut self, cluster_id: i64, category_id: i64, title: &str, body: &str) {
         let ix = &mut self.ix;
         let v = &mut self.v;
-        ix.vectorize(title, body, v);
+        ix.vectorize(&super::incident_terms::IncidentTerms::of(title, body), v);
         let slot = match ix.by_id.get(&cluster_id) {
             Some(&slot) => slot as usize,
             None => {

@@ -8,6 +8,7 @@
 //! at start (`IndexBuilder`) and kept fresh by the calls below. Queries are
 //! in `query.rs`, profile upkeep in `profile.rs`.
 
+use super::incident_terms::IncidentTerms;
 use super::text;
 use rustc_hash::FxHashMap;
 
@@ -184,8 +185,13 @@ impl ClusterIndex {
     /// (in `category_id`) if it is new. A cluster lives in one category; an
     /// incident filed with another category moves the cluster there.
     pub fn add_incident(&mut self, cluster_id: i64, category_id: i64, title: &str, body: &str) {
+        self.add_incident_terms(cluster_id, category_id, &IncidentTerms::of(title, body));
+    }
+
+    /// `add_incident` with the text already tokenized (as it was to match it).
+    pub fn add_incident_terms(&mut self, cluster_id: i64, category_id: i64, terms: &IncidentTerms) {
         let mut v = Vec::with_capacity(64);
-        self.vectorize(title, body, &mut v);
+        self.vectorize(terms, &mut v);
         let slot = self.slot_for(cluster_id, category_id);
         self.clusters[slot as usize].incidents += 1;
         self.incidents += 1;
@@ -207,7 +213,7 @@ impl ClusterIndex {
         let Some(&slot) = self.by_id.get(&cluster_id) else {
             return;
         };
-        let v = self.query_vector(title, body).terms;
+        let v = self.query_vector(&IncidentTerms::of(title, body)).terms;
         let category = self.clusters[slot as usize].category;
         if let Some(cat) = self.categories.get_mut(&category) {
             count_in_category(cat, &v, -1);

@@ -8,6 +8,7 @@ mod clean;
 pub mod consolidate;
 pub mod eval;
 mod eval_data;
+mod incident_terms;
 pub mod lexicon;
 pub mod matcher;
 mod profile;
@@ -15,6 +16,7 @@ mod query;
 pub mod text;
 
 pub use builder::IndexBuilder;
+pub use incident_terms::IncidentTerms;
 pub use matcher::{ClusterIndex, DEFAULT_JOIN_THRESHOLD, IndexStats, Match};
 
 /// The quality targets on the labelled set (`data/grouping_eval.tsv`), at the default

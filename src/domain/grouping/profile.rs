@@ -1,18 +1,20 @@
 //! Maintenance of `ClusterIndex` profiles and postings: interning, weight
 //! updates, pruning, and the memory estimate.
 
-use super::matcher::{Cluster, ClusterIndex, Entry, Posting, finish_vector, term_key};
+use super::incident_terms::IncidentTerms;
+use super::matcher::{Cluster, ClusterIndex, Entry, Posting, finish_vector};
 
 /// A query incident's vector and the surface forms of its terms.
 #[derive(Default)]
-pub(crate) struct Query {
+pub(crate) struct Query<'a> {
     pub terms: Vec<(u32, f32)>,
     pub unknown_sq: f32,
-    surfaces: Vec<(u32, u32, u32)>,
-    text: String,
+    /// Per known term occurrence: the term and the occurrence's index in `source`.
+    surfaces: Vec<(u32, u32)>,
+    source: Option<&'a IncidentTerms>,
 }
 
-impl Query {
+impl Query<'_> {
     /// A query of normalised weights with no surface forms (another cluster's profile).
     pub fn from_terms(terms: Vec<(u32, f32)>) -> Self {
         Self {
@@ -23,10 +25,10 @@ impl Query {
 
     /// How the incident itself wrote a term ("审批", "approved").
     pub fn surface(&self, term: u32) -> &str {
-        self.surfaces
-            .iter()
-            .find(|s| s.0 == term)
-            .map_or("", |&(_, a, b)| &self.text[a as usize..b as usize])
+        match (self.source, self.surfaces.iter().find(|s| s.0 == term)) {
+            (Some(source), Some(&(_, i))) => source.surface(&source.occurrences()[i as usize]),
+            _ => "",
+        }
     }
 }
 use super::text;
@@ -55,11 +57,12 @@ impl ClusterIndex {
     /// The incident's normalised vector into `out`, interning new terms.
     /// Repeats are merged by term hash first: in a large index each
     /// vocabulary lookup is a cache miss, and incidents repeat terms a lot.
-    pub(crate) fn vectorize(&mut self, title: &str, body: &str, out: &mut Vec<(u32, f32)>) {
-        let mut raw: Vec<(u64, f32, bool)> = Vec::with_capacity(96);
-        text::for_each_term(title, body, |t, w, _| {
-            raw.push((term_key(t), w, text::is_explanatory(t)));
-        });
+    pub(crate) fn vectorize(&mut self, terms: &IncidentTerms, out: &mut Vec<(u32, f32)>) {
+        let mut raw: Vec<(u64, f32, bool)> = terms
+            .occurrences()
+            .iter()
+            .map(|o| (o.key, o.weight, o.explanatory))
+            .collect();
         raw.sort_unstable_by_key(|r| r.0);
         out.clear();
         let mut i = 0;
@@ -81,23 +84,24 @@ impl ClusterIndex {
     /// normalised weight of terms the index has never seen (they still count
     /// in the query's norm: text no cluster shares lowers the similarity),
     /// and each known term's first surface form, for explanations.
-    pub(crate) fn query_vector(&self, title: &str, body: &str) -> Query {
-        let mut q = Query::default();
-        let mut unknown: FxHashMap<String, (f32, f32)> = FxHashMap::default();
-        text::for_each_term(title, body, |t, w, surface| {
-            match self.vocab.get(&term_key(t)) {
+    pub(crate) fn query_vector<'a>(&self, terms: &'a IncidentTerms) -> Query<'a> {
+        let mut q = Query {
+            source: Some(terms),
+            ..Query::default()
+        };
+        let mut unknown: FxHashMap<&str, (f32, f32)> = FxHashMap::default();
+        for (i, o) in terms.occurrences().iter().enumerate() {
+            match self.vocab.get(&o.key) {
                 Some(&id) => {
-                    q.terms.push((id, w));
-                    let start = q.text.len() as u32;
-                    q.text.push_str(surface);
-                    q.surfaces.push((id, start, q.text.len() as u32));
+                    q.terms.push((id, o.weight));
+                    q.surfaces.push((id, i as u32));
                 }
                 None => {
-                    let e = unknown.entry(t.to_owned()).or_default();
-                    *e = (e.0.max(w), e.1 + w);
+                    let e = unknown.entry(terms.term(o)).or_default();
+                    *e = (e.0.max(o.weight), e.1 + o.weight);
                 }
             }
-        });
+        }
         let extra_sq: f32 = UNKNOWN_SHARE
             * unknown
                 .values()

@@ -13,6 +13,7 @@ pub(crate) enum Rarity {
     Index,
     Category,
 }
+use super::incident_terms::IncidentTerms;
 use super::profile::Query;
 use std::cell::RefCell;
 
@@ -30,25 +31,33 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Per-thread score accumulator indexed by slot; the epoch stamp avoids
-/// clearing it between queries.
+/// Per-thread score accumulator indexed by slot, and the query's IDF per term id; the
+/// epoch stamp avoids clearing them between queries.
 #[derive(Default)]
 struct Scratch {
     /// Per slot: (epoch of the last write, accumulated score), side by side
     /// so a posting visit touches one cache line.
     acc: Vec<(u32, f32)>,
+    /// Per term id: (epoch of the last write, the term's IDF in this query). The
+    /// candidates of one category share most of their terms: each logarithm is taken
+    /// once per query instead of once per candidate holding the term.
+    idf: Vec<(u32, f32)>,
     epoch: u32,
     touched: Vec<u32>,
 }
 
 impl Scratch {
-    fn begin(&mut self, slots: usize) {
+    fn begin(&mut self, slots: usize, terms: usize) {
         if self.acc.len() < slots {
             self.acc.resize(slots, (0, 0.0));
+        }
+        if self.idf.len() < terms {
+            self.idf.resize(terms, (0, 0.0));
         }
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             self.acc.iter_mut().for_each(|a| a.0 = 0);
+            self.idf.iter_mut().for_each(|a| a.0 = 0);
             self.epoch = 1;
         }
         self.touched.clear();
@@ -63,6 +72,16 @@ impl Scratch {
             *a = (self.epoch, v);
             self.touched.push(slot);
         }
+    }
+
+    /// The term's IDF, computed by `idf_of` the first time in this query.
+    #[inline]
+    fn idf(&mut self, term: u32, idf_of: impl Fn(u32) -> f32) -> f32 {
+        let a = &mut self.idf[term as usize];
+        if a.0 != self.epoch {
+            *a = (self.epoch, idf_of(term));
+        }
+        a.1
     }
 }
 
@@ -88,7 +107,22 @@ impl ClusterIndex {
             Some(cat) if k > 0 && cat.clusters > 0 => {}
             _ => return Vec::new(),
         }
-        let query = self.query_vector(title, body);
+        self.best_matches_for_terms(category_id, &IncidentTerms::of(title, body), k, exclude)
+    }
+
+    /// `best_matches` with the text already tokenized (to be added after).
+    pub fn best_matches_for_terms(
+        &self,
+        category_id: i64,
+        terms: &IncidentTerms,
+        k: usize,
+        exclude: &[i64],
+    ) -> Vec<Match> {
+        match self.categories.get(&category_id) {
+            Some(cat) if k > 0 && cat.clusters > 0 => {}
+            _ => return Vec::new(),
+        }
+        let query = self.query_vector(terms);
         self.rank(category_id, &query, k, exclude, Rarity::Index, true)
     }
 
@@ -138,9 +172,10 @@ impl ClusterIndex {
         }
         // Heaviest contributions first: they create the candidates.
         q.sort_unstable_by(|a, b| (b.0.w * b.0.idf).total_cmp(&(a.0.w * a.0.idf)));
-        let mut candidates: Vec<(f32, u32)> = SCRATCH.with(|s| {
+        let q_norm = q_norm_sq.sqrt().max(f64::MIN_POSITIVE);
+        let mut scored: Vec<(f64, u32)> = SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            s.begin(self.clusters.len());
+            s.begin(self.clusters.len(), self.explain.len());
             let mut visited = 0;
             for (qt, list) in &q {
                 if visited > 0 && visited + list.len() > VISIT_BUDGET {
@@ -152,8 +187,8 @@ impl ClusterIndex {
                     s.add(p.slot, f * p.weight);
                 }
             }
-            let s = &*s;
-            s.touched
+            let mut candidates: Vec<(f32, u32)> = s
+                .touched
                 .iter()
                 .map(|&slot| {
                     let c = &self.clusters[slot as usize];
@@ -162,37 +197,47 @@ impl ClusterIndex {
                     (approx * size_factor(c.incidents) as f32, slot)
                 })
                 .filter(|&(_, slot)| !exclude.contains(&self.clusters[slot as usize].id))
+                .collect();
+            let keep = (k * RESCORE_FACTOR).max(RESCORE_MIN);
+            if candidates.len() > keep {
+                candidates.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0));
+                candidates.truncate(keep);
+            }
+            candidates
+                .iter()
+                .map(|&(_, slot)| {
+                    let idf = |t: u32| s.idf(t, idf_of);
+                    (self.score(slot, &q, q_norm, idf, all_terms), slot)
+                })
                 .collect()
         });
-        let keep = (k * RESCORE_FACTOR).max(RESCORE_MIN);
-        if candidates.len() > keep {
-            candidates.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0));
-            candidates.truncate(keep);
-        }
-        let q_norm = q_norm_sq.sqrt().max(f64::MIN_POSITIVE);
-        let mut out: Vec<Match> = candidates
-            .iter()
-            .map(|&(_, slot)| self.rescore(slot, &q, q_norm, query, &idf_of, all_terms))
-            .collect();
-        out.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.cluster_id.cmp(&b.cluster_id))
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0).then(
+                self.clusters[a.1 as usize]
+                    .id
+                    .cmp(&self.clusters[b.1 as usize].id),
+            )
         });
-        out.truncate(k);
-        out
+        scored.truncate(k);
+        scored
+            .into_iter()
+            .map(|(score, slot)| Match {
+                cluster_id: self.clusters[slot as usize].id,
+                score,
+                matched_terms: self.explain(slot, &q, query),
+            })
+            .collect()
     }
 
-    /// Exact cosine with current IDF, and the terms that contributed most.
-    fn rescore(
+    /// Exact cosine with current IDF (times the cluster-size factor).
+    fn score(
         &self,
         slot: u32,
         q: &[(QueryTerm, &[Posting])],
         q_norm: f64,
-        query: &Query,
-        idf_of: &dyn Fn(u32) -> f32,
+        mut idf_of: impl FnMut(u32) -> f32,
         all_terms: bool,
-    ) -> Match {
+    ) -> f64 {
         let c = &self.clusters[slot as usize];
         let c_norm_sq: f64 = c
             .terms
@@ -200,6 +245,21 @@ impl ClusterIndex {
             .filter(|&(&t, _)| all_terms || self.explain[t as usize])
             .map(|(&t, e)| f64::from(e.weight * idf_of(t)).powi(2))
             .sum();
+        let dot: f64 = q
+            .iter()
+            .filter_map(|(qt, _)| {
+                c.terms
+                    .get(&qt.term)
+                    .map(|e| f64::from(qt.w * qt.idf * e.weight))
+            })
+            .sum();
+        let cosine = (dot / (q_norm * c_norm_sq.sqrt().max(f64::MIN_POSITIVE))).clamp(0.0, 1.0);
+        cosine * size_factor(c.incidents)
+    }
+
+    /// The shared terms that contributed most, as the incident wrote them.
+    fn explain(&self, slot: u32, q: &[(QueryTerm, &[Posting])], query: &Query) -> Vec<String> {
+        let c = &self.clusters[slot as usize];
         let mut parts: Vec<(f64, u32)> = q
             .iter()
             .filter_map(|(qt, _)| {
@@ -208,20 +268,19 @@ impl ClusterIndex {
                     .map(|e| (f64::from(qt.w * qt.idf * e.weight), qt.term))
             })
             .collect();
-        let dot: f64 = parts.iter().map(|p| p.0).sum();
-        let cosine = (dot / (q_norm * c_norm_sq.sqrt().max(f64::MIN_POSITIVE))).clamp(0.0, 1.0);
-        let score = cosine * size_factor(c.incidents);
         parts.sort_by(|a, b| b.0.total_cmp(&a.0));
         // Words and bigrams explain best; single characters only if nothing else.
         let mut matched_terms: Vec<String> = Vec::new();
         for explanatory in [true, false] {
             for &(_, t) in &parts {
+                if matched_terms.len() == EXPLAIN_TERMS {
+                    break;
+                }
+                if self.explain[t as usize] != explanatory {
+                    continue;
+                }
                 let shown = query.surface(t);
-                if matched_terms.len() < EXPLAIN_TERMS
-                    && self.explain[t as usize] == explanatory
-                    && !shown.is_empty()
-                    && !matched_terms.iter().any(|m| m == shown)
-                {
+                if !shown.is_empty() && !matched_terms.iter().any(|m| m == shown) {
                     matched_terms.push(shown.to_string());
                 }
             }
@@ -229,11 +288,7 @@ impl ClusterIndex {
                 break;
             }
         }
-        Match {
-            cluster_id: c.id,
-            score,
-            matched_terms,
-        }
+        matched_terms
     }
 
     fn idf_of(&self, term: u32) -> f32 {

@@ -3,6 +3,7 @@
 use super::{record, set_state};
 use crate::db::clusters::{self as db_clusters, ClusterRow, NewCluster, RuleRow};
 use crate::db::{self, DbConn};
+use crate::domain::grouping::IncidentTerms;
 use crate::domain::states::{ClusterState, JoinReason};
 use crate::error::AppResult;
 use crate::service::accounts::Actor;
@@ -37,11 +38,10 @@ pub fn place<'r>(
     titles: impl FnOnce(&[i64]) -> AppResult<FxHashMap<i64, String>>,
     rules: impl IntoIterator<Item = &'r RuleRow>,
     category_id: i64,
-    title: &str,
-    body: &str,
+    terms: &IncidentTerms,
     folded: &str,
 ) -> AppResult<Placement> {
-    let matches = grouping.best_matches(category_id, title, body, 3, &[]);
+    let matches = grouping.best_matches_for_terms(category_id, terms, 3, &[]);
     let mut found = if matches.is_empty() {
         FxHashMap::default()
     } else {

@@ -8,6 +8,7 @@ use crate::db::audit::{self, NewAuditEvent};
 use crate::db::incidents::NewIncident;
 use crate::db::versions::{self, Versions};
 use crate::db::{self, DbConn, clusters as db_clusters, incident_batch, rollups};
+use crate::domain::grouping::IncidentTerms;
 use crate::domain::states::IncidentStatus;
 use crate::domain::week::{LocalStamp, WeekKey};
 use crate::error::{AppError, AppResult};
@@ -139,13 +140,14 @@ impl<'a> Writing<'a> {
                     continue;
                 }
             };
+            // Tokenized once: matched, then added to the index.
+            let terms = IncidentTerms::of(&checked.title, &checked.body);
             let placement = clusters::place(
                 grouping,
                 |ids| directory.cluster_titles(conn, versions, ids),
                 known.rules_for_category(checked.category_id),
                 checked.category_id,
-                &checked.title,
-                &checked.body,
+                &terms,
                 &checked.search,
             )?;
             let cluster_id = match placement
@@ -168,13 +170,7 @@ impl<'a> Writing<'a> {
                 }
             };
             // Later filings of this batch match against it at once.
-            grouping.add_written(
-                id,
-                cluster_id,
-                checked.category_id,
-                &checked.title,
-                &checked.body,
-            );
+            grouping.add_written(id, cluster_id, checked.category_id, &terms);
             let stamp = LocalStamp::of(checked.occurred.and_utc(), known.timezone);
             answers.push(Ok(filed(id, &stamp, cluster_id, &placement)));
             accepted.push(Accepted {
