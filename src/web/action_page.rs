@@ -11,6 +11,7 @@ use crate::service;
 use crate::service::catalog::Catalog;
 use crate::service::effects::EffectView;
 use crate::service::goals::GoalProgress;
+use crate::service::incidents::TimelineEntry;
 use crate::service::ladder::ActionPage;
 use crate::service::ladder::{ActionRow, Comment, Signoff, Step, WeightRevision};
 use crate::web::format::local_datetime;
@@ -40,11 +41,22 @@ struct ShowPage {
     cluster_title: String,
     goal: Option<GoalProgress>,
     tz: Tz,
+    history: Vec<TimelineEntry>,
+    people: HashMap<i64, String>,
     /// The correction form, when it was refused: its errors and what was typed.
     refused: Option<(FieldErrors, HashMap<String, String>)>,
 }
 
 impl ShowPage {
+    fn when_utc(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        local_datetime(*at, self.tz)
+    }
+
+    /// A trail entry's phrases in the reader's language.
+    fn details(&self, entry: &TimelineEntry) -> Vec<String> {
+        super::timeline::details(&self.page, entry, &self.people)
+    }
+
     /// A field of the correction form: as typed when it was refused, else as stored.
     fn typed(&self, name: &str) -> String {
         if let Some((_, typed)) = &self.refused {
@@ -233,6 +245,8 @@ pub(super) async fn show_page(
         owner,
         cluster_title,
         goal,
+        history,
+        people,
     } = page;
     let catalog = user.known.as_ref().clone();
     let status = if refused.is_some() {
@@ -256,6 +270,8 @@ pub(super) async fn show_page(
             cluster_title,
             goal,
             tz,
+            history,
+            people,
             refused,
         },
     )

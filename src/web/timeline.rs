@@ -36,6 +36,22 @@ pub fn details(
                     t("state_changed", &[("from", &name(b)), ("to", &name(a))])
                 })
             }
+            // A weight tuning's revision: its weights, not clusters.
+            "from" if entry.action == "weight" => Some(t("weight_from", &[("w", a)])),
+            "to" if entry.action == "weight" => Some(t("weight_to", &[("w", a)])),
+            "department" if entry.action == "signoff" => {
+                Some(t("signed_for", &[("department", a)]))
+            }
+            "from" if is_stage(a) => Some(t("stage_from", &[("s", &page.t_in("stage", a))])),
+            "to" if is_stage(a) => Some(t("stage_to", &[("s", &page.t_in("stage", a))])),
+            "stage" if is_stage(a) => Some(t("stage", &[("s", &page.t_in("stage", a))])),
+            "verdict" => Some(page.t_in("verdict", a)),
+            // The scheduler's notes on an action name its cluster for the machine.
+            "cluster_id"
+                if matches!(entry.action.as_str(), "verdict" | "overdue" | "goal_behind") =>
+            {
+                None
+            }
             "rung" => Some(t("rung", &[("n", a), ("name", &page.t_in("rung", a))])),
             "pattern" => Some(t("pattern", &[("pattern", a)])),
             "from" => Some(t("from_cluster", &[("id", a)])),
@@ -65,6 +81,10 @@ pub fn link(entry: &TimelineEntry) -> Option<String> {
         .find(|(f, _, _)| f == "action")
         .and_then(|(_, _, id)| id.parse::<i64>().ok())
         .map(|id| format!("/actions/{id}"))
+}
+
+fn is_stage(s: &str) -> bool {
+    crate::domain::states::ActionStage::parse(s).is_some()
 }
 
 fn is_state(s: &str) -> bool {

@@ -249,5 +249,26 @@ async fn a_lead_corrects_an_action_and_its_goal_is_planned_again() {
             ctx("the goal and due date dropped")
         );
         assert_eq!(revisions(&app, id).len(), 2);
+        // The action's page tells its trail: recorded, then corrected twice, with whom
+        // it was handed to by name.
+        let page = browser.get(&path).await;
+        let history = page.body.split("id=\"history\"").nth(1).unwrap_or_default();
+        assert!(history.contains("created it"), "{}", ctx(history));
+        assert_eq!(
+            history.matches("corrected it").count(),
+            2,
+            "{}",
+            ctx(history)
+        );
+        assert!(
+            history.contains("owner: qian") || history.contains("qian"),
+            "{}",
+            ctx(history)
+        );
+        assert!(
+            !history.contains("from C"),
+            "{}",
+            ctx("no cluster words in an action's trail")
+        );
     }
 }

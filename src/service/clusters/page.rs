@@ -73,23 +73,7 @@ pub fn page(
     let incident_pages = ((listed + INCIDENTS_PER_PAGE - 1) / INCIDENTS_PER_PAGE).max(1);
     let incident_page = incident_page.clamp(1, incident_pages);
     let timeline = crate::service::incidents::timeline(conn, "cluster", id)?;
-    let mut people = HashMap::new();
-    for (_, before, after) in timeline
-        .iter()
-        .flat_map(|e| e.changes.iter())
-        .filter(|(field, _, _)| field == "owner_id")
-    {
-        for id in [before, after]
-            .into_iter()
-            .filter_map(|v| v.parse::<i64>().ok())
-        {
-            if let std::collections::hash_map::Entry::Vacant(slot) = people.entry(id)
-                && let Some(u) = crate::db::users::find(conn, id)?
-            {
-                slot.insert(u.display_name);
-            }
-        }
-    }
+    let people = crate::service::incidents::people_named(conn, &timeline)?;
     let action_ids: Vec<i64> = actions.iter().map(|(a, _)| a.id).collect();
     let targets = crate::service::goals::cluster_targets(conn, &action_ids)?;
     Ok(Ok(ClusterPage {

@@ -215,6 +215,31 @@ pub fn timeline(conn: &mut DbConn, entity: &str, id: i64) -> AppResult<Vec<Timel
         .collect())
 }
 
+/// The display names of the people a timeline names by id (owners given or taken).
+pub fn people_named(
+    conn: &mut DbConn,
+    timeline: &[TimelineEntry],
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    let mut people = std::collections::HashMap::new();
+    for (_, before, after) in timeline
+        .iter()
+        .flat_map(|e| e.changes.iter())
+        .filter(|(field, _, _)| field == "owner_id")
+    {
+        for id in [before, after]
+            .into_iter()
+            .filter_map(|v| v.parse::<i64>().ok())
+        {
+            if let std::collections::hash_map::Entry::Vacant(slot) = people.entry(id)
+                && let Some(u) = crate::db::users::find(conn, id)?
+            {
+                slot.insert(u.display_name);
+            }
+        }
+    }
+    Ok(people)
+}
+
 /// The fields that differ between two JSON snapshots (all of `after` when there is no before).
 fn diff(before: Option<&str>, after: Option<&str>) -> Vec<(String, String, String)> {
     let parse = |s: Option<&str>| -> serde_json::Map<String, serde_json::Value> {

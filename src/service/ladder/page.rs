@@ -24,6 +24,10 @@ pub struct ActionPage {
     pub cluster_title: String,
     /// The goal week by week: each week's target beside its count.
     pub goal: Option<GoalProgress>,
+    /// Its trail: recorded, moved on, signed, corrected, flagged by the scheduler.
+    pub history: Vec<crate::service::incidents::TimelineEntry>,
+    /// The names of the people the trail names by id (owners).
+    pub people: std::collections::HashMap<i64, String>,
 }
 
 /// Action `id`, its effect judged as on `now`.
@@ -41,7 +45,11 @@ pub fn action_page(
     let cluster_title = clusters::find(conn, action.cluster_id)?
         .map(|c| c.title)
         .unwrap_or_default();
+    let history = crate::service::incidents::timeline(conn, "action", id)?;
+    let people = crate::service::incidents::people_named(conn, &history)?;
     Ok(ActionPage {
+        history,
+        people,
         effect: effects::effect_of(conn, &action, tz, now)?,
         goal: goals::progress(conn, id, action.cluster_id, tz, now)?,
         steps: db_actions::steps(conn, id)?,
