@@ -9,19 +9,21 @@ pub mod csv_table;
 mod format;
 pub mod goals;
 mod kept;
+mod lines;
 pub mod markdown;
 pub mod meeting_text;
 mod then;
 
 pub use format::{Format, text};
 pub use kept::{ReportLabel, of_week};
+use lines::Reading;
 use then::Then;
 
-use super::drivers::{self, Baseline, DriversView};
+use super::drivers;
 use super::effects::{self, GuardView};
 use super::meetings::{self, DecisionLine, MeetingView};
 use super::retro;
-use super::review::{self, ReviewCache, ReviewRow};
+use super::review::{self, ReviewCache};
 use crate::db::DbConn;
 use crate::db::actions::{self as db_actions, ActionRow};
 use crate::domain::comparison::Comparison;
@@ -202,11 +204,8 @@ pub fn weekly(
         as_of,
     };
     let mut clusters = Vec::with_capacity(lines.len());
-    for (i, mut row) in review::rows(conn, &lines)?.into_iter().enumerate() {
-        row.cluster.state = then.state(row.cluster.id, row.cluster.state);
-        row.cluster.rung = then.rung(row.cluster.id, row.cluster.rung);
-        row.regressed = row.cluster.state == ClusterState::Regressed && row.line.cmp.this_week > 0;
-        clusters.push(reading.cluster(conn, row, i < TOP_CLUSTERS)?);
+    for (i, row) in review::rows(conn, &lines)?.into_iter().enumerate() {
+        clusters.push(reading.cluster(conn, then.row(row), i < TOP_CLUSTERS)?);
     }
     let people = people(conn, &actions)?;
     let titles = cluster_titles(conn, &actions)?;
@@ -253,14 +252,10 @@ pub fn weekly(
     }
     let overdue = actions
         .iter()
-        .filter(|a| {
-            then.stage(a)
-                .is_some_and(|s| !matches!(s, ActionStage::Launched | ActionStage::Cancelled))
-        })
         .filter(|a| a.due_on.is_some_and(|d| d < today))
-        .map(|a| ActionLine {
-            stage: then.stage(a).unwrap_or(a.stage),
-            ..line(a)
+        .filter_map(|a| {
+            then.open_stage(a)
+                .map(|stage| ActionLine { stage, ..line(a) })
         })
         .collect();
     let (_, watched) = retro::agenda(conn, tz, as_of)?;
@@ -283,92 +278,6 @@ pub fn weekly(
         // Last meetings' decisions with their status now, as the meeting asks.
         open_decisions: meetings::open_before(conn, week)?,
         goals,
-    })
-}
-
-/// What every cluster of one report is read with.
-struct Reading<'a> {
-    cache: &'a ReviewCache,
-    catalog: &'a Catalog,
-    week: WeekKey,
-    tz: Tz,
-    as_of: DateTime<Utc>,
-}
-
-impl Reading<'_> {
-    /// A cluster's line; a `top` one with its drivers and the coach's advice.
-    fn cluster(&self, conn: &mut DbConn, row: ReviewRow, top: bool) -> AppResult<ClusterReport> {
-        let (cache, week) = (self.cache, self.week);
-        let driver = if top && row.line.cmp.delta > 0 {
-            match drivers::view_cached(conn, cache, row.cluster.id, week, Baseline::LastWeek)? {
-                Ok(view) => driver_line(&view, self.catalog),
-                Err(_) => None,
-            }
-        } else {
-            None
-        };
-        let coach = if top {
-            Some(effects::coach(
-                conn,
-                row.cluster.id,
-                self.tz,
-                self.as_of,
-                cache,
-            )?)
-        } else {
-            None
-        };
-        Ok(self.line(row, driver, coach))
-    }
-
-    fn line(
-        &self,
-        row: ReviewRow,
-        driver: Option<DriverLine>,
-        coach: Option<effects::CoachView>,
-    ) -> ClusterReport {
-        let catalog = self.catalog;
-        ClusterReport {
-            id: row.cluster.id,
-            category: catalog
-                .category(row.cluster.category_id)
-                .map(|c| c.slug.clone())
-                .unwrap_or_default(),
-            flags: row.flags(),
-            title: row.cluster.title,
-            state: row.cluster.state,
-            rung: row.cluster.rung,
-            owner: row.cluster.owner,
-            figures: row.line.cmp,
-            driver,
-            recommended_rung: coach.as_ref().and_then(|c| c.recommended_rung),
-            advice: coach.map(|c| c.reason),
-        }
-    }
-}
-
-fn driver_line(view: &DriversView, catalog: &Catalog) -> Option<DriverLine> {
-    if view.this_week <= view.baseline_total {
-        return None;
-    }
-    let Headline {
-        dimension,
-        values,
-        hours,
-        explained_share,
-    } = view.headline.clone()?;
-    let labels = [Lang::En, Lang::Zh].map(|lang| {
-        values
-            .iter()
-            .map(|v| drivers::value_label(lang, catalog, &dimension, v))
-            .collect()
-    });
-    Some(DriverLine {
-        dimension,
-        values,
-        hours,
-        explained_share,
-        labels,
     })
 }
 

@@ -9,6 +9,7 @@ use crate::db::audit;
 use crate::domain::ladder::Rung;
 use crate::domain::states::{ActionStage, ClusterState};
 use crate::error::AppResult;
+use crate::service::review::ReviewRow;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 
@@ -78,22 +79,23 @@ impl Then {
         })
     }
 
-    /// The cluster's state then, given its state now.
-    pub fn state(&self, cluster_id: i64, now: ClusterState) -> ClusterState {
-        self.states.get(&cluster_id).copied().unwrap_or(now)
+    /// A review line with its cluster's state and rung as they were then.
+    pub fn row(&self, mut row: ReviewRow) -> ReviewRow {
+        let id = row.cluster.id;
+        row.cluster.state = self.states.get(&id).copied().unwrap_or(row.cluster.state);
+        row.cluster.rung = self.rungs.get(&id).copied().unwrap_or(row.cluster.rung);
+        row.regressed = row.cluster.state == ClusterState::Regressed && row.line.cmp.this_week > 0;
+        row
     }
 
-    /// The cluster's rung then, given its rung now.
-    pub fn rung(&self, cluster_id: i64, now: Rung) -> Rung {
-        self.rungs.get(&cluster_id).copied().unwrap_or(now)
-    }
-
-    /// The action's stage then; `None` when it was not yet recorded.
-    pub fn stage(&self, action: &ActionRow) -> Option<ActionStage> {
+    /// The action's stage then, while it was recorded and neither launched nor
+    /// cancelled; `None` otherwise.
+    pub fn open_stage(&self, action: &ActionRow) -> Option<ActionStage> {
         self.stages
             .get(&action.id)
             .copied()
             .unwrap_or(Some(action.stage))
+            .filter(|s| !matches!(s, ActionStage::Launched | ActionStage::Cancelled))
     }
 
     /// Whether the action had been launched by then (and not withdrawn since).
