@@ -9,7 +9,7 @@ use crate::domain::states::JoinReason;
 use crate::error::AppResult;
 use crate::service;
 use crate::service::catalog::Catalog;
-use crate::service::clusters::{ClusterPage, ClusterView};
+use crate::service::clusters::{ClusterPage, ClusterView, WeekTarget};
 use crate::service::clusters::{ClusterRow, RuleRow};
 use crate::service::incidents::IncidentRow;
 use crate::service::incidents::TimelineEntry;
@@ -34,7 +34,7 @@ struct ShowPage {
     /// The form that was refused, with its errors and what was typed in it.
     refused: Option<Refused>,
     /// The last twelve weeks with incidents, newest first, each beside its goal target.
-    weeks: Vec<WeekBar>,
+    weeks: Vec<WeekTarget>,
     /// Whether any of those weeks has a target.
     targets: bool,
     /// The largest count or target shown: the bars' full width.
@@ -48,20 +48,6 @@ struct ShowPage {
     undoable: Vec<(i64, String)>,
     /// Names of the people the timeline names by id.
     people: HashMap<i64, String>,
-}
-
-/// One week of the weekly table.
-struct WeekBar {
-    week: String,
-    incidents: i32,
-    target: Option<f64>,
-}
-
-impl WeekBar {
-    /// Its count is above its goal's target.
-    fn behind(&self) -> bool {
-        self.target.is_some_and(|t| f64::from(self.incidents) > t)
-    }
 }
 
 /// A form of the cluster's page that was refused: its name (`action`, `edit`, `merge`,
@@ -251,23 +237,8 @@ pub(crate) async fn show_page(
             drivers,
             undoable,
             people,
-            targets,
+            weeks,
         }) => {
-            let weeks: Vec<WeekBar> = view
-                .weekly
-                .iter()
-                .rev()
-                .take(12)
-                .map(|w| WeekBar {
-                    week: w.week.clone(),
-                    incidents: w.incidents,
-                    target: w
-                        .week
-                        .parse::<crate::domain::week::WeekKey>()
-                        .ok()
-                        .and_then(|k| targets.get(&k).copied()),
-                })
-                .collect();
             let max_week = weeks
                 .iter()
                 .map(|w| f64::from(w.incidents).max(w.target.unwrap_or(0.0)))

@@ -10,7 +10,7 @@ mod views;
 
 pub use consolidation::{Consolidator, consolidate, undo_merge, undoable_merges};
 pub use curation::*;
-pub use page::{ClusterPage, page};
+pub use page::{ClusterPage, WeekTarget, page};
 pub use placement::*;
 pub use regroup::*;
 pub use views::*;

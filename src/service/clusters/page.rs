@@ -38,8 +38,27 @@ pub struct ClusterPage {
     pub undoable: Vec<(i64, String)>,
     /// The names of the people the timeline names by id (owners).
     pub people: HashMap<i64, String>,
-    /// The weekly targets of the actions' goals, to stand beside each week's count.
-    pub targets: HashMap<WeekKey, f64>,
+    /// The last `WEEKS_SHOWN` weeks with incidents, newest first, each beside its goal's
+    /// weekly target (from the actions' goals).
+    pub weeks: Vec<WeekTarget>,
+}
+
+/// Weeks in the cluster page's weekly table.
+pub const WEEKS_SHOWN: usize = 12;
+
+/// A week's count beside its goal's target, if a goal has one that week.
+#[derive(Debug, Clone)]
+pub struct WeekTarget {
+    pub week: String,
+    pub incidents: i32,
+    pub target: Option<f64>,
+}
+
+impl WeekTarget {
+    /// Its count is above its goal's target.
+    pub fn behind(&self) -> bool {
+        self.target.is_some_and(|t| f64::from(self.incidents) > t)
+    }
 }
 
 /// A cluster's page, or the id of the cluster it was merged into.
@@ -76,8 +95,23 @@ pub fn page(
     let people = crate::service::incidents::people_named(conn, &timeline)?;
     let action_ids: Vec<i64> = actions.iter().map(|(a, _)| a.id).collect();
     let targets = crate::service::goals::cluster_targets(conn, &action_ids)?;
+    let weeks = view
+        .weekly
+        .iter()
+        .rev()
+        .take(WEEKS_SHOWN)
+        .map(|w| WeekTarget {
+            week: w.week.clone(),
+            incidents: w.incidents,
+            target: w
+                .week
+                .parse::<WeekKey>()
+                .ok()
+                .and_then(|k| targets.get(&k).copied()),
+        })
+        .collect();
     Ok(Ok(ClusterPage {
-        targets,
+        weeks,
         people,
         incidents: incidents::of_cluster_from(
             conn,
