@@ -119,6 +119,10 @@ pub struct ServeArgs {
     /// flag or a token, only from this machine.
     #[arg(long, env = "RUNGS_METRICS_ALLOW")]
     pub metrics_allow: Option<String>,
+    /// Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For
+    /// names the client, for the per-address sign-in and token limits.
+    #[arg(long, env = "RUNGS_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,6 +189,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                         args.metrics_allow.as_deref().unwrap_or(""),
                     )?,
                 },
+                trusted_proxies: crate::client_address::TrustedProxies::parse(
+                    &args.trusted_proxies,
+                )?,
             };
             let app = Application::build(config.clone()).await?;
             tracing::info!(port = app.port(), bind = %config.bind, "rungs is serving");

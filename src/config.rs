@@ -31,6 +31,8 @@ pub struct Config {
     pub public_url: String,
     /// Who may read `/metrics`.
     pub metrics: crate::telemetry::scrape::MetricsAccess,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::client_address::TrustedProxies,
 }
 
 impl Config {
@@ -51,6 +53,7 @@ impl Config {
             webhook_backoff: std::time::Duration::from_secs(10),
             public_url: String::new(),
             metrics: Default::default(),
+            trusted_proxies: Default::default(),
         })
     }
 }

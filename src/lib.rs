@@ -7,6 +7,7 @@ rust_i18n::i18n!("locales", fallback = "en");
 pub mod api;
 pub mod app_state;
 pub mod cli;
+pub mod client_address;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -93,6 +93,7 @@ impl Application {
         let key = Key::from(&key);
         let secure = config.secure_cookies;
         let metrics_access = web::Data::new(config.metrics.clone());
+        let proxies = web::Data::new(config.trusted_proxies.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(pages::problem::in_layout))
@@ -125,6 +126,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(telemetry::requests::observe))
                 .app_data(state.clone())
                 .app_data(metrics_access.clone())
+                .app_data(proxies.clone())
                 .app_data(tables.clone())
                 .app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(form_error))
                 .app_data(web::PayloadConfig::default().limit(FORM_LIMIT))

@@ -1,6 +1,7 @@
 //! `Authorization: Bearer TOKEN`: who is asking through the API.
 
 use crate::app_state::AppState;
+use crate::client_address::TrustedProxies;
 use crate::error::{ApiError, AppError};
 use crate::service::catalog::Catalog;
 use crate::service::{self, accounts::Actor};
@@ -75,7 +76,9 @@ pub async fn throttle_failed_tokens(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let sent_token = req.headers().contains_key(AUTHORIZATION);
-    let address = req.peer_addr().map(|a| a.ip());
+    let address = req
+        .app_data::<web::Data<TrustedProxies>>()
+        .and_then(|proxies| proxies.of_service_request(&req));
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let res = next.call(req).await?.map_into_boxed_body();
     if !(sent_token && res.status() == StatusCode::UNAUTHORIZED) {

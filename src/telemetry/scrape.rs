@@ -1,6 +1,7 @@
 //! `GET /metrics`: the Prometheus text format, for a token or for allowed addresses only.
 
 use crate::app_state::AppState;
+use crate::client_address::TrustedProxies;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use sha2::{Digest, Sha256};
@@ -16,8 +17,8 @@ pub struct MetricsAccess {
 
 impl MetricsAccess {
     /// Whether a scrape from `peer` with `bearer` may read. A token and a list must both
-    /// pass when both are set. The peer is the socket's address: a proxy's forwarded
-    /// headers can be forged, so a proxy in front should pass a token instead.
+    /// pass when both are set. The peer is the client's address (`TrustedProxies`): a
+    /// request a trusted proxy forwards from elsewhere is not taken for this machine's.
     pub fn admits(&self, peer: Option<IpAddr>, bearer: Option<&str>) -> bool {
         let token_ok = match &self.token {
             // Compared as digests, so the time taken does not tell how much matched.
@@ -56,13 +57,14 @@ async fn metrics(
     req: HttpRequest,
     state: web::Data<AppState>,
     access: web::Data<MetricsAccess>,
+    proxies: web::Data<TrustedProxies>,
 ) -> HttpResponse {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    if !access.admits(req.peer_addr().map(|a| a.ip()), bearer) {
+    if !access.admits(proxies.of_request(&req), bearer) {
         return HttpResponse::Forbidden()
             .content_type("text/plain; charset=utf-8")
             .body("metrics are readable with --metrics-token or from --metrics-allow addresses\n");

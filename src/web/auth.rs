@@ -3,6 +3,7 @@
 use super::session::{CsrfForm, PageCtx, Signed, Visitor, sign_in, sign_out};
 use super::{ok, render, safe_next, see_other};
 use crate::app_state::AppState;
+use crate::client_address::TrustedProxies;
 use crate::csrf_form;
 use crate::domain::input::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -190,12 +191,13 @@ async fn login_page(
 
 async fn login_submit(
     state: web::Data<AppState>,
+    proxies: web::Data<TrustedProxies>,
     req: HttpRequest,
     visitor: Visitor,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let (login, password) = (form.login.clone(), form.password.clone());
-    let address = req.peer_addr().map(|a| a.ip());
+    let address = proxies.of_request(&req);
     let signed =
         service::sign_in::sign_in_guarded(&state.pool, &state.guard, login, password, address)
             .await;

@@ -137,6 +137,24 @@ async fn a_metrics_token_is_required_once_set() {
     .await;
     let (status, _) = scrape(&listed, None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "loopback is not on the list");
+    // Behind a proxy on this machine, what it forwards from elsewhere is not loopback.
+    let proxied = TestApp::start_with(&app.database_url, |c| {
+        c.trusted_proxies = rungs::client_address::TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    let (status, _) = scrape(&proxied, None).await;
+    assert_eq!(status, StatusCode::OK, "a scrape on this machine");
+    let forwarded = reqwest::Client::new()
+        .get(format!("{proxied}/metrics"))
+        .header("x-forwarded-for", "198.51.100.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forwarded.status(),
+        StatusCode::FORBIDDEN,
+        "forwarded from outside"
+    );
 }
 
 #[tokio::test]

@@ -182,3 +182,48 @@ async fn wrong_api_tokens_are_limited_per_address_and_good_ones_still_work() {
         assert_eq!(lockouts(&app), 1, "{}", app.backend);
     }
 }
+
+/// What `n` wrong tokens sent with `X-Forwarded-For: forwarded(i)` are answered.
+async fn wrong_tokens(
+    app: &TestApp,
+    base: &str,
+    n: usize,
+    forwarded: impl Fn(usize) -> String,
+) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for i in 0..n {
+        let res = app
+            .api()
+            .get(format!("{base}/api/v1/clusters"))
+            .bearer_auth(format!("rungs_{i:064}"))
+            .header("x-forwarded-for", forwarded(i))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_allowance() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        // The test stands for the proxy: it connects from 127.0.0.1.
+        let behind_proxy = TestApp::start_with(&app.database_url, |c| {
+            c.trusted_proxies =
+                rungs::client_address::TrustedProxies::parse("127.0.0.1/32").unwrap();
+        })
+        .await;
+        let flooder = wrong_tokens(&app, &behind_proxy, 30, |_| "198.51.100.1".into()).await;
+        assert!(flooder[..20].iter().all(|s| *s == 401), "{flooder:?}");
+        assert!(flooder[21..].iter().all(|s| *s == 429), "{flooder:?}");
+        // Another client behind the same proxy is not held up by the flooder.
+        let other = wrong_tokens(&app, &behind_proxy, 3, |_| "198.51.100.2".into()).await;
+        assert_eq!(other, vec![401; 3], "{}", app.backend);
+
+        // Where no proxy is trusted, a forged header changes nothing: the socket counts.
+        let forger = wrong_tokens(&app, &app.address, 30, |i| format!("203.0.113.{i}")).await;
+        assert!(forger[21..].iter().all(|s| *s == 429), "{forger:?}");
+    }
+}
