@@ -79,16 +79,13 @@ pub struct TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some((admin_url, name)) = &self.pg
-            && let Ok(mut conn) = PgConnection::establish(admin_url)
-        {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn);
+        if let Some((admin_url, name)) = &self.pg {
+            drop_pg_database(admin_url, name);
         }
     }
 }
 
-fn fresh_pg_database(admin_url: &str) -> (String, String) {
+pub fn fresh_pg_database(admin_url: &str) -> (String, String) {
     let name = format!("rungs_test_{}", uuid_like());
     let mut conn = PgConnection::establish(admin_url).expect("connect to RUNGS_TEST_POSTGRES_URL");
     diesel::sql_query(format!("CREATE DATABASE {name}"))
@@ -99,6 +96,14 @@ fn fresh_pg_database(admin_url: &str) -> (String, String) {
         .map(|(b, _)| b)
         .unwrap_or(admin_url);
     (format!("{base}/{name}"), name)
+}
+
+/// Drop a database made by `fresh_pg_database`.
+pub fn drop_pg_database(admin_url: &str, name: &str) {
+    if let Ok(mut conn) = PgConnection::establish(admin_url) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn);
+    }
 }
 
 fn uuid_like() -> String {

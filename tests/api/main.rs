@@ -2,6 +2,7 @@
 
 mod access;
 mod api_incidents;
+mod backup;
 mod bad_input;
 mod browser;
 mod browser_lead_week;
@@ -21,6 +22,7 @@ mod hostile;
 mod import;
 mod import_page;
 mod incidents;
+mod instances;
 mod intake;
 mod ladder;
 mod ladder_pages;
@@ -29,6 +31,7 @@ mod load;
 mod meetings;
 mod metrics;
 mod openapi;
+mod receiver;
 mod report;
 mod retro_story;
 mod review;

@@ -42,7 +42,7 @@ async fn chases(app: &TestApp, token: &str, k: i64, n: usize) -> i64 {
 
 /// A cluster whose one action, launched six weeks ago, eliminated it (as of now), and
 /// an action due a week ago that never launched. (cluster, launched, late).
-async fn story(app: &TestApp, token: &str) -> (i64, i64, i64) {
+pub(crate) async fn story(app: &TestApp, token: &str) -> (i64, i64, i64) {
     let cluster = chases(app, token, 9, 10).await;
     for k in [8, 7] {
         assert_eq!(chases(app, token, k, 10).await, cluster);
@@ -58,7 +58,7 @@ async fn story(app: &TestApp, token: &str) -> (i64, i64, i64) {
 }
 
 /// The whole event log, as `GET /api/v1/events` shows it.
-async fn events(app: &TestApp, _token: &str) -> Vec<Value> {
+pub(crate) async fn events(app: &TestApp, _token: &str) -> Vec<Value> {
     rungs::db::audit::after(&mut app.conn(), 0, 100_000)
         .unwrap()
         .into_iter()
@@ -66,14 +66,14 @@ async fn events(app: &TestApp, _token: &str) -> Vec<Value> {
         .collect()
 }
 
-fn count(events: &[Value], entity: &str, id: i64, action: &str) -> usize {
+pub(crate) fn count(events: &[Value], entity: &str, id: i64, action: &str) -> usize {
     events
         .iter()
         .filter(|e| e["entity"] == entity && e["entity_id"] == id && e["action"] == action)
         .count()
 }
 
-fn resolutions(events: &[Value], cluster: i64) -> usize {
+pub(crate) fn resolutions(events: &[Value], cluster: i64) -> usize {
     events
         .iter()
         .filter(|e| {
