@@ -253,8 +253,13 @@ impl TestApp {
 
     /// GET an API path with a token and read the JSON answer, whatever its status.
     pub async fn get_json(&self, token: &str, path: &str) -> serde_json::Value {
+        self.get_json_at(&self.address, token, path).await
+    }
+
+    /// `get_json` from the server at `base` (another process over the same database).
+    pub async fn get_json_at(&self, base: &str, token: &str, path: &str) -> serde_json::Value {
         self.api()
-            .get(self.url(path))
+            .get(format!("{base}{path}"))
             .bearer_auth(token)
             .send()
             .await

@@ -5,7 +5,7 @@
 
 use crate::child::ChildServer;
 use crate::helpers::*;
-use crate::receiver::{Receiver, SECRET, valid};
+use crate::receiver::{Receiver, valid};
 use crate::scheduler::{count, events, resolutions, story};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -21,28 +21,15 @@ fn instance(database_url: &str) -> ChildServer {
 }
 
 async fn file(app: &TestApp, server: &ChildServer, token: &str, title: &str) -> Value {
-    let res = app
-        .api()
-        .post(server.url("/api/v1/incidents"))
-        .bearer_auth(token)
-        .json(&json!({"title": title, "category": "system-bug"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED, "{}", server.address);
-    res.json().await.unwrap()
+    let body = json!({"title": title, "category": "system-bug"});
+    let (status, filed) = app.post_incident_to(&server.address, token, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{}: {filed}", server.address);
+    filed
 }
 
 async fn cluster_state(app: &TestApp, server: &ChildServer, token: &str, id: i64) -> Value {
-    app.api()
-        .get(server.url(&format!("/api/v1/clusters/{id}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let path = format!("/api/v1/clusters/{id}");
+    app.get_json_at(&server.address, token, &path).await["state"].clone()
 }
 
 #[tokio::test]
@@ -55,23 +42,13 @@ async fn two_serve_processes_share_filing_merges_jobs_and_webhooks() {
         let (chased, launched, late) = story(&app, &token).await;
         let admin = app.user("root", "admin", "operations");
         let receiver = Receiver::start(0).await;
-        rungs::service::webhooks::register(
-            &mut app.conn(),
-            &admin,
-            &rungs::service::webhooks::EndpointInput {
-                url: receiver.url.clone(),
-                secret: SECRET.into(),
-                events: vec!["incident.filed".into()],
-                language: "en".into(),
-            },
-        )
-        .unwrap();
+        receiver.register(&app, &admin, &["incident.filed"]);
 
         let (one, two) = (instance(&app.database_url), instance(&app.database_url));
 
         // The scheduler of one of them resolves the cluster; both answer so.
         let started = Instant::now();
-        while cluster_state(&app, &two, &token, chased).await["state"] != "resolved" {
+        while cluster_state(&app, &two, &token, chased).await != "resolved" {
             assert!(
                 started.elapsed() < Duration::from_secs(20),
                 "{}: no instance resolved the cluster",
@@ -79,10 +56,7 @@ async fn two_serve_processes_share_filing_merges_jobs_and_webhooks() {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert_eq!(
-            cluster_state(&app, &one, &token, chased).await["state"],
-            "resolved"
-        );
+        assert_eq!(cluster_state(&app, &one, &token, chased).await, "resolved");
 
         // The webhooks job has run once: it delivers what is filed from now on.
         while rungs::db::jobs::all(&mut app.conn())

@@ -1,7 +1,9 @@
 //! A webhook receiver inside the test (a TcpListener on a free port) that records each
 //! request, answers 500 to the first few, and checks signatures as a real receiver would.
 
+use crate::helpers::TestApp;
 use hmac::{Hmac, Mac};
+use rungs::service::accounts::Actor;
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -92,6 +94,21 @@ impl Receiver {
             }
         });
         Receiver { url, seen }
+    }
+
+    /// Register this receiver as an endpoint for `events`, with texts in English.
+    pub fn register(&self, app: &TestApp, admin: &Actor, events: &[&str]) {
+        rungs::service::webhooks::register(
+            &mut app.conn(),
+            admin,
+            &rungs::service::webhooks::EndpointInput {
+                url: self.url.clone(),
+                secret: SECRET.into(),
+                events: events.iter().map(|e| e.to_string()).collect(),
+                language: "en".into(),
+            },
+        )
+        .unwrap();
     }
 
     pub fn seen(&self) -> Vec<Received> {

@@ -155,17 +155,7 @@ async fn two_instances_deliver_each_webhook_once() {
         let token = app.token(&member);
         let admin = app.user("root", "admin", "operations");
         let receiver = Receiver::start(0).await;
-        rungs::service::webhooks::register(
-            &mut app.conn(),
-            &admin,
-            &rungs::service::webhooks::EndpointInput {
-                url: receiver.url.clone(),
-                secret: SECRET.into(),
-                events: vec!["incident.filed".into()],
-                language: "en".into(),
-            },
-        )
-        .unwrap();
+        receiver.register(&app, &admin, &["incident.filed"]);
         // Let both schedulers pass once after the registration.
         tokio::time::sleep(Duration::from_millis(400)).await;
         for i in 0..6 {
@@ -197,17 +187,7 @@ async fn a_slow_receiver_holds_up_neither_requests_nor_other_endpoints() {
     let slow = Receiver::slow(0, Duration::from_secs(8)).await;
     let quick = Receiver::start(0).await;
     for receiver in [&slow, &quick] {
-        rungs::service::webhooks::register(
-            &mut app.conn(),
-            &admin,
-            &rungs::service::webhooks::EndpointInput {
-                url: receiver.url.clone(),
-                secret: SECRET.into(),
-                events: vec!["incident.filed".into()],
-                language: "en".into(),
-            },
-        )
-        .unwrap();
+        receiver.register(&app, &admin, &["incident.filed"]);
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     file(&app, &server, &token, "Printer jam 1").await;
@@ -249,17 +229,7 @@ async fn a_delivery_in_retries_is_delivered_once_across_a_restart() {
         // Its scheduler's first pass has run (the log is read from there on).
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let receiver = Receiver::start(1).await;
-        rungs::service::webhooks::register(
-            &mut app.conn(),
-            &admin,
-            &rungs::service::webhooks::EndpointInput {
-                url: receiver.url.clone(),
-                secret: SECRET.into(),
-                events: vec!["incident.filed".into()],
-                language: "en".into(),
-            },
-        )
-        .unwrap();
+        receiver.register(&app, &admin, &["incident.filed"]);
         let id = file(&app, &first.address, &token, "Printer jam on floor 3").await;
         receiver.wait_for(1, "the first attempt").await;
         // Killed between the failed attempt (recorded, the endpoint's lease given back)
