@@ -187,6 +187,15 @@ pub fn last_id(conn: &mut DbConn) -> QueryResult<i64> {
     Ok(id.unwrap_or(0))
 }
 
+/// The id of the first event of this kind, if there is one.
+pub fn first_id_of(conn: &mut DbConn, entity: &str, action: &str) -> QueryResult<Option<i64>> {
+    audit_events::table
+        .filter(audit_events::entity.eq(entity))
+        .filter(audit_events::action.eq(action))
+        .select(diesel::dsl::min(audit_events::id))
+        .first(conn)
+}
+
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     audit_events::table.count().get_result(conn)
 }

@@ -242,15 +242,23 @@ pub fn enqueue(
         .into_iter()
         .filter(|e| e.active)
         .collect();
-    // The first run starts at the end of the log (endpoints see events from then on),
-    // and with no endpoint the cursor just follows the log.
-    if row.runs == 0 || endpoints.is_empty() {
+    // With no endpoint the cursor just follows the log. The first run with endpoints
+    // starts at the first registration (endpoints see events from then on, even those
+    // written before the job first ran), or at the end of the log.
+    if endpoints.is_empty() {
         return Ok(Progress {
             event_cursor: audit::last_id(conn)?.max(row.event_cursor),
             ..Default::default()
         });
     }
-    let events = audit::after(conn, row.event_cursor, BATCH)?;
+    let cursor = match row.runs {
+        0 => match audit::first_id_of(conn, "webhook", "created")? {
+            Some(id) => id,
+            None => audit::last_id(conn)?,
+        },
+        _ => row.event_cursor,
+    };
+    let events = audit::after(conn, cursor, BATCH)?;
     let mut changes = 0;
     for event in &events {
         let Some((kind, mut data)) = message::kind_of(event) else {
@@ -282,7 +290,7 @@ pub fn enqueue(
         .with_label_values(&["webhooks"])
         .inc_by(events.len() as u64);
     Ok(Progress {
-        event_cursor: events.last().map_or(row.event_cursor, |e| e.id),
+        event_cursor: events.last().map_or(cursor, |e| e.id),
         changes,
         period: None,
     })
