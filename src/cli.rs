@@ -8,6 +8,7 @@ use crate::startup::Application;
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 
+mod export;
 mod import;
 
 #[derive(Debug, Parser)]
@@ -44,8 +45,9 @@ pub enum Command {
     /// List past imports, or withdraw one as a whole.
     #[command(subcommand)]
     Imports(import::ImportsCommand),
-    /// Print every incident as CSV (UTF-8 with a BOM), in the shape `rungs import` reads.
-    Export,
+    /// Print incidents (in the shape `rungs import` reads) or clusters with their weekly
+    /// figures, as CSV (UTF-8 with a BOM) or JSON.
+    Export(export::ExportArgs),
     /// Check or rebuild the weekly rollups.
     #[command(subcommand)]
     Rollups(RollupsCommand),
@@ -304,7 +306,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Import(args) => import::run(&cli.database_url, args),
         Command::Imports(command) => import::imports(&cli.database_url, command),
-        Command::Export => import::export(&cli.database_url),
+        Command::Export(args) => export::run(&cli.database_url, args),
         Command::Backup { file } => {
             let mut conn = open(&cli.database_url)?;
             db::backup::to_file(&mut conn, &file)?;

@@ -36,6 +36,7 @@ macro_rules! api_routes {
                 (name = "review", description = "The weekly comparison and what drove a change"),
                 (name = "ladder", description = "Actions on the ladder, their workflow and the coach"),
                 (name = "events", description = "The event log, for integrations"),
+                (name = "export", description = "Incidents and clusters out, as CSV or JSON"),
                 (name = "document", description = "This document"),
             ),
         )]
@@ -64,6 +65,9 @@ api_routes!(
     actions::revise_weight,
     events::list_events,
     export::incidents_csv,
+    export::incidents_json,
+    export::clusters_csv,
+    export::clusters_json,
     reports::weekly_report,
     meetings::get_meeting,
     meetings::record_meeting,

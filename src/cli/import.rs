@@ -72,19 +72,8 @@ pub fn imports(database_url: &str, command: ImportsCommand) -> Result<(), String
     }
 }
 
-/// `rungs export`: every incident as CSV (UTF-8 with a BOM) on standard output.
-pub fn export(database_url: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut conn = super::open(database_url)?;
-    let actor = importer(&mut conn, None)?;
-    let out = std::io::BufWriter::new(std::io::stdout().lock());
-    crate::service::export::incidents_csv(&mut conn, &actor, out)
-        .map_err(super::describe)?
-        .flush()
-        .map_err(|e| e.to_string())
-}
-
-fn importer(conn: &mut db::DbConn, login: Option<&str>) -> Result<Actor, String> {
+/// The person an import, a withdrawal or an export acts as: `login`, else the first admin.
+pub(super) fn importer(conn: &mut db::DbConn, login: Option<&str>) -> Result<Actor, String> {
     let people = users::list(conn).map_err(|e| e.to_string())?;
     let row = match login {
         Some(login) => people

@@ -2,7 +2,7 @@
 
 use super::DbConn;
 use super::prepared_rows::{self, Binder, RowsStatement, Values};
-use super::schema::{cluster_rules, clusters, incidents};
+use super::schema::{cluster_rules, cluster_weeks, clusters, incidents};
 use crate::domain::ladder::Rung;
 use crate::domain::states::ClusterState;
 use chrono::NaiveDateTime;
@@ -201,6 +201,45 @@ pub fn live(conn: &mut DbConn) -> QueryResult<Vec<ClusterRow>> {
         .filter(clusters::merged_into.is_null())
         .order(clusters::id.asc())
         .select(ClusterRow::as_select())
+        .load(conn)
+}
+
+/// Live clusters (not merged away) after id `after`, of one category or all, oldest first.
+pub fn live_after(
+    conn: &mut DbConn,
+    category_id: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<ClusterRow>> {
+    let mut q = clusters::table
+        .filter(clusters::merged_into.is_null())
+        .filter(clusters::id.gt(after))
+        .into_boxed();
+    if let Some(category) = category_id {
+        q = q.filter(clusters::category_id.eq(category));
+    }
+    q.order(clusters::id.asc())
+        .limit(limit)
+        .select(ClusterRow::as_select())
+        .load(conn)
+}
+
+/// Each of `ids`' weeks with incidents: (cluster id, week, incidents, distinct
+/// references), by cluster and week.
+pub fn weeks_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String, i32, i32)>> {
+    cluster_weeks::table
+        .filter(cluster_weeks::cluster_id.eq_any(ids))
+        .filter(cluster_weeks::incidents.ne(0))
+        .order((
+            cluster_weeks::cluster_id.asc(),
+            cluster_weeks::week_key.asc(),
+        ))
+        .select((
+            cluster_weeks::cluster_id,
+            cluster_weeks::week_key,
+            cluster_weeks::incidents,
+            cluster_weeks::refs,
+        ))
         .load(conn)
 }
 

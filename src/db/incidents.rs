@@ -340,8 +340,14 @@ pub fn of_cluster_from(
 }
 
 /// Up to `limit` incidents after id `after`, in id order: a page of an export.
-pub fn page_after(conn: &mut DbConn, after: i64, limit: i64) -> QueryResult<Vec<IncidentRow>> {
-    incidents::table
+/// The incidents `filter` lets through after id `after`, oldest id first.
+pub fn page_after(
+    conn: &mut DbConn,
+    filter: &IncidentFilter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<IncidentRow>> {
+    filtered(filter)
         .filter(incidents::id.gt(after))
         .order(incidents::id.asc())
         .limit(limit)

@@ -4,12 +4,12 @@ use super::session::{CsrfForm, PageCtx, Signed};
 use super::{ok, render, see_other};
 use crate::app_state::AppState;
 use crate::csrf_form;
-use crate::domain::input::{FieldErrors, search_fold};
+use crate::domain::input::FieldErrors;
 use crate::domain::states::{IncidentStatus, JoinReason};
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::catalog::Catalog;
-use crate::service::incidents::{IncidentFilter, IncidentListRow};
+use crate::service::incidents::{Filters, IncidentListRow, IncidentPage};
 use crate::service::incidents::{IncidentView, TimelineEntry};
 use crate::service::intake::{Filer, RawIncident};
 use crate::web::format::{local_datetime, local_input_value};
@@ -220,16 +220,8 @@ async fn set_status(
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
-    #[serde(default)]
-    week: String,
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    department: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    q: String,
+    #[serde(flatten)]
+    filters: Filters,
     #[serde(default)]
     mine: String,
     page: Option<i64>,
@@ -247,6 +239,8 @@ struct ListPage {
     catalog: Catalog,
     tz: Tz,
     query_string: String,
+    /// Filters that name nothing known, each with its message key.
+    errors: FieldErrors,
 }
 
 impl ListPage {
@@ -261,6 +255,13 @@ impl ListPage {
     fn department(&self, id: &Option<i64>) -> String {
         self.catalog.department_label(*id, self.page.lang)
     }
+
+    fn error(&self, field: &str) -> String {
+        self.errors
+            .get(field)
+            .map(|k| self.page.t(k))
+            .unwrap_or_default()
+    }
 }
 
 async fn list(
@@ -269,46 +270,25 @@ async fn list(
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let mine = if query.mine.is_empty() {
-        None
-    } else {
-        Some(user.actor.id)
-    };
-    let q = (
-        query.week.clone(),
-        query.category.clone(),
-        query.department.clone(),
-        query.status.clone(),
-        query.q.clone(),
-    );
-    let page_no = query.page.unwrap_or(1);
+    let mine = (!query.mine.is_empty()).then_some(user.actor.id);
     let (catalog, tz) = (user.known.as_ref().clone(), user.known.timezone);
-    let (result, catalog, tz) = service::run(&state.pool, move |conn| {
-        let (week, category, department, status, text) = q;
-        let filter = IncidentFilter {
-            week: Some(week.trim().to_uppercase()).filter(|w| !w.is_empty()),
-            category_id: catalog
-                .categories
-                .iter()
-                .find(|c| c.slug == category)
-                .map(|c| c.id),
-            department_id: catalog
-                .departments
-                .iter()
-                .find(|d| d.slug == department)
-                .map(|d| d.id),
-            status: Some(status).filter(|s| !s.is_empty()),
-            reporter_id: mine,
-            text: Some(search_fold(&[text.trim()])).filter(|t| !t.is_empty()),
-        };
-        Ok((
-            service::incidents::list(conn, &filter, page_no)?,
-            catalog,
-            tz,
-        ))
-    })
-    .await?;
-    let query_string = serde_urlencoded_pairs(&query);
+    let mut query_string = query.filters.query_string();
+    if !query.mine.is_empty() {
+        query_string.push_str("mine=1&");
+    }
+    let (result, errors) = match query.filters.resolve(&catalog, mine) {
+        Ok(filter) => {
+            let page_no = query.page.unwrap_or(1);
+            let listed = service::run(&state.pool, move |conn| {
+                service::incidents::list(conn, &filter, page_no)
+            })
+            .await?;
+            (listed, FieldErrors::new())
+        }
+        // A filter that names nothing known: said beside it, with what was typed kept.
+        Err(AppError::Invalid(errors)) => (IncidentPage::empty(), errors),
+        Err(e) => return Err(e),
+    };
     ok(&ListPage {
         page: user.page,
         rows: result.rows,
@@ -319,21 +299,6 @@ async fn list(
         tz,
         query,
         query_string,
+        errors,
     })
-}
-
-/// The list's filters as a query string, for the paging links.
-fn serde_urlencoded_pairs(q: &ListQuery) -> String {
-    [
-        ("week", &q.week),
-        ("category", &q.category),
-        ("department", &q.department),
-        ("status", &q.status),
-        ("q", &q.q),
-        ("mine", &q.mine),
-    ]
-    .iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| format!("{k}={}&", urlencoding::encode(v)))
-    .collect()
 }

@@ -14,6 +14,7 @@ pub mod clusters;
 pub mod confirm;
 pub mod dismissal;
 pub mod drivers;
+pub mod exports;
 pub mod flash;
 pub mod format;
 pub mod imports;
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/static/rungs.css", web::get().to(assets::stylesheet))
         .configure(auth::routes)
+        .configure(exports::routes)
         .configure(incidents::routes)
         .configure(cluster_list::routes)
         .configure(clusters::routes)

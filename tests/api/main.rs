@@ -15,6 +15,7 @@ mod demo_zh;
 mod directory;
 mod events;
 mod export;
+mod export_shapes;
 mod faults;
 mod goals;
 mod helpers;

@@ -126,7 +126,7 @@ async fn the_document_is_openapi_3_and_names_every_route_the_router_serves() {
                 }
             }
         }
-        assert_eq!(operations, 23, "twenty-two routes and the document");
+        assert_eq!(operations, 26, "twenty-six routes and the document");
     }
 }
 

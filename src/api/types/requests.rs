@@ -324,3 +324,42 @@ pub fn exact<'a>(
         Some(s) => Ok(Some(s)),
     }
 }
+
+/// The incident list's filters, for exports: each narrows, none means all.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IncidentFilters {
+    /// Incidents of this ISO week, such as `2026-W47`.
+    #[param(example = "2026-W47")]
+    pub week: Option<String>,
+    /// A category's slug.
+    #[param(example = "approval-chase")]
+    pub category: Option<String>,
+    /// A department's slug: incidents it filed or waited on.
+    pub department: Option<String>,
+    /// `open`, `handled` or `withdrawn`.
+    pub status: Option<String>,
+    /// Words in the title, description, tags or order number.
+    pub q: Option<String>,
+}
+
+impl From<IncidentFilters> for crate::service::incidents::Filters {
+    fn from(f: IncidentFilters) -> Self {
+        Self {
+            week: f.week.unwrap_or_default(),
+            category: f.category.unwrap_or_default(),
+            department: f.department.unwrap_or_default(),
+            status: f.status.unwrap_or_default(),
+            q: f.q.unwrap_or_default(),
+        }
+    }
+}
+
+/// `?category=SLUG`: the clusters of one category; absent: all.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CategoryFilter {
+    /// A category's slug.
+    #[param(example = "approval-chase")]
+    pub category: Option<String>,
+}

@@ -1,6 +1,8 @@
 //! Filing an incident, reading it, listing them, and the rung-0 one-off fix.
 
+mod filters;
 mod page;
+pub use filters::Filters;
 pub use page::{IncidentShown, shown};
 
 use super::accounts::Actor;
@@ -67,7 +69,7 @@ pub fn view(conn: &mut DbConn, id: i64, catalog: &Catalog) -> AppResult<Incident
     Ok(to_view(row, catalog, reporter.login, reporter.display_name))
 }
 
-fn to_view(
+pub(crate) fn to_view(
     row: IncidentRow,
     catalog: &Catalog,
     reporter: String,
@@ -266,6 +268,18 @@ pub struct IncidentPage {
     pub total: i64,
     pub page: i64,
     pub pages: i64,
+}
+
+impl IncidentPage {
+    /// No incidents: the list when its filters named nothing known.
+    pub fn empty() -> Self {
+        Self {
+            rows: Vec::new(),
+            total: 0,
+            page: 1,
+            pages: 1,
+        }
+    }
 }
 
 pub const PAGE_SIZE: i64 = 50;
