@@ -8,7 +8,7 @@ use crate::app_state::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::service::accounts::Actor;
 use crate::service::export::{self, Export, Format};
-use actix_web::{HttpResponse, get, http::header, web};
+use actix_web::{HttpResponse, get, web};
 
 /// The export as a download that streams.
 async fn download(
@@ -19,13 +19,7 @@ async fn download(
 ) -> ApiResult<HttpResponse> {
     let name = what.file_name(format);
     let body = export::stream(&state.pool, actor, what, format).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .streaming(body))
+    Ok(crate::web::attachment(&name, format.content_type(), body))
 }
 
 /// Incidents as CSV.

@@ -7,7 +7,7 @@ use crate::app_state::AppState;
 use crate::error::AppResult;
 use crate::service::export::{self, Export, Format};
 use crate::service::incidents::Filters;
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -31,13 +31,7 @@ async fn download(
 ) -> AppResult<HttpResponse> {
     let name = what.file_name(format);
     let body = export::stream(&state.pool, user.actor, what, format).await?;
-    Ok(HttpResponse::Ok()
-        .content_type(format.content_type())
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .streaming(body))
+    Ok(crate::web::attachment(&name, format.content_type(), body))
 }
 
 async fn incidents_csv(

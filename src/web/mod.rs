@@ -79,6 +79,20 @@ pub fn ok(page: &impl Template) -> AppResult<HttpResponse> {
 }
 
 /// After a successful form post: 303 to where the result is.
+/// A download that streams: `body` saved as `name` (the pages' and the API's exports).
+pub fn attachment<S>(name: &str, content_type: &str, body: S) -> HttpResponse
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> + 'static,
+{
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .streaming(body)
+}
+
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
