@@ -22,6 +22,7 @@ fn crawlable(path: &str) -> bool {
         .any(|p| path.starts_with(p))
         && !path.contains("/report")
         && !path.contains(".csv")
+        && !path.contains(".json")
         && !path.contains("lang=")
 }
 
