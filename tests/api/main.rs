@@ -42,4 +42,5 @@ mod scheduler;
 mod setup;
 mod throttle;
 mod time;
+mod triage;
 mod webhooks;

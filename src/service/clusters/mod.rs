@@ -6,6 +6,7 @@ mod curation;
 mod page;
 mod placement;
 mod regroup;
+mod triage;
 mod views;
 
 pub use consolidation::{Consolidator, consolidate, undo_merge, undoable_merges};
@@ -13,6 +14,7 @@ pub use curation::*;
 pub use page::{ClusterPage, WeekTarget, page};
 pub use placement::*;
 pub use regroup::*;
+pub use triage::*;
 pub use views::*;
 
 use crate::db::audit::{self, NewAuditEvent};

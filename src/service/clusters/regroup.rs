@@ -45,6 +45,46 @@ pub fn merge(
     Ok(survivor)
 }
 
+/// Merge each of `from` into `into` in one transaction (triage's "these look like C1"):
+/// all of them or, if any cannot be merged, none.
+pub fn merge_many(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    actor: &Actor,
+    from: &[i64],
+    into: i64,
+) -> AppResult<ClusterRow> {
+    actor.require(Role::Lead)?;
+    if from.is_empty() {
+        return Err(AppError::field("clusters", "error.choose_clusters"));
+    }
+    if from.contains(&into) {
+        return Err(AppError::field("into", "error.merge_self"));
+    }
+    let (version, survivor) = crate::db::write_transaction(conn, |conn| {
+        for &id in from {
+            let a = live(conn, id)?;
+            let b = match db_clusters::find(conn, into)? {
+                Some(b) if b.merged_into.is_none() => b,
+                Some(_) => return Err(AppError::Conflict("conflict.target_merged")),
+                None => return Err(AppError::field("into", "error.unknown_cluster")),
+            };
+            if a.category_id != b.category_id {
+                return Err(AppError::field("into", "error.merge_category"));
+            }
+            merge_rows(conn, Some(actor), &a, &b, None)?;
+        }
+        let version = grouping::bump_version(conn)?;
+        Ok((version, live(conn, into)?))
+    })?;
+    grouping.structural(version, |index| {
+        for &id in from {
+            index.merge(id, into);
+        }
+    });
+    Ok(survivor)
+}
+
 /// The writes of a merge of `a` into `b` (same category, both live), inside the
 /// caller's transaction: every incident, count, rule and action moves, `a` redirects,
 /// and both trails say so. A lead's merge (`system` None) makes `b` triaged: a queue

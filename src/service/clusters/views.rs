@@ -1,8 +1,7 @@
-//! A cluster as its page and the API show it, and the triage queue.
+//! A cluster as its page and the API show it.
 
-use super::placement::Suggestion;
 use crate::db::clusters::{self as db_clusters, ClusterRow};
-use crate::db::{DbConn, incidents, users};
+use crate::db::{DbConn, users};
 use crate::error::{AppError, AppResult};
 use crate::service::grouping::GroupingCache;
 use serde::Serialize;
@@ -57,60 +56,6 @@ pub fn view(conn: &mut DbConn, id: i64) -> AppResult<ClusterView> {
         owner,
         weekly,
     })
-}
-
-/// One queue item: a new cluster and the existing ones it most resembles.
-#[derive(Debug, Clone)]
-pub struct TriageItem {
-    pub cluster: ClusterRow,
-    pub first_incident: Option<incidents::IncidentRow>,
-    pub suggestions: Vec<Suggestion>,
-}
-
-pub fn triage(
-    conn: &mut DbConn,
-    grouping: &GroupingCache,
-    limit: i64,
-) -> AppResult<Vec<TriageItem>> {
-    grouping.refresh(conn)?;
-    let mut out = Vec::new();
-    for cluster in db_clusters::unconfirmed(conn, limit)? {
-        let sample = incidents::of_cluster(conn, cluster.id, 5)?;
-        let title = sample
-            .iter()
-            .map(|i| i.title.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let body = sample
-            .iter()
-            .map(|i| i.body.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let matches = grouping.best_matches(cluster.category_id, &title, &body, 3, &[cluster.id]);
-        let found = db_clusters::find_many(
-            conn,
-            &matches.iter().map(|m| m.cluster_id).collect::<Vec<_>>(),
-        )?;
-        let suggestions = matches
-            .iter()
-            .filter_map(|m| {
-                found
-                    .iter()
-                    .find(|c| c.id == m.cluster_id && c.merged_into.is_none())
-                    .map(|c| Suggestion {
-                        cluster_id: c.id,
-                        title: c.title.clone(),
-                        score: (m.score * 1000.0).round() / 1000.0,
-                    })
-            })
-            .collect();
-        out.push(TriageItem {
-            first_incident: sample.last().cloned(),
-            cluster,
-            suggestions,
-        });
-    }
-    Ok(out)
 }
 
 /// Incidents of a cluster in one week (for "this looks like: … (41 this week)").
