@@ -35,7 +35,10 @@ pub fn triage(
             .map(|i| i.body.as_str())
             .collect::<Vec<_>>()
             .join(" ");
-        let matches = grouping.best_matches(cluster.category_id, &title, &body, 3, &[cluster.id]);
+        let mut matches =
+            grouping.best_matches(cluster.category_id, &title, &body, 3, &[cluster.id]);
+        // A cluster that shares next to nothing is no suggestion.
+        matches.retain(|m| m.score >= SUGGESTION_FLOOR);
         let found = db_clusters::find_many(
             conn,
             &matches.iter().map(|m| m.cluster_id).collect::<Vec<_>>(),
@@ -61,6 +64,9 @@ pub fn triage(
     }
     Ok(out)
 }
+
+/// Below this a cluster is not suggested at all (it would show as "0% alike").
+const SUGGESTION_FLOOR: f64 = 0.02;
 
 /// A suggestion this weak gathers nothing: the item stays on its own.
 const GATHER_FLOOR: f64 = 0.1;
