@@ -3,6 +3,7 @@
 use crate::service::export::{self, Export, Format};
 use crate::service::incidents::Filters;
 use clap::ValueEnum;
+use std::io::Write;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum What {
@@ -38,7 +39,6 @@ pub struct ExportArgs {
 }
 
 pub fn run(database_url: &str, args: ExportArgs) -> Result<(), String> {
-    use std::io::Write;
     let format = Format::parse(&args.format)
         .ok_or_else(|| format!("--format: {:?} is not csv or json", args.format))?;
     let what = match args.what {
@@ -55,9 +55,46 @@ pub fn run(database_url: &str, args: ExportArgs) -> Result<(), String> {
     };
     let mut conn = super::open(database_url)?;
     let actor = super::import::importer(&mut conn, args.as_login.as_deref())?;
-    let out = std::io::BufWriter::new(std::io::stdout().lock());
-    export::write(&mut conn, &actor, &what, format, out)
-        .map_err(super::describe)?
-        .flush()
-        .map_err(|e| e.to_string())
+    let closed = std::rc::Rc::new(std::cell::Cell::new(false));
+    let out = Stdout {
+        out: std::io::BufWriter::new(std::io::stdout().lock()),
+        closed: closed.clone(),
+    };
+    let written = export::write(&mut conn, &actor, &what, format, out)
+        .map_err(super::describe)
+        .and_then(|mut out| out.flush().map_err(|e| e.to_string()));
+    match written {
+        // The reader stopped reading (`rungs export | head`): nothing is wrong.
+        Err(_) if closed.get() => Ok(()),
+        other => other,
+    }
+}
+
+/// Standard output that remembers whether its reader went away.
+struct Stdout<W: Write> {
+    out: W,
+    closed: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl<W: Write> Stdout<W> {
+    fn noted<T>(&self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.closed.set(true);
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for Stdout<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(buf);
+        self.noted(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let flushed = self.out.flush();
+        self.noted(flushed)
+    }
 }
