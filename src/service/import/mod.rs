@@ -20,7 +20,7 @@ mod withdraw;
 pub use columns::{Field, recognise};
 pub use dates::normalise as normalise_time;
 pub use rows::BadRow;
-pub use running::{ImportJob, JobState, Running};
+pub use running::{ImportJob, JobState, Running, Upload};
 pub use source::{Phase, Progress};
 pub use withdraw::{ImportView, list, withdraw};
 
