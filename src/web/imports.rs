@@ -1,20 +1,22 @@
 //! The import page, for leads and admins: a spreadsheet uploaded, every row checked and
 //! its columns shown as detected (each can be mapped again), its first rows as they
 //! will be filed, then imported all or nothing; bad rows listed, with a CSV of them to
-//! fix and upload again; past imports, each of which can be withdrawn.
+//! fix and upload again; past imports, each of which can be withdrawn. A check and an
+//! import both run in the background (`import::Running`): the request that starts one
+//! answers at once with its page, `/import/jobs/{id}`, which shows how far it has come,
+//! then the check's report or the import's outcome.
 
 use super::session::{CsrfForm, PageCtx, Signed, csrf_matches};
-use super::{ok, render, see_other};
+use super::{ok, see_other};
 use crate::app_state::AppState;
 use crate::csrf_form;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::service;
 use crate::service::import::{
-    self, Field, ImportJob, ImportView, JobState, Options, Phase, Report,
+    self, Field, ImportJob, ImportView, JobState, Options, Phase, Report, Upload,
 };
 use crate::web::format::local_datetime;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono_tz::Tz;
@@ -123,7 +125,7 @@ fn forget_old_uploads() {
 }
 
 /// The upload (multipart: the CSRF token first, then the file), written to disk as it
-/// arrives, then checked.
+/// arrives; its check starts, and its page follows it.
 async fn upload(
     state: web::Data<AppState>,
     user: Signed,
@@ -181,7 +183,7 @@ async fn upload(
         overrides: Vec::new(),
         preview: PREVIEW,
     };
-    checked(state, user, upload, options).await
+    started(&state, &user, upload, options)
 }
 
 #[derive(Deserialize)]
@@ -230,11 +232,18 @@ async fn run(
         overrides,
         preview: PREVIEW,
     };
-    if options.dry_run {
-        return checked(state, user, form.upload, options).await;
-    }
-    // The import runs in the background; its page follows it.
-    let path = upload_path(user.actor.id, &form.upload)?;
+    started(&state, &user, form.upload, options)
+}
+
+/// Start checking (`options.dry_run`) or importing the upload in the background; to its
+/// page, which follows it.
+fn started(
+    state: &AppState,
+    user: &Signed,
+    upload: String,
+    options: Options,
+) -> AppResult<HttpResponse> {
+    let path = upload_path(user.actor.id, &upload)?;
     if !path.exists() {
         return Err(AppError::NotFound);
     }
@@ -242,7 +251,7 @@ async fn run(
         state.pool.clone(),
         state.grouping.clone(),
         user.actor.clone(),
-        path,
+        Upload { id: upload, path },
         options,
     )?;
     Ok(see_other(&format!("/import/jobs/{id}")))
@@ -316,17 +325,33 @@ impl JobPage {
     }
 }
 
-/// How a running import is doing; the page refreshes itself until it is done. Changes
-/// nothing.
+/// How a running check or import is doing; the page refreshes itself until it is done,
+/// then shows the check's report (the mapping, the preview, any bad rows) or the
+/// import's outcome. Changes nothing.
 async fn job(
     state: web::Data<AppState>,
     user: Signed,
     path: web::Path<u64>,
 ) -> AppResult<HttpResponse> {
     let job = state.imports.view(&user.actor, path.into_inner())?;
-    ok(&JobPage {
+    let JobState::Checked(report) = job.state else {
+        return ok(&JobPage {
+            page: user.page,
+            job,
+        });
+    };
+    let csv = import::bad_rows_csv(&report.bad, user.page.lang)?;
+    let bad_csv = format!(
+        "data:text/csv;charset=utf-8,{}",
+        urlencoding::encode(&String::from_utf8_lossy(&csv))
+    );
+    ok(&CheckPage {
         page: user.page,
-        job,
+        upload: job.upload,
+        file_name: job.options.file_name,
+        unknown_reporters_as: job.options.unknown_reporters_as.unwrap_or_default(),
+        report: *report,
+        bad_csv,
     })
 }
 
@@ -340,51 +365,6 @@ async fn stop(
     let id = path.into_inner();
     state.imports.stop(&user.actor, id)?;
     Ok(see_other(&format!("/import/jobs/{id}")))
-}
-
-/// Check (or import) the upload: imported, to the list; else the mapping, the preview
-/// and any bad rows.
-async fn checked(
-    state: web::Data<AppState>,
-    user: Signed,
-    upload: String,
-    options: Options,
-) -> AppResult<HttpResponse> {
-    let path = upload_path(user.actor.id, &upload)?;
-    if !path.exists() {
-        return Err(AppError::NotFound);
-    }
-    let (actor, grouping) = (user.actor.clone(), state.grouping.clone());
-    let (file, opts) = (path.clone(), options.clone());
-    let report = service::run(&state.pool, move |conn| {
-        import::import_file(conn, &grouping, &actor, &file, &opts, &mut import::quietly)
-    })
-    .await?;
-    if report.import_id.is_some() {
-        let _ = std::fs::remove_file(&path);
-        return Ok(see_other("/import"));
-    }
-    let csv = import::bad_rows_csv(&report.bad, user.page.lang)?;
-    let bad_csv = format!(
-        "data:text/csv;charset=utf-8,{}",
-        urlencoding::encode(&String::from_utf8_lossy(&csv))
-    );
-    let status = if report.bad.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(
-        status,
-        &CheckPage {
-            page: user.page,
-            upload,
-            file_name: options.file_name,
-            unknown_reporters_as: options.unknown_reporters_as.unwrap_or_default(),
-            report,
-            bad_csv,
-        },
-    )
 }
 
 async fn withdraw(

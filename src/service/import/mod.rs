@@ -20,7 +20,7 @@ mod withdraw;
 pub use columns::{Field, recognise};
 pub use dates::normalise as normalise_time;
 pub use rows::BadRow;
-pub use running::{ImportJob, JobState, Running};
+pub use running::{ImportJob, JobState, Running, Upload};
 pub use source::{Phase, Progress};
 pub use withdraw::{ImportView, list, withdraw};
 
@@ -268,10 +268,13 @@ pub fn import_file(
                 .map_err(|e| AppError::BadRequest(e.to_string()))?;
             if more {
                 number += 1;
-                let filing = rules.filing(number, &record, import_id).map_err(|bad| {
-                    refused.extend(bad);
-                    AppError::BadRequest("a row changed while it was imported".into())
-                })?;
+                // Checked by the intake as it is filed (a refusal comes back below).
+                let filing = rules
+                    .filing_to_write(number, &record, import_id)
+                    .map_err(|bad| {
+                        refused.extend(bad);
+                        AppError::BadRequest("a row changed while it was imported".into())
+                    })?;
                 chunk.push((number, filing));
             }
             if chunk.len() == BATCH || (!more && !chunk.is_empty()) {

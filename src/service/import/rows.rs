@@ -99,15 +99,63 @@ impl RowRules<'_> {
         record: &csv::StringRecord,
         import_id: i64,
     ) -> Result<Filing, Vec<BadRow>> {
+        let (filing, mut bad) = self.read(number, record, import_id);
+        let cell = |field: Field| self.cell(record, field);
+        if let Err(errors) = intake::check(&self.lookup.known, &filing.raw, self.now) {
+            for (field, reason) in errors.iter() {
+                let column = Field::parse(field).and_then(cell);
+                if bad
+                    .iter()
+                    .any(|b| column.is_some_and(|(i, _)| self.headers[i] == b.column))
+                {
+                    continue;
+                }
+                bad.push(BadRow {
+                    row: number,
+                    column: column
+                        .map(|(i, _)| self.headers[i].clone())
+                        .unwrap_or_else(|| field.to_string()),
+                    value: column.map(|(_, v)| v.to_string()).unwrap_or_default(),
+                    reason,
+                });
+            }
+        }
+        if bad.is_empty() { Ok(filing) } else { Err(bad) }
+    }
+
+    /// The filing row `number` makes, for a row that `filing` found good: the intake
+    /// checks it again as it files it (`intake::Writing::file`), so it is not checked
+    /// here a second time; the reasons found reading its cells all the same.
+    pub fn filing_to_write(
+        &self,
+        number: u64,
+        record: &csv::StringRecord,
+        import_id: i64,
+    ) -> Result<Filing, Vec<BadRow>> {
+        let (filing, bad) = self.read(number, record, import_id);
+        if bad.is_empty() { Ok(filing) } else { Err(bad) }
+    }
+
+    /// Column `field`'s position and its text in `record`, if a column is read as it.
+    fn cell<'r>(&self, record: &'r csv::StringRecord, field: Field) -> Option<(usize, &'r str)> {
+        let i = self.fields.iter().position(|f| *f == Some(field))?;
+        Some((i, record.get(i).unwrap_or("")))
+    }
+
+    /// Row `number`'s cells put where the intake reads them, and what is wrong with them
+    /// (a date, a status or a person not understood), before the intake's own check.
+    fn read(
+        &self,
+        number: u64,
+        record: &csv::StringRecord,
+        import_id: i64,
+    ) -> (Filing, Vec<BadRow>) {
         let mut bad = Vec::new();
         let mut raw = RawIncident::default();
         let mut status = IncidentStatus::Open;
         let mut filer = self.importer;
         let mut reporter_note = None;
-        let cell = |field: Field| -> Option<(usize, &str)> {
-            let i = self.fields.iter().position(|f| *f == Some(field))?;
-            Some((i, record.get(i).unwrap_or("")))
-        };
+        let cell = |field: Field| self.cell(record, field);
         let mut refuse = |i: usize, value: &str, reason: &'static str| {
             bad.push(BadRow {
                 row: number,
@@ -168,34 +216,13 @@ impl RowRules<'_> {
                 format!("{}\n\n{note}", raw.body.trim_end())
             };
         }
-        if let Err(errors) = intake::check(&self.lookup.known, &raw, self.now) {
-            for (field, reason) in errors.iter() {
-                let column = Field::parse(field).and_then(&cell);
-                if bad
-                    .iter()
-                    .any(|b| column.is_some_and(|(i, _)| self.headers[i] == b.column))
-                {
-                    continue;
-                }
-                bad.push(BadRow {
-                    row: number,
-                    column: column
-                        .map(|(i, _)| self.headers[i].clone())
-                        .unwrap_or_else(|| field.to_string()),
-                    value: column.map(|(_, v)| v.to_string()).unwrap_or_default(),
-                    reason,
-                });
-            }
-        }
-        if !bad.is_empty() {
-            return Err(bad);
-        }
-        Ok(Filing {
+        let filing = Filing {
             filer: Filer::Person(filer.clone()),
             raw,
             at: self.now,
             imported: Some(Imported { import_id, status }),
-        })
+        };
+        (filing, bad)
     }
 }
 

@@ -1,5 +1,7 @@
 //! Imports running in the background of this process, for the page: started by one
 //! request, then read (never changed) by the page's `GET` as it refreshes, until done.
+//! A check (`Options::dry_run`: every row read and checked, nothing written) runs the
+//! same way and ends with its report.
 //!
 //! An import is one transaction, so what it has written is seen by nobody until it
 //! commits; how far it has come lives only here, in the process that runs it (a page
@@ -26,19 +28,23 @@ const KEPT: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone)]
 pub enum JobState {
     Running,
+    /// A check read every row and wrote nothing: what it found (bad rows, if any).
+    Checked(Box<Report>),
     /// Written and committed, as this import record.
     Imported(i64),
     /// Rows refused while filing (the catalogue changed since the check): nothing written.
     Bad(Box<Report>),
     /// Stopped on request: nothing written.
     Stopped,
-    /// The database or the file failed: nothing written.
-    Failed(String),
+    /// The database or the file failed, or what was asked was wrong (a message key,
+    /// such as an unknown login for unknown reporters): nothing written.
+    Failed(Option<&'static str>),
 }
 
 struct Job {
     owner: i64,
-    file_name: String,
+    upload: Upload,
+    options: Options,
     started: Instant,
     /// When the current pass began, and the last word of how far it has come.
     pass_started: Instant,
@@ -48,11 +54,21 @@ struct Job {
     stop: Arc<AtomicBool>,
 }
 
+/// The uploaded file a job reads: where it is, and the name the page knows it by.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub id: String,
+    pub path: PathBuf,
+}
+
 /// What the page shows of an import.
 #[derive(Debug, Clone)]
 pub struct ImportJob {
     pub id: u64,
-    pub file_name: String,
+    /// The upload's name, to check or import it again.
+    pub upload: String,
+    /// How it was asked for (`dry_run`: a check).
+    pub options: Options,
     pub state: JobState,
     pub progress: Option<Progress>,
     /// Rows a second in the current pass.
@@ -74,14 +90,14 @@ impl Running {
         self.jobs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Start importing the upload at `path` (removed once imported) on a blocking thread;
-    /// the import's number, to follow it with `view`.
+    /// Start importing `upload` (removed once imported), or checking it when
+    /// `options.dry_run`, on a blocking thread; the job's number, to follow it with `view`.
     pub fn start(
         self: &Arc<Self>,
         pool: Pool,
         grouping: Arc<GroupingCache>,
         importer: Actor,
-        path: PathBuf,
+        upload: Upload,
         options: Options,
     ) -> AppResult<u64> {
         importer.require(Role::Lead)?;
@@ -95,7 +111,8 @@ impl Running {
                 id,
                 Job {
                     owner: importer.id,
-                    file_name: options.file_name.clone(),
+                    upload: upload.clone(),
+                    options: options.clone(),
                     started: now,
                     pass_started: now,
                     progress: None,
@@ -106,6 +123,7 @@ impl Running {
             );
         }
         let running = self.clone();
+        let path = upload.path;
         actix_web::rt::task::spawn_blocking(move || {
             let mut tell = |p: &Progress| running.told(id, p, &stop);
             let result = crate::service::on_connection(&pool, |conn| {
@@ -113,6 +131,7 @@ impl Running {
             });
             let state = match result {
                 Ok(report) if report.stopped => JobState::Stopped,
+                Ok(report) if options.dry_run => JobState::Checked(Box::new(report)),
                 Ok(report) => match report.import_id {
                     Some(import_id) => {
                         let _ = std::fs::remove_file(&path);
@@ -122,7 +141,11 @@ impl Running {
                 },
                 Err(e) => {
                     tracing::warn!(error = %e, "an import failed");
-                    JobState::Failed(e.to_string())
+                    let reason = match &e {
+                        AppError::Invalid(fields) => fields.iter().map(|(_, key)| key).next(),
+                        _ => None,
+                    };
+                    JobState::Failed(reason)
                 }
             };
             if let Some(job) = running.lock().get_mut(&id) {
@@ -161,7 +184,8 @@ impl Running {
             .map(|left| (left as f64 / rate).ceil() as u64);
         Ok(ImportJob {
             id,
-            file_name: job.file_name.clone(),
+            upload: job.upload.id.clone(),
+            options: job.options.clone(),
             state: job.state.clone(),
             progress: job.progress,
             rate,
