@@ -102,7 +102,7 @@ async fn a_lead_maps_previews_imports_and_withdraws_from_the_page() {
         let sheet = "事件名称,类别,发生时间\r\n供应商付款审批卡住,催审批,2025/8/11 10:00\r\n付款审批又没人批,催审批,2025/8/12 15:30\r\n";
         let page = checked(&lead, &csrf, "八月.csv", sheet.as_bytes()).await;
         assert!(
-            page.contains("read as UTF-8, 2 rows, comma-separated"),
+            page.contains("Read as UTF-8, 2 rows, comma-separated."),
             "{}",
             at(&page)
         );
@@ -211,7 +211,7 @@ async fn a_check_runs_in_the_background_and_ends_with_its_report() {
         );
         let report = finished(&lead, &job).await;
         assert!(
-            report.contains("read as GBK, 2 rows, comma-separated"),
+            report.contains("Read as GBK, 2 rows, comma-separated."),
             "{}",
             at(&report)
         );
@@ -228,7 +228,7 @@ async fn a_check_runs_in_the_background_and_ends_with_its_report() {
         assert!(
             finished(&lead, &job)
                 .await
-                .contains("read as GBK, 2 rows, comma-separated"),
+                .contains("Read as GBK, 2 rows, comma-separated."),
             "{}",
             at("the report is read again as it was")
         );
@@ -247,7 +247,7 @@ async fn a_check_runs_in_the_background_and_ends_with_its_report() {
                    系统又慢了;系统故障;2025-13-40\n";
         let report = checked(&lead, &csrf, "bad.csv", bad.as_bytes()).await;
         assert!(
-            report.contains("read as UTF-8, 3 rows, semicolon-separated"),
+            report.contains("Read as UTF-8, 3 rows, semicolon-separated."),
             "{}",
             at(&report)
         );

@@ -97,6 +97,20 @@ impl Report {
             thousands(self.rows)
         )
     }
+
+    /// `summary` in the reader's language.
+    pub fn summary_in(&self, lang: crate::i18n::Lang) -> String {
+        let separator = lang.t(&format!("import.separated_{}", self.delimiter));
+        let rows = thousands(self.rows);
+        lang.t_with(
+            "import.read_as_summary",
+            &[
+                ("encoding", self.encoding),
+                ("rows", rows.as_str()),
+                ("separator", separator.as_str()),
+            ],
+        )
+    }
 }
 
 fn thousands(n: u64) -> String {
