@@ -52,6 +52,14 @@ impl PageCtx {
         self.lang.t(key)
     }
 
+    /// A count in words: `key_one` for one ("1 incident"), else `key` with `n`.
+    pub fn t_count(&self, key: &str, n: &i32) -> String {
+        match *n {
+            1 => self.lang.t(&format!("{key}_one")),
+            _ => self.lang.t_with(key, &[("n", n.to_string().as_str())]),
+        }
+    }
+
     /// The message `group.key`, for keys that come from data (a status, a role).
     pub fn t_in(&self, group: &str, key: impl AsRef<str>) -> String {
         self.lang.t(&format!("{group}.{}", key.as_ref()))

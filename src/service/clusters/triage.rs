@@ -7,6 +7,8 @@ use crate::db::clusters::{self as db_clusters, ClusterRow};
 use crate::db::{DbConn, incidents};
 use crate::error::AppResult;
 use crate::service::grouping::GroupingCache;
+use std::cmp::Reverse;
+use std::collections::HashMap;
 
 /// One queue item: a new cluster and the existing ones it most resembles.
 #[derive(Debug, Clone)]
@@ -86,42 +88,144 @@ pub struct Triage {
 }
 
 impl Triage {
-    /// Gather the items whose best suggestion is the same cluster (two or more), the
-    /// largest group first; the rest stay single, in the queue's order.
+    /// Gather look-alikes: each item is linked to its best suggestion (when it is not
+    /// too weak), and the items linked together, directly or through one another, form
+    /// a group when there are two or more of them. A group merges into the established
+    /// cluster among them (one outside the queue), else into the one most of them look
+    /// like. The largest group comes first; the rest stay single, newest first.
     pub fn gather(items: Vec<TriageItem>) -> Triage {
-        let mut groups: Vec<TriageGroup> = Vec::new();
-        let mut single = Vec::new();
-        for item in items {
-            let best = item.suggestions.first().filter(|s| s.score >= GATHER_FLOOR);
-            let Some(best) = best.cloned() else {
-                single.push(item);
-                continue;
-            };
-            match groups
-                .iter_mut()
-                .find(|g| g.into.cluster_id == best.cluster_id)
-            {
-                Some(group) => group.items.push(item),
-                None => groups.push(TriageGroup {
-                    into: best,
-                    items: vec![item],
-                }),
+        let best: Vec<Option<Suggestion>> = items
+            .iter()
+            .map(|i| {
+                i.suggestions
+                    .first()
+                    .filter(|s| s.score >= GATHER_FLOOR)
+                    .cloned()
+            })
+            .collect();
+        let mut links = Links::default();
+        for (item, best) in items.iter().zip(&best) {
+            links.add(item.cluster.id);
+            if let Some(b) = best {
+                links.join(item.cluster.id, b.cluster_id);
             }
         }
-        let (mut gathered, alone): (Vec<_>, Vec<_>) =
-            groups.into_iter().partition(|g| g.items.len() > 1);
-        gathered.sort_by_key(|g| std::cmp::Reverse(g.items.len()));
-        let mut alone: Vec<TriageItem> = alone.into_iter().flat_map(|g| g.items).collect();
-        alone.extend(single);
-        alone.sort_by_key(|i| std::cmp::Reverse(i.cluster.last_incident_at));
-        Triage {
-            groups: gathered,
-            single: alone,
+        // Each queue item's incidents and title.
+        let queued: HashMap<i64, (i32, String)> = items
+            .iter()
+            .map(|i| {
+                (
+                    i.cluster.id,
+                    (i.cluster.incident_count, i.cluster.title.clone()),
+                )
+            })
+            .collect();
+        let mut pointed: HashMap<i64, (usize, String)> = HashMap::new();
+        for b in best.iter().flatten() {
+            pointed
+                .entry(b.cluster_id)
+                .or_insert((0, b.title.clone()))
+                .0 += 1;
         }
+        // Each group's target: outside the queue first, then the most looked-like, then
+        // the largest, then the oldest.
+        let mut targets: HashMap<i64, i64> = HashMap::new();
+        for &node in links.parent.clone().keys() {
+            let root = links.root(node);
+            let rank = |id: i64| {
+                let in_queue = queued.get(&id);
+                (
+                    in_queue.is_some(),
+                    Reverse(pointed.get(&id).map_or(0, |p| p.0)),
+                    Reverse(in_queue.map_or(0, |i| i.0)),
+                    id,
+                )
+            };
+            let target = targets.entry(root).or_insert(node);
+            if rank(node) < rank(*target) {
+                *target = node;
+            }
+        }
+        let mut groups: Vec<TriageGroup> = Vec::new();
+        let mut single = Vec::new();
+        let mut members: HashMap<i64, Vec<TriageItem>> = HashMap::new();
+        for item in items {
+            let target = targets[&links.root(item.cluster.id)];
+            if target == item.cluster.id {
+                single.push(item);
+            } else {
+                members.entry(target).or_default().push(item);
+            }
+        }
+        for (target, items) in members {
+            if items.len() < 2 {
+                single.extend(items);
+                continue;
+            }
+            let title = match queued.get(&target) {
+                Some(i) => i.1.clone(),
+                None => pointed
+                    .get(&target)
+                    .map(|p| p.1.clone())
+                    .unwrap_or_default(),
+            };
+            groups.push(TriageGroup {
+                into: Suggestion {
+                    cluster_id: target,
+                    title,
+                    score: 1.0,
+                },
+                items,
+            });
+        }
+        // A queue item that is its group's target is merged into, not listed alone.
+        let targets_in_groups: Vec<i64> = groups.iter().map(|g| g.into.cluster_id).collect();
+        single.retain(|i| !targets_in_groups.contains(&i.cluster.id));
+        groups.sort_by_key(|g| (Reverse(g.items.len()), g.into.cluster_id));
+        for group in &mut groups {
+            group
+                .items
+                .sort_by_key(|i| Reverse(i.cluster.last_incident_at));
+        }
+        single.sort_by_key(|i| Reverse(i.cluster.last_incident_at));
+        Triage { groups, single }
     }
 
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty() && self.single.is_empty()
+    }
+}
+
+/// Clusters linked into groups (a union-find over cluster ids).
+#[derive(Default)]
+struct Links {
+    parent: HashMap<i64, i64>,
+}
+
+impl Links {
+    fn add(&mut self, id: i64) {
+        self.parent.entry(id).or_insert(id);
+    }
+
+    fn root(&mut self, id: i64) -> i64 {
+        let mut root = id;
+        while self.parent[&root] != root {
+            root = self.parent[&root];
+        }
+        let mut at = id;
+        while at != root {
+            at = self.parent.insert(at, root).unwrap_or(root);
+        }
+        root
+    }
+
+    fn join(&mut self, a: i64, b: i64) {
+        self.add(a);
+        self.add(b);
+        let (ra, rb) = (self.root(a), self.root(b));
+        if ra != rb {
+            self.parent.insert(ra.max(rb), ra.min(rb));
+        }
     }
 }
 
@@ -194,5 +298,43 @@ mod tests {
         // Alone: a group of one, no suggestion, a suggestion too weak; newest first.
         let single: Vec<i64> = triage.single.iter().map(|i| i.cluster.id).collect();
         assert_eq!(single, vec![13, 16, 17]);
+    }
+
+    #[test]
+    fn items_that_look_like_one_another_merge_into_the_one_most_like() {
+        // 10 and 11 each look most like the other, 12 like 10: one group, into 10.
+        let queue = vec![
+            item(10, 30, Some((11, 0.5))),
+            item(11, 29, Some((10, 0.5))),
+            item(12, 28, Some((10, 0.4))),
+        ];
+        let triage = Triage::gather(queue);
+        assert_eq!(triage.groups.len(), 1);
+        assert_eq!(triage.groups[0].into.cluster_id, 10);
+        assert_eq!(triage.groups[0].into.title, "C10");
+        let ids: Vec<i64> = triage.groups[0]
+            .items
+            .iter()
+            .map(|i| i.cluster.id)
+            .collect();
+        assert_eq!(ids, vec![11, 12]);
+        assert!(triage.single.is_empty(), "the target is not listed alone");
+        // With an established cluster among them, into that one.
+        let queue = vec![
+            item(10, 30, Some((11, 0.5))),
+            item(11, 29, Some((10, 0.5))),
+            item(12, 28, Some((1, 0.2))),
+            item(13, 27, Some((12, 0.3))),
+        ];
+        let triage = Triage::gather(queue);
+        let groups: Vec<(i64, usize)> = triage
+            .groups
+            .iter()
+            .map(|g| (g.into.cluster_id, g.items.len()))
+            .collect();
+        assert_eq!(groups, vec![(1, 2)]);
+        // 10 and 11 are a pair: one merges into the other, which is no group of two.
+        let single: Vec<i64> = triage.single.iter().map(|i| i.cluster.id).collect();
+        assert_eq!(single, vec![10, 11]);
     }
 }
