@@ -5,9 +5,14 @@
 //! the third (`grouping_eval_ops.tsv`, other problems in other words) is never
 //! tuned on, not even its tuning half. With `--monolingual`,
 //! Chinese and English words of one concept no longer share a term: what the
-//! bilingual word list buys.
+//! bilingual word list and the CC-CEDICT bridge buy; with `--no-bridge`, the
+//! word list without the bridge. `--bridge W`, `--join J` and `--merge M` set
+//! the bridge terms' weight and the thresholds; `--tuning-only` prints the
+//! tuning halves only (for choosing them); `--sweep-bridge` sweeps the bridge
+//! weight on the tuning halves of the first two sets at the thresholds given.
 //! Run: `cargo run --release --example grouping_eval [-- --sweep] [-- --monolingual]`
 
+use rungs::domain::grouping::bridge;
 use rungs::domain::grouping::eval::{self, EvalIncident, EvalReport, Settings};
 
 const SETS: [(&str, &str); 3] = [
@@ -37,12 +42,41 @@ fn describe(set: &[EvalIncident]) -> String {
     )
 }
 
+/// The value after `--name`, parsed.
+fn arg(name: &str) -> Option<f64> {
+    let args: Vec<String> = std::env::args().collect();
+    let i = args.iter().position(|a| a == name)?;
+    let v = args.get(i + 1)?;
+    Some(v.parse().unwrap_or_else(|e| panic!("{name} {v}: {e}")))
+}
+
+fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
+
 fn main() {
-    let sweep = std::env::args().any(|a| a == "--sweep");
-    if std::env::args().any(|a| a == "--monolingual") {
+    let sweep = flag("--sweep");
+    if flag("--monolingual") {
         rungs::domain::grouping::lexicon::set_bilingual(false);
         println!("monolingual: Chinese concepts do not share terms with English ones");
     }
+    if flag("--no-bridge") {
+        bridge::set_weight(0.0);
+    }
+    if let Some(n) = arg("--bridge-spread") {
+        bridge::set_max_spread(n as u32);
+    }
+    if let Some(w) = arg("--bridge") {
+        bridge::set_weight(w as f32);
+    }
+    println!(
+        "bridge ({} Chinese words) weight {:.2}",
+        bridge::len(),
+        bridge::weight()
+    );
+    let mut s = Settings::DEFAULT;
+    s.join = arg("--join").unwrap_or(s.join);
+    s.merge = arg("--merge").unwrap_or(s.merge);
     let sets: Vec<(&str, Vec<EvalIncident>, Vec<EvalIncident>)> = SETS
         .iter()
         .map(|(name, path)| {
@@ -54,13 +88,17 @@ fn main() {
     if sweep {
         sweep_tuning(&sets[..TUNED_ON]);
     }
-    let s = Settings::DEFAULT;
+    if flag("--sweep-bridge") {
+        sweep_bridge(&sets[..TUNED_ON], s);
+    }
     println!(
         "at the defaults (join {:.2}, merge {:.2}):",
         s.join, s.merge
     );
     for (name, tuning, held_out) in &sets {
-        for (half, set) in [("tuning half", tuning), ("held-out half", held_out)] {
+        let halves = [("tuning half", tuning), ("held-out half", held_out)];
+        let shown = if flag("--tuning-only") { 1 } else { 2 };
+        for (half, set) in halves.into_iter().take(shown) {
             println!("\n{name}, {half}: {}", describe(set));
             let r = eval::evaluate(set, s, &eval::SEEDS);
             print!("{}{}", eval::format_header(), eval::format_row(&r));
@@ -129,4 +167,39 @@ fn sweep_tuning(sets: &[(&str, Vec<EvalIncident>, Vec<EvalIncident>)]) {
         ),
         None => println!("\nno setting meets the targets on both tuning halves\n"),
     }
+}
+
+/// The bridge terms' weight from 0 (off) to 1 on the tuning halves given, at
+/// the thresholds given.
+fn sweep_bridge(sets: &[(&str, Vec<EvalIncident>, Vec<EvalIncident>)], settings: Settings) {
+    let seeds = &eval::SEEDS[..8];
+    println!(
+        "bridge weight on the tuning halves ({} filings each, join {:.2}, merge {:.3}):",
+        seeds.len(),
+        settings.join,
+        settings.merge
+    );
+    let before = bridge::weight();
+    for w in [0.0, 0.25, 0.4, 0.5, 0.6, 0.75, 1.0] {
+        bridge::set_weight(w);
+        let rows: Vec<String> = sets
+            .iter()
+            .map(|(_, tuning, _)| {
+                let r = eval::evaluate(tuning, settings, seeds);
+                format!(
+                    "[filing wrong {:.2}% F1 {:.3} | settled wrong {:.2}% r+1 {:.2}% F1 {:.3} clusters {:.1}/{}]",
+                    r.filing.wrong_pct(),
+                    r.filing.f1,
+                    r.settled.wrong_pct(),
+                    r.settled.right_or_one_click_pct(),
+                    r.settled.f1,
+                    r.settled.clusters,
+                    r.problems
+                )
+            })
+            .collect();
+        println!("bridge {w:.2}: {}", rows.join(" "));
+    }
+    bridge::set_weight(before);
+    println!();
 }

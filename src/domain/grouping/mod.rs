@@ -3,6 +3,7 @@
 //! rebuilt at start with `IndexBuilder`. `eval` measures quality on the labelled
 //! sets (`data/grouping_eval*.tsv`).
 
+pub mod bridge;
 mod builder;
 mod clean;
 pub mod consolidate;

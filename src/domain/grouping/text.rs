@@ -7,6 +7,7 @@
 //! are dropped: every category mentions them, so they would only make
 //! unrelated incidents look alike.
 
+use super::bridge;
 use super::clean;
 use super::lexicon::{self, CONCEPT_MARK};
 use rustc_hash::FxHashMap;

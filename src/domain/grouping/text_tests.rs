@@ -237,3 +237,37 @@ fn random_text_never_panics() {
         let _ = ix.best_matches(round % 2, &s, &s, 3, &[]);
     }
 }
+
+/// The terms two texts share, trigrams left out.
+fn shared(a: &str, b: &str) -> Vec<String> {
+    let b = names(b, "");
+    names(a, "").into_iter().filter(|t| b.contains(t)).collect()
+}
+
+#[test]
+fn the_dictionary_bridges_chinese_and_english_words() {
+    let zh = names("空调坏了", "");
+    let en = names("the air conditioner is broken", "");
+    assert!(
+        shared("空调坏了", "the air conditioner is broken").contains(&"conditioner".to_string()),
+        "{zh:?} {en:?}"
+    );
+    assert!(shared("条码扫不出来", "barcode unreadable").contains(&"barcod".to_string()));
+    // The hand-written word list speaks first: its concept, not the bridge's words.
+    assert_eq!(names("打印机", ""), ["@printer"]);
+    // A bridge word keeps its n-grams: the bridge adds evidence, it does not replace it.
+    assert!(zh.contains(&"空调".to_string()));
+}
+
+#[test]
+fn a_generic_word_does_not_bridge_unrelated_problems() {
+    // 时间 is "time": a stop word, and a gloss of hundreds of Chinese words.
+    assert_eq!(
+        shared("会议时间又改了", "the page takes a long time to load"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        shared("停车位不够", "the air conditioning is broken"),
+        Vec::<String>::new()
+    );
+}

@@ -180,10 +180,18 @@ impl<F: FnMut(&str, f32, &str)> Tokenizer<'_, F> {
         self.b.span.resize(run.len(), 0);
         let mut seg_start = 0;
         let mut concept_until = 0;
+        let mut bridge_until = 0;
+        let bridge_weight = bridge::weight();
         let mut i = 0;
         while i < run.len() {
             let (stop, concept) = lexicon::zh_lookup(run, i);
             let concept_len = concept.map_or(0, |(l, _)| l);
+            if concept_len > 0 {
+                // The hand-written word list speaks for its words.
+                bridge_until = bridge_until.max(i + concept_len);
+            } else if bridge_weight > 0.0 && i >= concept_until && i >= bridge_until {
+                bridge_until = self.bridge_word(run, i, stop, bridge_weight * w);
+            }
             if let Some((l, c)) = concept.filter(|_| i >= concept_until) {
                 self.b.surf.clear();
                 self.b.surf.extend(&run[i..i + l]);
@@ -211,6 +219,21 @@ impl<F: FnMut(&str, f32, &str)> Tokenizer<'_, F> {
             }
         }
         self.segment(run, seg_start, run.len(), w);
+    }
+
+    /// Emits the English terms of the longest bridge word at `run[i]` (not
+    /// a stop word's span, unless the word is longer), and returns where the
+    /// next one may start.
+    fn bridge_word(&mut self, run: &[char], i: usize, stop: usize, w: f32) -> usize {
+        let Some((len, terms)) = bridge::lookup(run, i).filter(|(l, _)| *l > stop) else {
+            return i;
+        };
+        self.b.surf.clear();
+        self.b.surf.extend(&run[i..i + len]);
+        for term in terms {
+            (self.f)(term, w, &self.b.surf);
+        }
+        i + len
     }
 
     fn segment(&mut self, run: &[char], from: usize, to: usize, w: f32) {
