@@ -21,28 +21,7 @@ pub fn merge(
     from: i64,
     into: i64,
 ) -> AppResult<ClusterRow> {
-    actor.require(Role::Lead)?;
-    if from == into {
-        return Err(AppError::field("into", "error.merge_self"));
-    }
-    let (version, survivor) = crate::db::write_transaction(conn, |conn| {
-        let a = live(conn, from)?;
-        let b = match db_clusters::find(conn, into)? {
-            Some(b) if b.merged_into.is_none() => b,
-            Some(_) => {
-                return Err(AppError::Conflict("conflict.target_merged"));
-            }
-            None => return Err(AppError::field("into", "error.unknown_cluster")),
-        };
-        if a.category_id != b.category_id {
-            return Err(AppError::field("into", "error.merge_category"));
-        }
-        merge_rows(conn, Some(actor), &a, &b, None)?;
-        let version = grouping::bump_version(conn)?;
-        Ok((version, live(conn, into)?))
-    })?;
-    grouping.structural(version, |index| index.merge(from, into));
-    Ok(survivor)
+    merge_many(conn, grouping, actor, &[from], into)
 }
 
 /// Merge each of `from` into `into` in one transaction (triage's "these look like C1"):
