@@ -91,6 +91,10 @@ fn main() {
     if flag("--sweep-bridge") {
         sweep_bridge(&sets[..TUNED_ON], s);
     }
+    if flag("--show") {
+        show_tuning(&sets[..TUNED_ON], s);
+        return;
+    }
     println!(
         "at the defaults (join {:.2}, merge {:.2}):",
         s.join, s.merge
@@ -202,4 +206,36 @@ fn sweep_bridge(sets: &[(&str, Vec<EvalIncident>, Vec<EvalIncident>)], settings:
     }
     bridge::set_weight(before);
     println!();
+}
+
+/// `--show`: the settled clusters of one filing of each tuning half given, problem
+/// by problem, with each incident's text, to read what the grouping did.
+fn show_tuning(sets: &[(&str, Vec<EvalIncident>, Vec<EvalIncident>)], settings: Settings) {
+    for (name, tuning, _) in sets {
+        println!("{name}, tuning half, one filing order:");
+        let clusters = eval::settled_clusters(tuning, settings, eval::SEEDS[0]);
+        let mut groups: Vec<&str> = tuning.iter().map(|i| i.group.as_str()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        for g in groups {
+            println!("\n  problem {g}:");
+            for c in clusters
+                .iter()
+                .filter(|c| c.iter().any(|&i| tuning[i].group == g))
+            {
+                let own = c.iter().filter(|&&i| tuning[i].group == g).count();
+                println!("    cluster of {} ({} of this problem):", c.len(), own);
+                for &i in c.iter().take(6) {
+                    let inc = &tuning[i];
+                    let mark = if inc.group == g { " " } else { "!" };
+                    println!(
+                        "     {mark} [{}] {} | {}",
+                        inc.category,
+                        inc.title,
+                        inc.body.chars().take(60).collect::<String>()
+                    );
+                }
+            }
+        }
+    }
 }

@@ -228,20 +228,7 @@ pub fn evaluate_once(set: &[EvalIncident], settings: Settings, seed: u64) -> Eva
     }
     filing.score(&assigned, &groups);
 
-    let merges = if settings.merge.is_finite() {
-        let mut scope = Scope {
-            movable: (0..clusters.len() as i64).collect(),
-            ..Scope::default()
-        };
-        consolidate::consolidate(&mut index, &mut scope, settings.merge)
-    } else {
-        Vec::new()
-    };
-    let to = consolidate::survivors(&merges);
-    let settled_of: Vec<usize> = assigned
-        .iter()
-        .map(|&c| to.get(&(c as i64)).map_or(c, |&s| s as usize))
-        .collect();
+    let settled_of = settle(&mut index, clusters.len(), &assigned, settings);
     let settled = judge_settled(set, &groups, &cats, &clusters, &settled_of, &index);
     EvalReport {
         settings,
@@ -250,6 +237,64 @@ pub fn evaluate_once(set: &[EvalIncident], settings: Settings, seed: u64) -> Eva
         filing,
         settled,
     }
+}
+
+/// Runs the consolidation pass over every cluster; returns each incident's settled
+/// cluster.
+fn settle(
+    index: &mut ClusterIndex,
+    clusters: usize,
+    assigned: &[usize],
+    settings: Settings,
+) -> Vec<usize> {
+    let merges = if settings.merge.is_finite() {
+        let mut scope = Scope {
+            movable: (0..clusters as i64).collect(),
+            ..Scope::default()
+        };
+        consolidate::consolidate(index, &mut scope, settings.merge)
+    } else {
+        Vec::new()
+    };
+    let to = consolidate::survivors(&merges);
+    assigned
+        .iter()
+        .map(|&c| to.get(&(c as i64)).map_or(c, |&s| s as usize))
+        .collect()
+}
+
+/// The settled clusters of one filing order, each as its incidents' positions in
+/// `set`, largest first: for reading what the grouping did.
+pub fn settled_clusters(set: &[EvalIncident], settings: Settings, seed: u64) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..set.len()).collect();
+    XorShift::new(seed).shuffle(&mut order);
+    let mut index = ClusterIndex::new();
+    let mut cat_ids: FxHashMap<&str, i64> = FxHashMap::default();
+    let mut assigned = vec![usize::MAX; set.len()];
+    let mut next = 0;
+    for &i in &order {
+        let inc = &set[i];
+        let n_cats = cat_ids.len() as i64;
+        let cat = *cat_ids.entry(inc.category.as_str()).or_insert(n_cats);
+        let best = index.best_matches(cat, &inc.title, &inc.body, 1, &[]);
+        let target = match best.first().filter(|m| m.score >= settings.join) {
+            Some(m) => m.cluster_id as usize,
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        index.add_incident(target as i64, cat, &inc.title, &inc.body);
+        assigned[i] = target;
+    }
+    let settled_of = settle(&mut index, next, &assigned, settings);
+    let mut by: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    for (i, c) in settled_of.into_iter().enumerate() {
+        by.entry(c).or_default().push(i);
+    }
+    let mut out: Vec<Vec<usize>> = by.into_values().collect();
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then(a[0].cmp(&b[0])));
+    out
 }
 
 fn judge_settled(
