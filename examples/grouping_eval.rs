@@ -63,6 +63,12 @@ fn main() {
     if flag("--no-bridge") {
         bridge::set_weight(0.0);
     }
+    if let Some(g) = arg("--crossing") {
+        rungs::domain::grouping::crossing::set_gain(g as f32);
+    }
+    if flag("--no-crossing") {
+        rungs::domain::grouping::crossing::set_gain(0.0);
+    }
     if let Some(n) = arg("--bridge-spread") {
         bridge::set_max_spread(n as u32);
     }

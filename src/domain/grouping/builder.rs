@@ -30,7 +30,10 @@ impl IndexBuilder {
     pub fn add_incident(&mut self, cluster_id: i64, category_id: i64, title: &str, body: &str) {
         let ix = &mut self.ix;
         let v = &mut self.v;
-        ix.vectorize(&super::incident_terms::IncidentTerms::of(title, body), v);
+        let terms = super::incident_terms::IncidentTerms::of(title, body);
+        ix.vectorize(&terms, v);
+        let vocab = &ix.vocab;
+        ix.crossing.count(&terms, |k| vocab.get(&k).copied(), 1);
         let slot = match ix.by_id.get(&cluster_id) {
             Some(&slot) => slot as usize,
             None => {

@@ -9,7 +9,10 @@
 //! incidents' vectors), in rounds, each round merging disjoint pairs best
 //! first, until no pair reaches the threshold. A cluster of one or two
 //! incidents whose best partner stands clearly above every other cluster of
-//! the category needs less than the threshold (`CLEAR_LEAD`).
+//! the category needs less than the threshold (`CLEAR_LEAD`). A profile
+//! written in one language also stands for the other language's words that
+//! mixed incidents paired with its own (`crossing`), so a Chinese cluster and
+//! an English one about the same problem can meet.
 
 use super::matcher::{ClusterIndex, size_factor};
 use super::profile::Query;
@@ -107,6 +110,9 @@ impl ClusterIndex {
             terms.select_nth_unstable_by(QUERY_TERMS, |a, b| b.1.total_cmp(&a.1));
             terms.truncate(QUERY_TERMS);
         }
+        // A cluster written in one language also stands for the other's words
+        // that mixed incidents paired with its own.
+        self.crossing.expand(&mut terms, super::crossing::gain());
         let norm = terms
             .iter()
             .map(|e| e.1 * e.1)

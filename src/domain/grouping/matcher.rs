@@ -111,6 +111,8 @@ pub struct ClusterIndex {
     /// many incidents there are (the IDF statistics).
     pub(crate) df: Vec<u32>,
     pub(crate) incidents: u32,
+    /// Chinese–English pairs learnt from mixed incidents (`crossing.rs`).
+    pub(crate) crossing: super::crossing::Crossing,
 }
 
 pub(crate) fn term_key(term: &str) -> u64 {
@@ -192,6 +194,8 @@ impl ClusterIndex {
     pub fn add_incident_terms(&mut self, cluster_id: i64, category_id: i64, terms: &IncidentTerms) {
         let mut v = Vec::with_capacity(64);
         self.vectorize(terms, &mut v);
+        let vocab = &self.vocab;
+        self.crossing.count(terms, |k| vocab.get(&k).copied(), 1);
         let slot = self.slot_for(cluster_id, category_id);
         self.clusters[slot as usize].incidents += 1;
         self.incidents += 1;
@@ -213,7 +217,10 @@ impl ClusterIndex {
         let Some(&slot) = self.by_id.get(&cluster_id) else {
             return;
         };
-        let v = self.query_vector(&IncidentTerms::of(title, body)).terms;
+        let terms = IncidentTerms::of(title, body);
+        let vocab = &self.vocab;
+        self.crossing.count(&terms, |k| vocab.get(&k).copied(), -1);
+        let v = self.query_vector(&terms).terms;
         let category = self.clusters[slot as usize].category;
         if let Some(cat) = self.categories.get_mut(&category) {
             count_in_category(cat, &v, -1);

@@ -7,6 +7,7 @@ pub mod bridge;
 mod builder;
 mod clean;
 pub mod consolidate;
+pub mod crossing;
 pub mod eval;
 mod eval_data;
 mod incident_terms;

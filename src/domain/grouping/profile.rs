@@ -304,6 +304,6 @@ impl ClusterIndex {
                         .sum::<usize>()
             })
             .sum();
-        size_of::<Self>() + vocab + clusters + postings
+        size_of::<Self>() + vocab + clusters + postings + self.crossing.approx_memory_bytes()
     }
 }
