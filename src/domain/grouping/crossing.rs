@@ -214,6 +214,16 @@ mod tests {
         assert_eq!(after.first().map(|m| m.0), Some(2), "{after:?}");
         let parking = ix.similar_clusters(3, 3, &[5, 6]);
         assert!(!parking.iter().any(|m| m.0 == 2), "{parking:?}");
+        // A lead is offered the English cluster for a Chinese text; filing would not
+        // join it.
+        let offered = ix.suggestions(1, "报关资料", "", 3, &[1, 5, 6]);
+        assert_eq!(
+            offered.first().map(|m| m.cluster_id),
+            Some(2),
+            "{offered:?}"
+        );
+        let joined = ix.best_matches(1, "报关资料", "", 3, &[1, 5, 6]);
+        assert!(!joined.iter().any(|m| m.cluster_id == 2), "{joined:?}");
         // Withdrawn, the mixed incident teaches nothing any more.
         ix.remove_incident(5, "报关 customs 问题", "");
         let again = ix.similar_clusters(1, 3, &[5, 6]);

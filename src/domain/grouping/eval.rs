@@ -15,7 +15,8 @@
 //! Settled (the clusters after consolidation, with no lead action):
 //! - right: in its group's main cluster (the one holding most of the group);
 //! - one click: in a cluster of its own group, and the main cluster is among
-//!   its top-3 suggestions (triage can move it there);
+//!   its top-3 suggestions (`ClusterIndex::suggestions`, as triage and the
+//!   merge candidates offer them: a lead can move it there);
 //! - wrong: in a cluster whose majority is another group;
 //! - missed: otherwise.
 
@@ -333,7 +334,7 @@ fn judge_settled(
         } else if c == main_c {
             0
         } else if index
-            .best_matches(cats[i], &inc.title, &inc.body, 3, &[c as i64])
+            .suggestions(cats[i], &inc.title, &inc.body, 3, &[c as i64])
             .iter()
             .any(|m| m.cluster_id as usize == main_c)
         {

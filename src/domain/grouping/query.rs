@@ -110,6 +110,30 @@ impl ClusterIndex {
         self.best_matches_for_terms(category_id, &IncidentTerms::of(title, body), k, exclude)
     }
 
+    /// The clusters a lead may move a text's incidents to (triage, merge candidates):
+    /// `best_matches`, but the text also stands for the words that mixed incidents
+    /// paired with its own (`crossing`), so a cluster written in the other language
+    /// is offered too. Filing joins on `best_matches` alone.
+    pub fn suggestions(
+        &self,
+        category_id: i64,
+        title: &str,
+        body: &str,
+        k: usize,
+        exclude: &[i64],
+    ) -> Vec<Match> {
+        match self.categories.get(&category_id) {
+            Some(cat) if k > 0 && cat.clusters > 0 => {}
+            _ => return Vec::new(),
+        }
+        let terms = IncidentTerms::of(title, body);
+        let mut query = self.query_vector(&terms);
+        self.crossing
+            .expand(&mut query.terms, super::crossing::gain());
+        query.terms.sort_unstable_by_key(|e| e.0);
+        self.rank(category_id, &query, k, exclude, Rarity::Index, true)
+    }
+
     /// `best_matches` with the text already tokenized (to be added after).
     pub fn best_matches_for_terms(
         &self,

@@ -38,7 +38,7 @@ pub fn triage(
             .collect::<Vec<_>>()
             .join(" ");
         let mut matches =
-            grouping.best_matches(cluster.category_id, &title, &body, 3, &[cluster.id]);
+            grouping.suggestions(cluster.category_id, &title, &body, 3, &[cluster.id]);
         // A cluster that shares next to nothing is no suggestion.
         matches.retain(|m| m.score >= SUGGESTION_FLOOR);
         let found = db_clusters::find_many(

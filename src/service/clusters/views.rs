@@ -101,7 +101,7 @@ pub fn merge_candidates(
     limit: usize,
 ) -> AppResult<Vec<ClusterRow>> {
     let similar: Vec<i64> = grouping
-        .best_matches(
+        .suggestions(
             cluster.category_id,
             &cluster.title,
             &cluster.summary,
