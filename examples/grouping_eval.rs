@@ -14,6 +14,7 @@
 
 use rungs::domain::grouping::bridge;
 use rungs::domain::grouping::eval::{self, EvalIncident, EvalReport, Settings};
+use std::fmt::Write as _;
 
 const SETS: [(&str, &str); 3] = [
     ("project set", "data/grouping_eval.tsv"),
@@ -111,7 +112,7 @@ fn main() {
         for (half, set) in halves.into_iter().take(shown) {
             println!("\n{name}, {half}: {}", describe(set));
             let r = eval::evaluate(set, s, &eval::SEEDS);
-            print!("{}{}", eval::format_header(), eval::format_row(&r));
+            print!("{}{}", format_header(), format_row(&r));
             println!(
                 "targets (settled F1 >= 0.75, wrong < 3%, right or one click >= 95%, clusters <= 2x problems): {}",
                 if r.meets_targets_by(0.0) {
@@ -126,6 +127,21 @@ fn main() {
             }
         }
     }
+}
+
+/// One report on a line: filing and settled figures.
+fn brief(r: &EvalReport) -> String {
+    format!(
+        "[filing wrong {:.2}% r+1 {:.2}% F1 {:.3} | settled wrong {:.2}% r+1 {:.2}% F1 {:.3} clusters {:.1}/{}]",
+        r.filing.wrong_pct(),
+        r.filing.right_or_one_click_pct(),
+        r.filing.f1,
+        r.settled.wrong_pct(),
+        r.settled.right_or_one_click_pct(),
+        r.settled.f1,
+        r.settled.clusters,
+        r.problems
+    )
 }
 
 /// Every pair of thresholds on the tuning halves of the sets given; the best is
@@ -148,21 +164,7 @@ fn sweep_tuning(sets: &[(&str, Vec<EvalIncident>, Vec<EvalIncident>)]) {
             let ok = reports.iter().all(|r| r.meets_targets_by(eval::MARGIN_PP));
             println!(
                 "join {join:.2} merge {merge:.2}: {} {}",
-                reports
-                    .iter()
-                    .map(|r| format!(
-                        "[filing wrong {:.2}% r+1 {:.2}% F1 {:.3} | settled wrong {:.2}% r+1 {:.2}% F1 {:.3} clusters {:.1}/{}]",
-                        r.filing.wrong_pct(),
-                        r.filing.right_or_one_click_pct(),
-                        r.filing.f1,
-                        r.settled.wrong_pct(),
-                        r.settled.right_or_one_click_pct(),
-                        r.settled.f1,
-                        r.settled.clusters,
-                        r.problems
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                reports.iter().map(brief).collect::<Vec<_>>().join(" "),
                 if ok { "ok" } else { "-" }
             );
             if ok && best.is_none_or(|(f, _)| worst > f) {
@@ -194,19 +196,7 @@ fn sweep_bridge(sets: &[(&str, Vec<EvalIncident>, Vec<EvalIncident>)], settings:
         bridge::set_weight(w);
         let rows: Vec<String> = sets
             .iter()
-            .map(|(_, tuning, _)| {
-                let r = eval::evaluate(tuning, settings, seeds);
-                format!(
-                    "[filing wrong {:.2}% F1 {:.3} | settled wrong {:.2}% r+1 {:.2}% F1 {:.3} clusters {:.1}/{}]",
-                    r.filing.wrong_pct(),
-                    r.filing.f1,
-                    r.settled.wrong_pct(),
-                    r.settled.right_or_one_click_pct(),
-                    r.settled.f1,
-                    r.settled.clusters,
-                    r.problems
-                )
-            })
+            .map(|(_, tuning, _)| brief(&eval::evaluate(tuning, settings, seeds)))
             .collect();
         println!("bridge {w:.2}: {}", rows.join(" "));
     }
@@ -244,4 +234,35 @@ fn show_tuning(sets: &[(&str, Vec<EvalIncident>, Vec<EvalIncident>)], settings: 
             }
         }
     }
+}
+
+/// The columns of `format_row`.
+fn format_header() -> &'static str {
+    "join  merge  when     wrong%  right+1click%  right  1click  wrong  missed  clusters/problems  P      R      F1\n"
+}
+
+/// A report's filing and settled figures, a line each.
+fn format_row(r: &EvalReport) -> String {
+    let mut s = String::new();
+    for (when, f) in [("filing", &r.filing), ("settled", &r.settled)] {
+        let _ = writeln!(
+            s,
+            "{:4.2}  {:5.2}  {:7}  {:6.2}  {:13.2}  {:5}  {:6}  {:5}  {:6}  {:8.1}/{:<8}  {:.3}  {:.3}  {:.3}",
+            r.settings.join,
+            r.settings.merge,
+            when,
+            f.wrong_pct(),
+            f.right_or_one_click_pct(),
+            f.counts[0],
+            f.counts[1],
+            f.counts[2],
+            f.counts[3],
+            f.clusters,
+            r.problems,
+            f.precision,
+            f.recall,
+            f.f1,
+        );
+    }
+    s
 }

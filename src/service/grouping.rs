@@ -122,20 +122,6 @@ impl GroupingCache {
             .best_matches(category_id, title, body, k, exclude)
     }
 
-    /// The clusters a lead may move a text's incidents to (`ClusterIndex::suggestions`).
-    pub fn suggestions(
-        &self,
-        category_id: i64,
-        title: &str,
-        body: &str,
-        k: usize,
-        exclude: &[i64],
-    ) -> Vec<Match> {
-        self.lock()
-            .index
-            .suggestions(category_id, title, body, k, exclude)
-    }
-
     /// `best_matches` of a text already tokenized (the filing writer's, which adds it
     /// to the index after with `add_written`).
     pub fn best_matches_for_terms(

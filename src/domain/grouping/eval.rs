@@ -23,7 +23,6 @@
 use super::consolidate::{self, Scope};
 use super::matcher::ClusterIndex;
 use rustc_hash::FxHashMap;
-use std::fmt::Write as _;
 
 pub use super::eval_data::{EvalIncident, XorShift, halves, pairwise, parse_tsv};
 
@@ -172,8 +171,22 @@ impl Cluster {
     }
 }
 
-/// Files the set once in the order given by `seed`, settles, and judges.
-pub fn evaluate_once(set: &[EvalIncident], settings: Settings, seed: u64) -> EvalReport {
+/// One filing of a set in a shuffled order, settled.
+struct Run {
+    /// Per incident: its group, category, cluster at filing and after settling.
+    groups: Vec<usize>,
+    cats: Vec<i64>,
+    settled_of: Vec<usize>,
+    /// The clusters started at filing, with the groups of their incidents.
+    clusters: Vec<Cluster>,
+    index: ClusterIndex,
+    filing: Figures,
+    problems: usize,
+}
+
+/// Files the set once in the order given by `seed`, judging each filing, then
+/// runs the consolidation pass over every cluster.
+fn file_and_settle(set: &[EvalIncident], settings: Settings, seed: u64) -> Run {
     let mut ids: FxHashMap<&str, usize> = FxHashMap::default();
     let mut groups = Vec::with_capacity(set.len());
     for inc in set {
@@ -229,68 +242,53 @@ pub fn evaluate_once(set: &[EvalIncident], settings: Settings, seed: u64) -> Eva
     }
     filing.score(&assigned, &groups);
 
-    let settled_of = settle(&mut index, clusters.len(), &assigned, settings);
-    let settled = judge_settled(set, &groups, &cats, &clusters, &settled_of, &index);
-    EvalReport {
-        settings,
-        runs: 1,
-        problems: ids.len(),
-        filing,
-        settled,
-    }
-}
-
-/// Runs the consolidation pass over every cluster; returns each incident's settled
-/// cluster.
-fn settle(
-    index: &mut ClusterIndex,
-    clusters: usize,
-    assigned: &[usize],
-    settings: Settings,
-) -> Vec<usize> {
     let merges = if settings.merge.is_finite() {
         let mut scope = Scope {
-            movable: (0..clusters as i64).collect(),
+            movable: (0..clusters.len() as i64).collect(),
             ..Scope::default()
         };
-        consolidate::consolidate(index, &mut scope, settings.merge)
+        consolidate::consolidate(&mut index, &mut scope, settings.merge)
     } else {
         Vec::new()
     };
     let to = consolidate::survivors(&merges);
-    assigned
+    let settled_of = assigned
         .iter()
         .map(|&c| to.get(&(c as i64)).map_or(c, |&s| s as usize))
-        .collect()
+        .collect();
+    Run {
+        groups,
+        cats,
+        settled_of,
+        clusters,
+        index,
+        filing,
+        problems: ids.len(),
+    }
+}
+
+/// Files the set once in the order given by `seed`, settles, and judges.
+pub fn evaluate_once(set: &[EvalIncident], settings: Settings, seed: u64) -> EvalReport {
+    let run = file_and_settle(set, settings, seed);
+    let settled = judge_settled(set, &run);
+    EvalReport {
+        settings,
+        runs: 1,
+        problems: run.problems,
+        filing: run.filing,
+        settled,
+    }
 }
 
 /// The settled clusters of one filing order, each as its incidents' positions in
 /// `set`, largest first: for reading what the grouping did.
 pub fn settled_clusters(set: &[EvalIncident], settings: Settings, seed: u64) -> Vec<Vec<usize>> {
-    let mut order: Vec<usize> = (0..set.len()).collect();
-    XorShift::new(seed).shuffle(&mut order);
-    let mut index = ClusterIndex::new();
-    let mut cat_ids: FxHashMap<&str, i64> = FxHashMap::default();
-    let mut assigned = vec![usize::MAX; set.len()];
-    let mut next = 0;
-    for &i in &order {
-        let inc = &set[i];
-        let n_cats = cat_ids.len() as i64;
-        let cat = *cat_ids.entry(inc.category.as_str()).or_insert(n_cats);
-        let best = index.best_matches(cat, &inc.title, &inc.body, 1, &[]);
-        let target = match best.first().filter(|m| m.score >= settings.join) {
-            Some(m) => m.cluster_id as usize,
-            None => {
-                next += 1;
-                next - 1
-            }
-        };
-        index.add_incident(target as i64, cat, &inc.title, &inc.body);
-        assigned[i] = target;
-    }
-    let settled_of = settle(&mut index, next, &assigned, settings);
     let mut by: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
-    for (i, c) in settled_of.into_iter().enumerate() {
+    for (i, c) in file_and_settle(set, settings, seed)
+        .settled_of
+        .into_iter()
+        .enumerate()
+    {
         by.entry(c).or_default().push(i);
     }
     let mut out: Vec<Vec<usize>> = by.into_values().collect();
@@ -298,14 +296,15 @@ pub fn settled_clusters(set: &[EvalIncident], settings: Settings, seed: u64) -> 
     out
 }
 
-fn judge_settled(
-    set: &[EvalIncident],
-    groups: &[usize],
-    cats: &[i64],
-    clusters: &[Cluster],
-    settled_of: &[usize],
-    index: &ClusterIndex,
-) -> Figures {
+fn judge_settled(set: &[EvalIncident], run: &Run) -> Figures {
+    let Run {
+        groups,
+        cats,
+        settled_of,
+        clusters,
+        index,
+        ..
+    } = run;
     let mut fin: FxHashMap<usize, Cluster> = FxHashMap::default();
     for (i, &c) in settled_of.iter().enumerate() {
         let e = fin.entry(c).or_insert_with(|| Cluster {
@@ -378,36 +377,3 @@ pub const SEEDS: [u64; 20] = [
 /// Head-room demanded on the wrong-join and one-click targets, in percentage
 /// points, so a small change to the data or tokenizer does not tip them over.
 pub const MARGIN_PP: f64 = 0.25;
-
-pub fn sweep(set: &[EvalIncident], settings: &[Settings], seeds: &[u64]) -> Vec<EvalReport> {
-    settings.iter().map(|&s| evaluate(set, s, seeds)).collect()
-}
-
-pub fn format_header() -> &'static str {
-    "join  merge  when     wrong%  right+1click%  right  1click  wrong  missed  clusters/problems  P      R      F1\n"
-}
-
-pub fn format_row(r: &EvalReport) -> String {
-    let mut s = String::new();
-    for (when, f) in [("filing", &r.filing), ("settled", &r.settled)] {
-        let _ = writeln!(
-            s,
-            "{:4.2}  {:5.2}  {:7}  {:6.2}  {:13.2}  {:5}  {:6}  {:5}  {:6}  {:8.1}/{:<8}  {:.3}  {:.3}  {:.3}",
-            r.settings.join,
-            r.settings.merge,
-            when,
-            f.wrong_pct(),
-            f.right_or_one_click_pct(),
-            f.counts[0],
-            f.counts[1],
-            f.counts[2],
-            f.counts[3],
-            f.clusters,
-            r.problems,
-            f.precision,
-            f.recall,
-            f.f1,
-        );
-    }
-    s
-}

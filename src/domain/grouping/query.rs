@@ -93,6 +93,16 @@ struct QueryTerm {
 }
 
 impl ClusterIndex {
+    /// Whether a query for `k` clusters of `category_id` can find any: checked
+    /// before the text is tokenized.
+    fn has_clusters(&self, category_id: i64, k: usize) -> bool {
+        k > 0
+            && self
+                .categories
+                .get(&category_id)
+                .is_some_and(|c| c.clusters > 0)
+    }
+
     /// The `k` clusters of `category_id` most similar to the text, best
     /// first, leaving out `exclude` (e.g. clusters a lead split it from).
     pub fn best_matches(
@@ -103,9 +113,8 @@ impl ClusterIndex {
         k: usize,
         exclude: &[i64],
     ) -> Vec<Match> {
-        match self.categories.get(&category_id) {
-            Some(cat) if k > 0 && cat.clusters > 0 => {}
-            _ => return Vec::new(),
+        if !self.has_clusters(category_id, k) {
+            return Vec::new();
         }
         self.best_matches_for_terms(category_id, &IncidentTerms::of(title, body), k, exclude)
     }
@@ -122,19 +131,18 @@ impl ClusterIndex {
         k: usize,
         exclude: &[i64],
     ) -> Vec<Match> {
-        match self.categories.get(&category_id) {
-            Some(cat) if k > 0 && cat.clusters > 0 => {}
-            _ => return Vec::new(),
+        if !self.has_clusters(category_id, k) {
+            return Vec::new();
         }
         let terms = IncidentTerms::of(title, body);
         let mut query = self.query_vector(&terms);
         self.crossing
             .expand(&mut query.terms, super::crossing::gain());
-        query.terms.sort_unstable_by_key(|e| e.0);
         self.rank(category_id, &query, k, exclude, Rarity::Index, true)
     }
 
-    /// `best_matches` with the text already tokenized (to be added after).
+    /// `best_matches` with the text already tokenized (to be added after); `rank`
+    /// answers nothing for a category without clusters.
     pub fn best_matches_for_terms(
         &self,
         category_id: i64,
@@ -142,10 +150,6 @@ impl ClusterIndex {
         k: usize,
         exclude: &[i64],
     ) -> Vec<Match> {
-        match self.categories.get(&category_id) {
-            Some(cat) if k > 0 && cat.clusters > 0 => {}
-            _ => return Vec::new(),
-        }
         let query = self.query_vector(terms);
         self.rank(category_id, &query, k, exclude, Rarity::Index, true)
     }

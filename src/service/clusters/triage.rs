@@ -37,8 +37,8 @@ pub fn triage(
             .map(|i| i.body.as_str())
             .collect::<Vec<_>>()
             .join(" ");
-        let mut matches =
-            grouping.suggestions(cluster.category_id, &title, &body, 3, &[cluster.id]);
+        let mut matches = grouping
+            .with_index(|ix| ix.suggestions(cluster.category_id, &title, &body, 3, &[cluster.id]));
         // A cluster that shares next to nothing is no suggestion.
         matches.retain(|m| m.score >= SUGGESTION_FLOOR);
         let found = db_clusters::find_many(

@@ -101,13 +101,15 @@ pub fn merge_candidates(
     limit: usize,
 ) -> AppResult<Vec<ClusterRow>> {
     let similar: Vec<i64> = grouping
-        .suggestions(
-            cluster.category_id,
-            &cluster.title,
-            &cluster.summary,
-            limit,
-            &[cluster.id],
-        )
+        .with_index(|ix| {
+            ix.suggestions(
+                cluster.category_id,
+                &cluster.title,
+                &cluster.summary,
+                limit,
+                &[cluster.id],
+            )
+        })
         .into_iter()
         .map(|m| m.cluster_id)
         .collect();
