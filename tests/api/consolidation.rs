@@ -103,6 +103,9 @@ async fn alike_clusters_merge_after_filing_and_a_lead_can_undo_it() {
                         serde_json::from_str(e.after_json.as_deref().unwrap()).unwrap();
                     assert_eq!(after["by"], "consolidation", "{after}");
                     assert!(after["score"].as_f64().unwrap() > 0.0, "{after}");
+                    // Why, in the incidents' own words.
+                    let why = after["terms"].as_str().unwrap_or_default();
+                    assert!(why.contains("printer"), "{}: {after}", app.backend);
                     after["from"].as_i64().unwrap()
                 })
                 .collect()

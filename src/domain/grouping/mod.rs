@@ -12,6 +12,7 @@ pub mod eval;
 mod eval_data;
 mod incident_terms;
 pub mod lexicon;
+mod likeness;
 pub mod matcher;
 mod profile;
 mod query;

@@ -319,7 +319,7 @@ impl ClusterIndex {
         matched_terms
     }
 
-    fn idf_of(&self, term: u32) -> f32 {
+    pub(super) fn idf_of(&self, term: u32) -> f32 {
         idf(
             self.incidents,
             self.df.get(term as usize).copied().unwrap_or(0),

@@ -10,6 +10,7 @@ use super::regroup::{merge_rows, move_incidents};
 use super::{live, record};
 use crate::db::clusters::{self as db_clusters, ClusterChangeset};
 use crate::db::{self, DbConn, Pool, audit, incidents};
+use crate::domain::grouping::IncidentTerms;
 use crate::domain::grouping::consolidate::{self, PlannedMerge, Scope};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
@@ -26,6 +27,9 @@ const MAX_ROUNDS: usize = 12;
 /// Clusters whose partners are looked up under one hold of the matcher's lock, so
 /// that filings wait at most a few milliseconds behind a pass.
 const CHUNK: usize = 64;
+/// Incidents of each side whose words may explain a merge, and the reasons kept.
+const LIKENESS_TEXTS: i64 = 20;
+const LIKENESS_TERMS: usize = 5;
 
 /// One pass over every category: returns the merges made.
 pub fn consolidate(
@@ -130,12 +134,7 @@ fn system_merge(conn: &mut DbConn, grouping: &GroupingCache, m: &PlannedMerge) -
         if !still {
             return Ok(None);
         }
-        let terms: Vec<String> = grouping
-            .best_matches(b.category_id, &a.title, "", 5, &[])
-            .into_iter()
-            .find(|x| x.cluster_id == b.id)
-            .map(|x| x.matched_terms)
-            .unwrap_or_default();
+        let terms = likeness(conn, grouping, m)?;
         let why = serde_json::json!({
             "by": "consolidation",
             "score": (m.score * 1000.0).round() / 1000.0,
@@ -151,6 +150,22 @@ fn system_merge(conn: &mut DbConn, grouping: &GroupingCache, m: &PlannedMerge) -
         }
         None => Ok(false),
     }
+}
+
+/// What the two clusters of a merge share, in their incidents' words ("审批 ≈ approval").
+fn likeness(
+    conn: &mut DbConn,
+    grouping: &GroupingCache,
+    m: &PlannedMerge,
+) -> AppResult<Vec<String>> {
+    let mut texts = |id| -> AppResult<Vec<IncidentTerms>> {
+        Ok(incidents::of_cluster(conn, id, LIKENESS_TEXTS)?
+            .iter()
+            .map(|i| IncidentTerms::of(&i.title, &i.body))
+            .collect())
+    };
+    let (from, into) = (texts(m.from)?, texts(m.into)?);
+    Ok(grouping.with_index(|ix| ix.likeness(m.from, m.into, &from, &into, LIKENESS_TERMS)))
 }
 
 /// Undo a merge of `from` (a consolidation's, or a lead's that listed the incidents it
