@@ -111,3 +111,46 @@ async fn look_alikes_are_gathered_and_merged_in_one_step() {
         assert_eq!(res.status, StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn a_suggestion_says_which_words_the_two_share() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let strict = TestApp::start_with(&app.database_url, |c| c.join_threshold = 0.99).await;
+        let (lead, lead_actor) = app.signed_in("zhao", "lead").await;
+        let token = app.token(&lead_actor);
+        let gate = file(&app, &strict, &token, "visitor parking gate will not open").await;
+        let res = lead
+            .submit("/triage", &format!("/clusters/{gate}/confirm"), &[])
+            .await;
+        assert_redirect_to(&res, "/triage");
+        let stuck = file(
+            &app,
+            &strict,
+            &token,
+            "parking gate stuck at the visitor entrance",
+        )
+        .await;
+        assert_ne!(
+            stuck, gate,
+            "{}: the strict server joins nothing",
+            app.backend
+        );
+
+        let page = lead.get("/triage").await;
+        let item = page
+            .body
+            .split("class=\"card triage-item\"")
+            .find(|s| s.contains(&format!("/clusters/{stuck}\"")))
+            .unwrap_or_else(|| panic!("{}: C{stuck} is queued: {}", app.backend, page.body));
+        let offered = item.split("shared words: ").nth(1).unwrap_or_else(|| {
+            panic!(
+                "{}: the suggestion says what is shared: {item}",
+                app.backend
+            )
+        });
+        let words = offered.split('<').next().unwrap();
+        assert!(words.contains("parking"), "{}: {words}", app.backend);
+        assert!(words.contains("gate"), "{}: {words}", app.backend);
+    }
+}

@@ -5,6 +5,7 @@
 use super::placement::Suggestion;
 use crate::db::clusters::{self as db_clusters, ClusterRow};
 use crate::db::{DbConn, incidents};
+use crate::domain::grouping::IncidentTerms;
 use crate::error::AppResult;
 use crate::service::grouping::GroupingCache;
 use std::cmp::Reverse;
@@ -16,7 +17,23 @@ pub struct TriageItem {
     pub cluster: ClusterRow,
     pub first_incident: Option<incidents::IncidentRow>,
     pub suggestions: Vec<Suggestion>,
+    /// Per suggested cluster, the words the two share ("礼品 ≈ gift").
+    pub shared: Vec<(i64, Vec<String>)>,
 }
+
+impl TriageItem {
+    /// The words this item shares with suggested cluster `cluster_id`.
+    pub fn shared_with(&self, cluster_id: i64) -> &[String] {
+        self.shared
+            .iter()
+            .find(|(id, _)| *id == cluster_id)
+            .map_or(&[], |(_, words)| words.as_slice())
+    }
+}
+
+/// Incidents of each side read for the shared words, and the words shown.
+const SHARED_TEXTS: i64 = 5;
+const SHARED_WORDS: usize = 4;
 
 pub fn triage(
     conn: &mut DbConn,
@@ -25,8 +42,10 @@ pub fn triage(
 ) -> AppResult<Vec<TriageItem>> {
     grouping.refresh(conn)?;
     let mut out = Vec::new();
+    // Each suggested cluster's texts, read once however many items it is offered to.
+    let mut texts: HashMap<i64, Vec<IncidentTerms>> = HashMap::new();
     for cluster in db_clusters::unconfirmed(conn, limit)? {
-        let sample = incidents::of_cluster(conn, cluster.id, 5)?;
+        let sample = incidents::of_cluster(conn, cluster.id, SHARED_TEXTS)?;
         let title = sample
             .iter()
             .map(|i| i.title.as_str())
@@ -57,11 +76,36 @@ pub fn triage(
                         score: (m.score * 1000.0).round() / 1000.0,
                     })
             })
+            .collect::<Vec<Suggestion>>();
+        let own: Vec<IncidentTerms> = sample
+            .iter()
+            .map(|i| IncidentTerms::of(&i.title, &i.body))
             .collect();
+        let mut shared = Vec::with_capacity(suggestions.len());
+        for s in &suggestions {
+            if let std::collections::hash_map::Entry::Vacant(e) = texts.entry(s.cluster_id) {
+                let theirs = incidents::of_cluster(conn, s.cluster_id, SHARED_TEXTS)?
+                    .iter()
+                    .map(|i| IncidentTerms::of(&i.title, &i.body))
+                    .collect();
+                e.insert(theirs);
+            }
+            let words = grouping.with_index(|ix| {
+                ix.likeness(
+                    cluster.id,
+                    s.cluster_id,
+                    &own,
+                    &texts[&s.cluster_id],
+                    SHARED_WORDS,
+                )
+            });
+            shared.push((s.cluster_id, words));
+        }
         out.push(TriageItem {
             first_incident: sample.last().cloned(),
             cluster,
             suggestions,
+            shared,
         });
     }
     Ok(out)
@@ -268,6 +312,7 @@ mod tests {
                 })
                 .into_iter()
                 .collect(),
+            shared: Vec::new(),
         }
     }
 
