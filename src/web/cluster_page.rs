@@ -45,7 +45,7 @@ struct ShowPage {
     incident_page: i64,
     incident_pages: i64,
     /// Clusters a consolidation merged into this one, which a lead can undo.
-    undoable: Vec<(i64, String)>,
+    undoable: Vec<crate::service::clusters::UndoableMerge>,
     /// Names of the people the timeline names by id.
     people: HashMap<i64, String>,
 }

@@ -134,7 +134,21 @@ async fn alike_clusters_merge_after_filing_and_a_lead_can_undo_it() {
         let (browser, _) = app.signed_in("lead2", "lead").await;
         let page_path = format!("/clusters/{printer_cluster}");
         let undo_form = format!("action=\"/clusters/{from}/unmerge\"");
-        assert!(browser.get(&page_path).await.body.contains(&undo_form));
+        let page = browser.get(&page_path).await.body;
+        assert!(page.contains(&undo_form));
+        // Beside the undo, what the two shared.
+        let beside = page
+            .split(&undo_form)
+            .nth(1)
+            .unwrap()
+            .split("</form>")
+            .next()
+            .unwrap();
+        assert!(
+            beside.contains("shared words: ") && beside.contains("printer"),
+            "{}: {beside}",
+            app.backend
+        );
         assert_eq!(undo(token.clone(), from).await, StatusCode::FORBIDDEN);
         assert_eq!(undo(lead_token.clone(), from).await, StatusCode::OK);
         until("three clusters", || clusters(&app).len() == 3).await;

@@ -233,10 +233,19 @@ pub fn undo_merge(
     Ok(from)
 }
 
+/// A consolidation's merge into a cluster that a lead may undo: the merged cluster, and
+/// the words the two shared when they were merged ("资料 ≈ 文件").
+#[derive(Debug, Clone)]
+pub struct UndoableMerge {
+    pub from: i64,
+    pub title: String,
+    pub shared: String,
+}
+
 /// The clusters a consolidation merged straight into `id` that are still merged there,
-/// with their titles: what a lead can undo on `id`'s page.
-pub fn undoable_merges(conn: &mut DbConn, id: i64) -> AppResult<Vec<(i64, String)>> {
-    let mut from = Vec::new();
+/// with their titles and the words they shared: what a lead can undo on `id`'s page.
+pub fn undoable_merges(conn: &mut DbConn, id: i64) -> AppResult<Vec<UndoableMerge>> {
+    let mut from: Vec<(i64, String)> = Vec::new();
     for e in audit::for_entity(conn, "cluster", id)? {
         let after: serde_json::Value = e
             .after_json
@@ -246,13 +255,24 @@ pub fn undoable_merges(conn: &mut DbConn, id: i64) -> AppResult<Vec<(i64, String
             && after["by"] == "consolidation"
             && let Some(f) = after["from"].as_i64()
         {
-            from.push(f);
+            let shared = after["terms"].as_str().unwrap_or_default().to_string();
+            from.push((f, shared));
         }
     }
-    Ok(db_clusters::find_many(conn, &from)?
+    let ids: Vec<i64> = from.iter().map(|(f, _)| *f).collect();
+    Ok(db_clusters::find_many(conn, &ids)?
         .into_iter()
         .filter(|c| c.merged_into == Some(id))
-        .map(|c| (c.id, c.title))
+        .map(|c| UndoableMerge {
+            shared: from
+                .iter()
+                .rev()
+                .find(|(f, _)| *f == c.id)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_default(),
+            from: c.id,
+            title: c.title,
+        })
         .collect())
 }
 

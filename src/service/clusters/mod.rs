@@ -9,7 +9,7 @@ mod regroup;
 mod triage;
 mod views;
 
-pub use consolidation::{Consolidator, consolidate, undo_merge, undoable_merges};
+pub use consolidation::{Consolidator, UndoableMerge, consolidate, undo_merge, undoable_merges};
 pub use curation::*;
 pub use page::{ClusterPage, WeekTarget, page};
 pub use placement::*;

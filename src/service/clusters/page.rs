@@ -35,7 +35,7 @@ pub struct ClusterPage {
     /// cannot be read); none when the cluster has no incidents to compare.
     pub drivers: Option<DriversView>,
     /// Merges a consolidation made into this cluster, which a lead may undo.
-    pub undoable: Vec<(i64, String)>,
+    pub undoable: Vec<crate::service::clusters::UndoableMerge>,
     /// The names of the people the timeline names by id (owners).
     pub people: HashMap<i64, String>,
     /// The last `WEEKS_SHOWN` weeks with incidents, newest first, each beside its goal's
