@@ -96,18 +96,22 @@ mod tests {
         titles.iter().map(|t| IncidentTerms::of(t, "")).collect()
     }
 
+    /// An index of one category holding each cluster's titles.
+    fn index(clusters: &[(i64, &[&str])]) -> ClusterIndex {
+        let mut ix = ClusterIndex::new();
+        for &(id, titles) in clusters {
+            for t in titles {
+                ix.add_incident(id, 1, t, "");
+            }
+        }
+        ix
+    }
+
     #[test]
     fn shared_words_come_first_in_their_own_spelling() {
-        let mut ix = ClusterIndex::new();
         let a = ["打印机卡纸了", "打印机又卡纸"];
         let b = ["三楼打印机卡纸", "打印机卡纸 急"];
-        for t in a {
-            ix.add_incident(1, 1, t, "");
-        }
-        for t in b {
-            ix.add_incident(2, 1, t, "");
-        }
-        ix.add_incident(3, 1, "报销单据丢了", "");
+        let ix = index(&[(1, &a), (2, &b), (3, &["报销单据丢了"])]);
         let why = ix.likeness(1, 2, &texts(&a), &texts(&b), 3);
         assert!(!why.is_empty(), "{why:?}");
         assert!(
@@ -121,19 +125,12 @@ mod tests {
 
     #[test]
     fn a_pair_learnt_from_mixed_incidents_is_shown_as_both_words() {
-        let mut ix = ClusterIndex::new();
         let zh = ["报关资料谁准备", "报关资料在哪里"];
         let en = [
             "customs paperwork for export",
             "who prepares customs paperwork",
         ];
-        for t in zh {
-            ix.add_incident(1, 1, t, "");
-        }
-        for t in en {
-            ix.add_incident(2, 1, t, "");
-        }
-        ix.add_incident(5, 1, "报关 customs 问题", "");
+        let ix = index(&[(1, &zh), (2, &en), (5, &["报关 customs 问题"])]);
         let why = ix.likeness(1, 2, &texts(&zh), &texts(&en), 5);
         assert!(
             why.iter()

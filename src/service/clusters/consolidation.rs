@@ -7,16 +7,16 @@
 //! never in a request.
 
 use super::regroup::{merge_rows, move_incidents};
-use super::{live, record};
+use super::{live, newest_texts, record};
 use crate::db::clusters::{self as db_clusters, ClusterChangeset};
 use crate::db::{self, DbConn, Pool, audit, incidents};
-use crate::domain::grouping::IncidentTerms;
 use crate::domain::grouping::consolidate::{self, PlannedMerge, Scope};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
 use crate::service::grouping::{self, GroupingCache};
 use rustc_hash::FxHashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -158,13 +158,8 @@ fn likeness(
     grouping: &GroupingCache,
     m: &PlannedMerge,
 ) -> AppResult<Vec<String>> {
-    let mut texts = |id| -> AppResult<Vec<IncidentTerms>> {
-        Ok(incidents::of_cluster(conn, id, LIKENESS_TEXTS)?
-            .iter()
-            .map(|i| IncidentTerms::of(&i.title, &i.body))
-            .collect())
-    };
-    let (from, into) = (texts(m.from)?, texts(m.into)?);
+    let from = newest_texts(conn, m.from, LIKENESS_TEXTS)?;
+    let into = newest_texts(conn, m.into, LIKENESS_TEXTS)?;
     Ok(grouping.with_index(|ix| ix.likeness(m.from, m.into, &from, &into, LIKENESS_TERMS)))
 }
 
@@ -245,7 +240,8 @@ pub struct UndoableMerge {
 /// The clusters a consolidation merged straight into `id` that are still merged there,
 /// with their titles and the words they shared: what a lead can undo on `id`'s page.
 pub fn undoable_merges(conn: &mut DbConn, id: i64) -> AppResult<Vec<UndoableMerge>> {
-    let mut from: Vec<(i64, String)> = Vec::new();
+    // Merged cluster -> the words of its (latest) merge into `id`.
+    let mut shared: HashMap<i64, String> = HashMap::new();
     for e in audit::for_entity(conn, "cluster", id)? {
         let after: serde_json::Value = e
             .after_json
@@ -255,21 +251,16 @@ pub fn undoable_merges(conn: &mut DbConn, id: i64) -> AppResult<Vec<UndoableMerg
             && after["by"] == "consolidation"
             && let Some(f) = after["from"].as_i64()
         {
-            let shared = after["terms"].as_str().unwrap_or_default().to_string();
-            from.push((f, shared));
+            let words = after["terms"].as_str().unwrap_or_default().to_string();
+            shared.insert(f, words);
         }
     }
-    let ids: Vec<i64> = from.iter().map(|(f, _)| *f).collect();
+    let ids: Vec<i64> = shared.keys().copied().collect();
     Ok(db_clusters::find_many(conn, &ids)?
         .into_iter()
         .filter(|c| c.merged_into == Some(id))
         .map(|c| UndoableMerge {
-            shared: from
-                .iter()
-                .rev()
-                .find(|(f, _)| *f == c.id)
-                .map(|(_, s)| s.clone())
-                .unwrap_or_default(),
+            shared: shared.remove(&c.id).unwrap_or_default(),
             from: c.id,
             title: c.title,
         })

@@ -22,9 +22,26 @@ use crate::db::clusters::{self as db_clusters, ClusterChangeset};
 /// The row types pages show, named through the service.
 pub use crate::db::clusters::{ClusterRow, RuleRow};
 use crate::db::{self, DbConn};
+use crate::domain::grouping::IncidentTerms;
 use crate::domain::states::ClusterState;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::Actor;
+
+/// A cluster's `limit` newest incidents, tokenized: what the words two clusters share
+/// are read from (`ClusterIndex::likeness`).
+fn newest_texts(conn: &mut DbConn, cluster_id: i64, limit: i64) -> AppResult<Vec<IncidentTerms>> {
+    Ok(texts_of(&db::incidents::of_cluster(
+        conn, cluster_id, limit,
+    )?))
+}
+
+/// Incidents tokenized, as the matcher reads them.
+fn texts_of(incidents: &[db::incidents::IncidentRow]) -> Vec<IncidentTerms> {
+    incidents
+        .iter()
+        .map(|i| IncidentTerms::of(&i.title, &i.body))
+        .collect()
+}
 
 /// Change a cluster's state, with its trail.
 pub fn set_state(

@@ -3,6 +3,7 @@
 //! so that a lead merges "these 7 look like C1" in one step.
 
 use super::placement::Suggestion;
+use super::{newest_texts, texts_of};
 use crate::db::clusters::{self as db_clusters, ClusterRow};
 use crate::db::{DbConn, incidents};
 use crate::domain::grouping::IncidentTerms;
@@ -77,18 +78,15 @@ pub fn triage(
                     })
             })
             .collect::<Vec<Suggestion>>();
-        let own: Vec<IncidentTerms> = sample
-            .iter()
-            .map(|i| IncidentTerms::of(&i.title, &i.body))
-            .collect();
+        let own = if suggestions.is_empty() {
+            Vec::new()
+        } else {
+            texts_of(&sample)
+        };
         let mut shared = Vec::with_capacity(suggestions.len());
         for s in &suggestions {
             if let std::collections::hash_map::Entry::Vacant(e) = texts.entry(s.cluster_id) {
-                let theirs = incidents::of_cluster(conn, s.cluster_id, SHARED_TEXTS)?
-                    .iter()
-                    .map(|i| IncidentTerms::of(&i.title, &i.body))
-                    .collect();
-                e.insert(theirs);
+                e.insert(newest_texts(conn, s.cluster_id, SHARED_TEXTS)?);
             }
             let words = grouping.with_index(|ix| {
                 ix.likeness(
